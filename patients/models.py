@@ -1,0 +1,120 @@
+"""Screening, consent, eligibility, enrollment, off-study and follow-up contacts."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from trial_edc.audit import ClinicalRecord, one_active_per
+from trial_edc.ranges import AGE_YEARS, PERCENT, range_checks
+
+from .timeline import TimelineChecked
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+
+
+class Diagnosis(models.TextChoices):
+    T_ALL = "T-ALL", "T-cell acute lymphoblastic leukaemia"
+    T_LBL = "T-LBL", "T-cell lymphoblastic lymphoma"
+
+
+class Patient(TimelineChecked, ClinicalRecord):
+    """One screened patient. The subject ID is a pseudonymous code; the EDC keeps no names."""
+
+    subject_id = models.CharField(
+        max_length=20, unique=True,
+        help_text="Pseudonymous study code, e.g. RD-001. Never a name or hospital number.",
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    age_at_consent = models.PositiveSmallIntegerField(
+        "age at consent (years)", validators=[AGE_YEARS.validator()])
+    diagnosis = models.CharField(max_length=5, choices=Diagnosis.choices)
+    cd7_positive_blasts_pct = models.FloatField(
+        "CD7+ blasts (%)", null=True, blank=True, validators=[PERCENT.validator()],
+        help_text="Share of blasts expressing CD7 by flow cytometry at screening.")
+    screening_marrow_blasts_pct = models.FloatField(
+        "screening marrow blasts (%)", null=True, blank=True, validators=[PERCENT.validator()],
+        help_text="Baseline for partial response and progression.")
+    consent_date = models.DateField()
+    consent_version = models.CharField(max_length=40, blank=True)
+    guardian_consent = models.BooleanField(
+        null=True, blank=True,
+        help_text="For a minor: consent of the parent or guardian (and the child's assent).")
+    enrollment_date = models.DateField(null=True, blank=True)
+    off_study_date = models.DateField(null=True, blank=True)
+    off_study_reason = models.CharField(max_length=200, blank=True)
+
+    TIMELINE = ("patient", ())
+
+    class Meta:
+        ordering = ["subject_id"]
+        constraints = range_checks(
+            "patient", age_at_consent=AGE_YEARS, cd7_positive_blasts_pct=PERCENT,
+            screening_marrow_blasts_pct=PERCENT)
+
+    def __str__(self):
+        return self.subject_id
+
+    def clean(self):
+        errors = {}
+        if self.off_study_date and not self.off_study_reason.strip():
+            errors["off_study_reason"] = "A reason is required when the patient leaves the study."
+        if self.off_study_reason.strip() and not self.off_study_date:
+            errors["off_study_date"] = "A date is required when an off-study reason is given."
+        if self.age_at_consent is not None and self.age_at_consent < 18 and \
+                self.guardian_consent is False:
+            errors["guardian_consent"] = "A minor needs the consent of a parent or guardian."
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
+
+
+class EligibilityAssessment(TimelineChecked, ClinicalRecord):
+    """The protocol's eligibility checklist, completed at screening before enrollment."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="eligibility")
+    assessed_on = models.DateField()
+    age_in_range = models.BooleanField("age within the protocol's range (from 3 years)")
+    cd7_positive_disease = models.BooleanField("CD7+ T-ALL/T-LBL (≥ 50% of blasts CD7+)")
+    relapsed_or_refractory = models.BooleanField("relapsed or refractory disease")
+    adequate_organ_function = models.BooleanField("adequate organ function")
+    performance_status_ok = models.BooleanField("ECOG ≤ 2 or Karnofsky/Lansky ≥ 60")
+    no_active_infection = models.BooleanField("no uncontrolled active infection")
+    no_active_gvhd = models.BooleanField("no active GVHD or systemic immunosuppression")
+    not_pregnant = models.BooleanField("not pregnant or breastfeeding")
+
+    TIMELINE = ("clinical", ("assessed_on",))
+    CRITERIA = ("age_in_range", "cd7_positive_disease", "relapsed_or_refractory",
+                "adequate_organ_function", "performance_status_ok", "no_active_infection",
+                "no_active_gvhd", "not_pregnant")
+
+    class Meta:
+        constraints = [one_active_per("patient", "eligibilityassessment")]
+
+    @property
+    def is_eligible(self) -> bool:
+        return all(getattr(self, name) for name in self.CRITERIA)
+
+    @property
+    def unmet_criteria(self) -> list[str]:
+        return [str(self._meta.get_field(n).verbose_name) for n in self.CRITERIA
+                if not getattr(self, n)]
+
+
+class FollowUpContact(TimelineChecked, ClinicalRecord):
+    """A dated contact at which the patient was known to be alive."""
+
+    class Method(models.TextChoices):
+        VISIT = "visit", "Clinic visit"
+        PHONE = "phone", "Telephone"
+        RECORDS = "records", "Medical records"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="contacts")
+    contact_date = models.DateField()
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.VISIT)
+
+    TIMELINE = ("clinical", ("contact_date",))
+
+    class Meta:
+        ordering = ["patient", "contact_date"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PkConfig(AppConfig):
+    name = "pk"
+    verbose_name = "Pharmacokinetics: CAR-T expansion samples"

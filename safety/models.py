@@ -1,0 +1,295 @@
+"""Adverse events with their CRS, ICANS and GVHD details; DLT candidates and adjudications."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from patients.timeline import TimelineChecked
+from trial_edc.audit import ClinicalRecord, one_active_per
+from trial_edc.ranges import (
+    BODY_TEMPERATURE_C,
+    CAPD_SCORE,
+    CTCAE_GRADE,
+    ICE_SCORE,
+    Range,
+    range_checks,
+)
+
+GVHD_STAGE = Range(0, 4, "a MAGIC organ stage (0–4)")
+UPPER_GI_STAGE = Range(0, 1, "a MAGIC upper-GI stage (0–1)")
+MAGIC_GRADE = Range(0, 4, "a MAGIC overall grade (0–4)")
+# ICE is the adults' instrument; children under this age are screened with CAPD (ASTCT).
+CAPD_AGE_LIMIT = 12
+
+
+class Relatedness(models.TextChoices):
+    UNRELATED = "unrelated", "Unrelated"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+class Outcome(models.TextChoices):
+    RECOVERED = "recovered", "Recovered/resolved"
+    RECOVERING = "recovering", "Recovering/resolving"
+    NOT_RECOVERED = "not_recovered", "Not recovered/not resolved"
+    SEQUELAE = "sequelae", "Recovered with sequelae"
+    FATAL = "fatal", "Fatal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ActionTaken(models.TextChoices):
+    NONE = "none", "None"
+    TREATMENT = "treatment", "Treatment given"
+    INFUSION_DELAYED = "infusion_delayed", "Infusion delayed"
+    INFUSION_INTERRUPTED = "infusion_interrupted", "Infusion interrupted"
+    PRODUCT_WITHDRAWN = "product_withdrawn", "No further RD13-02"
+    OTHER = "other", "Other"
+
+
+class AdverseEvent(TimelineChecked, ClinicalRecord):
+    """An adverse event, CTCAE v5.0 term and grade (ASTCT grade for CRS and ICANS)."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="adverse_events")
+    term = models.CharField("CTCAE term", max_length=200)
+    grade = models.PositiveSmallIntegerField(validators=[CTCAE_GRADE.validator()])
+    onset_date = models.DateField()
+    resolution_date = models.DateField(null=True, blank=True)
+    serious = models.BooleanField("serious (SAE)", default=False)
+    relatedness = models.CharField("relatedness to RD13-02", max_length=10,
+                                   choices=Relatedness.choices)
+    outcome = models.CharField(max_length=15, choices=Outcome.choices, blank=True)
+    action_taken = models.CharField(max_length=25, choices=ActionTaken.choices, blank=True)
+    site_aware_at = models.DateTimeField(
+        "site became aware", null=True, blank=True,
+        help_text="For an SAE: when the site learnt of it (starts the reporting clock).")
+    sponsor_reported_at = models.DateTimeField(
+        "reported to sponsor", null=True, blank=True)
+    narrative = models.TextField(
+        blank=True, help_text="Free text for the site and the monitor; never sent to the sponsor.")
+
+    TIMELINE = ("clinical", ("onset_date", "resolution_date"))
+
+    class Meta:
+        ordering = ["patient", "onset_date", "id"]
+        constraints = [
+            *range_checks("adverseevent", grade=CTCAE_GRADE),
+            models.CheckConstraint(
+                condition=models.Q(resolution_date__isnull=True)
+                | models.Q(resolution_date__gte=models.F("onset_date")),
+                name="adverseevent_resolution_after_onset",
+                violation_error_message="resolution_date: must be on or after the onset date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.term} (grade {self.grade}, {self.onset_date})"
+
+    def clean(self):
+        errors = {}
+        if self.sponsor_reported_at and self.site_aware_at and \
+                self.sponsor_reported_at < self.site_aware_at:
+            errors["sponsor_reported_at"] = "is before the site became aware of the event."
+        if self.grade == 5 and self.outcome and self.outcome != Outcome.FATAL:
+            errors["outcome"] = "A grade 5 event is fatal by definition (CTCAE v5.0)."
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
+
+
+class AdverseEventPart(ClinicalRecord):
+    """A record that belongs to one adverse event (its details, DLT flags and decisions)."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def patient(self):
+        return self.adverse_event.patient
+
+
+class CrsDetails(AdverseEventPart):
+    """The worst values of a CRS episode, from which the ASTCT grade is derived (Lee 2019)."""
+
+    class Hypotension(models.TextChoices):
+        NONE = "none", "None"
+        FLUIDS = "fluids", "Fluids only, no vasopressor"
+        ONE_VASOPRESSOR = "one_vasopressor", "One vasopressor (± vasopressin)"
+        MULTIPLE = "multiple_vasopressors", "Several vasopressors (vasopressin not counted)"
+
+    class Oxygen(models.TextChoices):
+        NONE = "none", "None"
+        LOW_FLOW = "low_flow", "Low-flow nasal cannula ≤ 6 L/min or blow-by"
+        HIGH_FLOW = "high_flow", "High-flow > 6 L/min, face mask, non-rebreather or Venturi"
+        POSITIVE_PRESSURE = "positive_pressure", "Positive pressure: CPAP, BiPAP, intubation"
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="crs_details")
+    max_temp_c = models.FloatField("highest temperature (°C)",
+                                   validators=[BODY_TEMPERATURE_C.validator()])
+    hypotension = models.CharField(max_length=25, choices=Hypotension.choices)
+    oxygen = models.CharField(max_length=20, choices=Oxygen.choices)
+    died_of_crs = models.BooleanField("death due to CRS", default=False)
+    fever_masked = models.BooleanField(
+        "fever masked by antipyretics or anti-cytokine therapy", default=False,
+        help_text="Fever once present still counts after tocilizumab or steroids.")
+
+    class Meta:
+        verbose_name = "CRS details"
+        verbose_name_plural = "CRS details"
+        constraints = [one_active_per("adverse_event", "crsdetails"),
+                       *range_checks("crsdetails", max_temp_c=BODY_TEMPERATURE_C)]
+
+
+class IcansDetails(AdverseEventPart):
+    """The domains of an ICANS episode (ASTCT 2019); ICE for ages ≥ 12, CAPD below."""
+
+    class Instrument(models.TextChoices):
+        ICE = "ICE", "ICE score (age ≥ 12)"
+        CAPD = "CAPD", "CAPD (age < 12)"
+
+    class Consciousness(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        SPONTANEOUS = "awakens_spontaneously", "Awakens spontaneously"
+        VOICE = "awakens_to_voice", "Awakens to voice"
+        TOUCH = "awakens_to_touch", "Awakens only to tactile stimulus"
+        UNAROUSABLE = "unarousable", "Unarousable, stupor or coma"
+
+    class Seizure(models.TextChoices):
+        NONE = "none", "None"
+        RAPIDLY_RESOLVING = "rapidly_resolving", "Resolving rapidly or with intervention"
+        PROLONGED = "prolonged_or_repetitive", "Prolonged (> 5 min) or repetitive"
+
+    class CerebralEdema(models.TextChoices):
+        NONE = "none", "None"
+        FOCAL = "focal", "Focal oedema on imaging"
+        DIFFUSE = "diffuse", "Diffuse oedema, posturing, CN VI palsy, papilloedema or Cushing's"
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="icans_details")
+    instrument = models.CharField(max_length=4, choices=Instrument.choices,
+                                  default=Instrument.ICE)
+    ice_score = models.PositiveSmallIntegerField("ICE score (0–10)", null=True, blank=True,
+                                                 validators=[ICE_SCORE.validator()])
+    capd_score = models.PositiveSmallIntegerField("CAPD score", null=True, blank=True,
+                                                  validators=[CAPD_SCORE.validator()])
+    unable_to_assess = models.BooleanField(
+        "unable to perform ICE/CAPD", default=False,
+        help_text="Unarousable (ICE 0 for that reason) or unable to perform CAPD.")
+    consciousness = models.CharField(max_length=25, choices=Consciousness.choices,
+                                     default=Consciousness.NORMAL)
+    seizure = models.CharField(max_length=25, choices=Seizure.choices, default=Seizure.NONE)
+    motor_weakness = models.BooleanField("deep focal motor weakness", default=False)
+    cerebral_edema = models.CharField(max_length=10, choices=CerebralEdema.choices,
+                                      default=CerebralEdema.NONE)
+    died_of_icans = models.BooleanField("death due to ICANS", default=False)
+
+    class Meta:
+        verbose_name = "ICANS details"
+        verbose_name_plural = "ICANS details"
+        constraints = [one_active_per("adverse_event", "icansdetails"),
+                       *range_checks("icansdetails", ice_score=ICE_SCORE, capd_score=CAPD_SCORE)]
+
+    def clean(self):
+        errors = {}
+        if self.instrument == self.Instrument.ICE and self.capd_score is not None:
+            errors["capd_score"] = "A CAPD score is recorded only when CAPD is the instrument."
+        if self.instrument == self.Instrument.CAPD and self.ice_score is not None:
+            errors["ice_score"] = "An ICE score is recorded only when ICE is the instrument."
+        patient = self.adverse_event.patient if self.adverse_event_id else None
+        if patient is not None and self.instrument:
+            child = patient.age_at_consent < CAPD_AGE_LIMIT
+            if child and self.instrument == self.Instrument.ICE:
+                errors["instrument"] = (f"The patient was {patient.age_at_consent} at consent: "
+                                        f"under {CAPD_AGE_LIMIT}, ICANS is screened with CAPD.")
+            if not child and self.instrument == self.Instrument.CAPD:
+                errors["instrument"] = (f"The patient was {patient.age_at_consent} at consent: "
+                                        f"from {CAPD_AGE_LIMIT}, ICANS is screened with ICE.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class GvhdDetails(AdverseEventPart):
+    """Acute GVHD staging (MAGIC, Harris 2016): organ stages and the overall grade."""
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="gvhd_details")
+    skin_stage = models.PositiveSmallIntegerField(validators=[GVHD_STAGE.validator()])
+    liver_stage = models.PositiveSmallIntegerField(validators=[GVHD_STAGE.validator()])
+    upper_gi_stage = models.PositiveSmallIntegerField(validators=[UPPER_GI_STAGE.validator()])
+    lower_gi_stage = models.PositiveSmallIntegerField(validators=[GVHD_STAGE.validator()])
+    magic_grade = models.PositiveSmallIntegerField("overall MAGIC grade",
+                                                   validators=[MAGIC_GRADE.validator()])
+
+    class Meta:
+        verbose_name = "GVHD details"
+        verbose_name_plural = "GVHD details"
+        constraints = [one_active_per("adverse_event", "gvhddetails"),
+                       *range_checks("gvhddetails", skin_stage=GVHD_STAGE, liver_stage=GVHD_STAGE,
+                                     upper_gi_stage=UPPER_GI_STAGE, lower_gi_stage=GVHD_STAGE,
+                                     magic_grade=MAGIC_GRADE)]
+
+
+class DltRule(models.TextChoices):
+    D1 = "D1", "D1: any grade 5 event"
+    D2 = "D2", "D2: grade 4 CRS, or grade 3 CRS not improving within the limit"
+    D3 = "D3", "D3: grade ≥ 3 ICANS beyond the limit, or any grade 4 ICANS"
+    D4 = "D4", "D4: grade ≥ 3 non-haematological toxicity beyond the limit"
+    D5 = "D5", "D5: grade 4 neutropenia/thrombocytopenia not recovered"
+    D6 = "D6", "D6: acute GVHD at or above the threshold grade"
+    INVESTIGATOR = "INV", "Raised by an investigator"
+
+
+class DltCandidate(AdverseEventPart):
+    """An adverse event flagged as a possible DLT, by a rule or by an investigator.
+
+    Candidates from rules are (re)computed when the AE changes; one the rules no longer support is
+    voided with the reason, never deleted.
+    """
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="dlt_candidates")
+    rule = models.CharField(max_length=3, choices=DltRule.choices)
+    explanation = models.CharField(max_length=300)
+    duration_pending = models.BooleanField(
+        default=False, help_text="Raised before the resolution date that decides it is known.")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+",
+                                  help_text="Empty when a rule raised it.")
+
+    class Meta:
+        verbose_name = "DLT candidate"
+        constraints = [models.UniqueConstraint(
+            fields=["adverse_event", "rule"], condition=models.Q(voided_at__isnull=True),
+            name="dltcandidate_one_active_per_rule")]
+
+
+class DltDecision(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed DLT"
+    REJECTED = "rejected", "Not a DLT"
+
+
+class DltAdjudication(AdverseEventPart):
+    """An investigator's signed decision on whether an adverse event is a DLT.
+
+    The e-signature (21 CFR Part 11 §11.50) is the signer, the printed name, the time and the
+    meaning. A signed decision is read-only; it is revoked with a reason (and a new one signed).
+    """
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="dlt_adjudications")
+    decision = models.CharField(max_length=10, choices=DltDecision.choices)
+    rationale = models.TextField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    signer_printed_name = models.CharField(max_length=150)
+    signed_at = models.DateTimeField()
+    signature_meaning = models.CharField(max_length=200, default=(
+        "I confirm, as investigator, this decision on whether the event is a dose-limiting "
+        "toxicity."))
+
+    class Meta:
+        verbose_name = "DLT adjudication"
+        constraints = [one_active_per("adverse_event", "dltadjudication")]

@@ -1,0 +1,198 @@
+"""The audit trail and the rules every clinical write obeys.
+
+Every clinical model derives from `ClinicalRecord`. django-simple-history keeps one history row per
+change (who, when, the full row before and after, and the reason). On top of it this module holds
+the rules of a regulated record (ICH E6(R3) 4.9 / 21 CFR Part 11 §11.10(e)):
+
+- a change to a saved record needs a reason (enforced in `save()` itself, so forms, the API,
+  the import and the admin all obey it, and `record_save` is the one door they use);
+- nothing clinical is deleted: a record is *voided* with a reason and stays in the database and
+  its history; default managers hide voided rows, `all_objects` shows them;
+- an edit based on an out-of-date copy is refused (optimistic locking on `row_version`), so two
+  people editing the same form cannot silently overwrite each other.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+INITIAL_ENTRY_REASON = "initial entry"
+
+
+class ClinicalDeletionError(Exception):
+    """Raised on any attempt to delete clinical data; void it with a reason instead."""
+
+
+class StaleRecordError(Exception):
+    """The record changed since the editor loaded it (someone else saved first)."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(
+            f"{record._meta.verbose_name} was changed by someone else after you opened it; "
+            "your changes were not saved. Review the current values and save again."
+        )
+
+
+class MissingChangeReasonError(ValidationError):
+    def __init__(self):
+        super().__init__(
+            {"reason": "A reason for change is required when a saved record is edited."},
+            code="reason_required",
+        )
+
+
+class AuditedQuerySet(models.QuerySet):
+    def delete(self):
+        raise ClinicalDeletionError(
+            f"{self.model._meta.verbose_name_plural} are never deleted: void them with a reason."
+        )
+
+
+class ActiveQuerySet(AuditedQuerySet):
+    def active(self):
+        return self.filter(voided_at__isnull=True)
+
+
+class ActiveManager(models.Manager.from_queryset(ActiveQuerySet)):
+    """The default manager of clinical records: voided rows are not part of the trial's data."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
+class AuditedModel(models.Model):
+    """A row whose every change is kept with who, when, the values and why; never deleted."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    row_version = models.PositiveIntegerField(
+        default=1, editable=False,
+        help_text="Incremented on every save; an edit based on an older version is refused.",
+    )
+
+    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and not (getattr(self, "_change_reason", "") or "").strip():
+            raise MissingChangeReasonError()
+        super().save(*args, **kwargs)
+        # The reason belongs to this one save; the next edit must give its own.
+        self._change_reason = ""
+
+    def delete(self, *args, **kwargs):
+        raise ClinicalDeletionError(
+            f"{self._meta.verbose_name} records are never deleted: void them with a reason."
+        )
+
+
+class ClinicalRecord(AuditedModel):
+    """A CRF record: audited, and voided (never deleted) when entered in error."""
+
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    void_reason = models.TextField(blank=True, editable=False)
+
+    objects = ActiveManager()
+    all_objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+def one_active_per(field: str, table: str) -> models.UniqueConstraint:
+    """At most one non-voided record per `field` (a patient has one death, one HSCT…)."""
+    return models.UniqueConstraint(
+        fields=[field], condition=models.Q(voided_at__isnull=True), name=f"{table}_one_active",
+        violation_error_message=f"There is already a record of this kind for this {field}.",
+    )
+
+
+def system_user():
+    """The user that unattended changes (import, recompute) are attributed to."""
+    user, _ = get_user_model().objects.get_or_create(
+        username=settings.SYSTEM_USERNAME,
+        defaults={"is_active": False, "first_name": "System", "last_name": "(automated)"},
+    )
+    return user
+
+
+def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = True):
+    """Validate and save one record, leaving an audit entry attributed to `by` with `reason`.
+
+    A new record needs no reason ("initial entry" is stored); an edit does. The edit is applied
+    only if the row still has the `row_version` the editor loaded; otherwise StaleRecordError.
+    """
+    reason = (reason or "").strip()
+    is_new = record._state.adding
+    if not is_new and not reason:
+        raise MissingChangeReasonError()
+    if validate:
+        record.full_clean()
+    record._history_user = by
+    record._change_reason = reason or INITIAL_ENTRY_REASON
+    with transaction.atomic():
+        if not is_new:
+            model = type(record)
+            manager = getattr(model, "all_objects", model._default_manager)
+            claimed = manager.filter(pk=record.pk, row_version=record.row_version).update(
+                row_version=F("row_version") + 1
+            )
+            if not claimed:
+                raise StaleRecordError(record)
+            record.row_version += 1
+        record.save()
+    return record
+
+
+def record_void(record: ClinicalRecord, *, by, reason: str):
+    """Take a record out of the trial's data, keeping it and its history. A reason is required."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "A reason is required to void a record."},
+                              code="reason_required")
+    if record.is_voided:
+        raise ValidationError(f"This {record._meta.verbose_name} is already voided.",
+                              code="already_voided")
+    record.voided_at = timezone.now()
+    record.voided_by = by
+    record.void_reason = reason.strip()
+    return record_save(record, by=by, reason=f"voided: {reason.strip()}", validate=False)
+
+
+def field_changes(record: AuditedModel) -> list[dict]:
+    """The audit trail of one record, newest first: who, when, why and each old → new value."""
+    entries = list(record.history.select_related("history_user").order_by("-history_date",
+                                                                          "-history_id"))
+    trail = []
+    for newer, older in zip(entries, entries[1:] + [None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            changes = [
+                {"field": c.field, "old": c.old, "new": c.new}
+                for c in delta.changes
+                if c.field != "row_version"
+            ]
+        trail.append({
+            "when": newer.history_date,
+            "who": newer.history_user.get_username() if newer.history_user else None,
+            "type": {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type],
+            "reason": newer.history_change_reason,
+            "changes": changes,
+        })
+    return trail

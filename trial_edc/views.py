@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .roles import role_of
+
+
+@login_required
+def home(request):
+    """Each role's start page: the work that role does."""
+    role = role_of(request.user)
+    return render(request, "home.html", {"role": role})
+
+
+@require_GET
+def healthz(request):
+    """Liveness and database reachability for the load balancer and compose health checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
