@@ -88,5 +88,6 @@ def timeline_problems(t: Timeline, *, consent_path="consent_date",
 def onset_resolution_problems(onset: date | None, resolution: date | None,
                               *, path="resolution_date") -> list[Problem]:
     if onset and resolution and resolution < onset:
-        return [Problem(path, f"{resolution} is before the onset date {onset} (resolution ≥ onset)")]
+        return [Problem(path, f"{resolution} is before the onset date {onset} "
+                              "(resolution ≥ onset)")]
     return []

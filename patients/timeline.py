@@ -1,4 +1,4 @@
-"""Cross-form date checks in model `clean()`: the record being saved against the rest of its patient.
+"""Cross-form date checks in model `clean()`: a record against the rest of its patient's record.
 
 Each dated clinical model declares `TIMELINE = (role, date_fields)` with role one of "patient",
 "lymphodepletion", "infusion", "death" or "clinical". `TimelineChecked.clean()` gathers the
@@ -33,8 +33,17 @@ def _entries(record, prefix: str):
             yield role, f"{prefix}{name}", value
 
 
-def _label(record) -> str:
-    return f"{record._meta.verbose_name} #{record.pk}"
+def _saved_entries(model, patient_id, exclude_pk):
+    """The dated fields of the patient's other saved records of `model`: one narrow query."""
+    role, fields = model.TIMELINE
+    rows = model.objects.filter(patient_id=patient_id)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    label = model._meta.verbose_name
+    for pk, *values in rows.values_list("pk", *fields):
+        for name, value in zip(fields, values, strict=True):
+            if value is not None:
+                yield role, f"{label} #{pk} {name}", _as_date(value)
 
 
 def build_timeline(patient, record) -> tuple[Timeline, dict]:
@@ -45,11 +54,8 @@ def build_timeline(patient, record) -> tuple[Timeline, dict]:
     for model in _timeline_models():
         if own_patient.pk is None:
             break
-        rows = model.objects.filter(patient_id=own_patient.pk)
-        if type(record) is model and record.pk is not None:
-            rows = rows.exclude(pk=record.pk)
-        for other in rows:
-            entries.extend(_entries(other, f"{_label(other)} "))
+        exclude_pk = record.pk if type(record) is model else None
+        entries.extend(_saved_entries(model, own_patient.pk, exclude_pk))
     if record.TIMELINE[0] != "patient":
         entries.extend(_entries(record, SELF))
     lymphodepletion = next(((p, d) for r, p, d in entries if r == "lymphodepletion"), None)

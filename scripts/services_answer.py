@@ -2,10 +2,10 @@
 
 import os
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import redis
-from urllib.parse import urlsplit, urlunsplit
 
 
 def main() -> int:

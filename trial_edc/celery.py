@@ -1,4 +1,4 @@
-"""The Celery application. Tasks are discovered in each app's tasks.py; settings are the CELERY_* ones."""
+"""The Celery application: tasks come from each app's tasks.py, settings from CELERY_*."""
 
 import os
 

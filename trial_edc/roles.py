@@ -63,7 +63,8 @@ def role_permissions() -> dict[str, set[str]]:
     read_crfs = _model_perms(["view"]) | {VIEW_CRF}
     reports = {VIEW_REPORTS, VIEW_DATA_REVIEW}
     return {
-        COORDINATOR: read_crfs | _model_perms(["add", "change"], exclude=NOT_ENTERED_BY_COORDINATORS)
+        COORDINATOR: read_crfs
+        | _model_perms(["add", "change"], exclude=NOT_ENTERED_BY_COORDINATORS)
         | {ENTER_CRF, ANSWER_QUERY, VIEW_DATA_REVIEW},
         INVESTIGATOR: read_crfs | reports | {ADJUDICATE_DLT, SIGN_CASEBOOK},
         MONITOR: read_crfs | reports | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED},

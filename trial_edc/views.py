@@ -4,6 +4,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from patients.selectors import trial_counts
+
+from .models import Study
 from .roles import role_of
 
 
@@ -11,7 +14,8 @@ from .roles import role_of
 def home(request):
     """Each role's start page: the work that role does."""
     role = role_of(request.user)
-    return render(request, "home.html", {"role": role})
+    return render(request, "home.html",
+                  {"role": role, "study": Study.load(), "counts": trial_counts()})
 
 
 @require_GET

@@ -1,0 +1,9 @@
+from trial_edc.admin import register_clinical
+
+from .models import DoseLevel, Infusion, Lymphodepletion
+
+register_clinical(DoseLevel, list_display=("code", "rank", "cells_per_kg", "total_cells"))
+register_clinical(Lymphodepletion, list_display=("patient", "start_date", "days"),
+                  list_select_related=("patient",))
+register_clinical(Infusion, list_display=("patient", "number", "date", "dose_level"),
+                  list_select_related=("patient", "dose_level"))

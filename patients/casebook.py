@@ -1,0 +1,54 @@
+"""A patient's casebook: every CRF of theirs, grouped by form, one query per form."""
+
+from dataclasses import dataclass
+
+from dosing.models import Infusion, Lymphodepletion
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from pk.models import PkSample
+from safety.models import AdverseEvent, DltAdjudication
+
+from .models import EligibilityAssessment, FollowUpContact
+
+# (title, model, columns) in the order a reader follows the patient through the trial.
+FORMS = (
+    ("Eligibility", EligibilityAssessment, ("assessed_on",)),
+    ("Lymphodepletion", Lymphodepletion,
+     ("start_date", "fludarabine_mg_m2_per_day", "cyclophosphamide_mg_m2_per_day", "days")),
+    ("Infusions", Infusion,
+     ("number", "date", "dose_level", "cells_per_kg", "total_cells", "viability_pct")),
+    ("Adverse events", AdverseEvent,
+     ("term", "grade", "onset_date", "resolution_date", "serious", "relatedness")),
+    ("DLT adjudications", DltAdjudication,
+     ("adverse_event", "decision", "signer_printed_name", "signed_at")),
+    ("Response assessments", ResponseAssessment,
+     ("visit", "date", "marrow_blasts_pct", "mrd_pct", "extramedullary", "response")),
+    ("Disease events", DiseaseEvent, ("date", "type", "site")),
+    ("HSCT", Hsct, ("date", "donor_type")),
+    ("Death", Death, ("date", "cause")),
+    ("PK samples", PkSample,
+     ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
+    ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    headers: tuple[str, ...]
+    rows: list
+
+
+def _patient_filter(model):
+    field_names = {f.name for f in model._meta.get_fields()}
+    return "patient" if "patient" in field_names else "adverse_event__patient"
+
+
+def sections(patient) -> list[Section]:
+    result = []
+    for title, model, columns in FORMS:
+        related = [c for c in columns if model._meta.get_field(c).is_relation]
+        records = model.objects.filter(**{_patient_filter(model): patient}).select_related(*related)
+        headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
+        rows = [[getattr(r, c) for c in columns] for r in records]
+        result.append(Section(title, headers, rows))
+    return result

@@ -1,0 +1,129 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from patients.models import Patient
+from safety.models import AdverseEvent
+from tests import factories
+from trial_edc.audit import (
+    ClinicalDeletionError,
+    MissingChangeReasonError,
+    StaleRecordError,
+    field_changes,
+    record_save,
+    record_void,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creation_is_recorded_with_who_and_initial_reason(coordinator):
+    patient = factories.patient()
+
+    [entry] = field_changes(patient)
+
+    assert entry["type"] == "created"
+    assert entry["who"] == coordinator.username
+    assert entry["reason"] == "initial entry"
+
+
+def test_an_edit_records_who_when_old_new_and_why(coordinator, monitor):
+    patient = factories.patient(age_at_consent=27)
+    patient.age_at_consent = 28
+
+    record_save(patient, by=monitor, reason="source document says 28")
+
+    latest = field_changes(patient)[0]
+    assert latest["who"] == monitor.username
+    assert latest["reason"] == "source document says 28"
+    assert latest["changes"] == [{"field": "age_at_consent", "old": 27, "new": 28}]
+    assert latest["when"] is not None
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_edit_without_a_reason_is_refused_and_changes_nothing(coordinator, reason):
+    patient = factories.patient(age_at_consent=27)
+    patient.age_at_consent = 28
+
+    with pytest.raises(MissingChangeReasonError) as refused:
+        record_save(patient, by=coordinator, reason=reason)
+
+    assert "reason for change is required" in str(refused.value)
+    assert Patient.objects.get(pk=patient.pk).age_at_consent == 27
+    assert patient.history.count() == 1
+
+
+def test_even_a_direct_model_save_needs_a_reason(coordinator):
+    patient = factories.patient()
+    patient.age_at_consent = 40
+
+    with pytest.raises(MissingChangeReasonError):
+        patient.save()
+
+    assert Patient.objects.get(pk=patient.pk).age_at_consent == 27
+
+
+def test_the_reason_covers_one_save_only(coordinator):
+    patient = factories.patient()
+    record_save(patient, by=coordinator, reason="typo")
+
+    with pytest.raises(MissingChangeReasonError):
+        patient.save()
+
+
+def test_records_cannot_be_deleted_one_by_one_or_in_bulk(infused_patient):
+    ae = factories.adverse_event(infused_patient)
+
+    with pytest.raises(ClinicalDeletionError, match="never deleted"):
+        ae.delete()
+    with pytest.raises(ClinicalDeletionError):
+        AdverseEvent.objects.all().delete()
+
+    assert AdverseEvent.all_objects.filter(pk=ae.pk).exists()
+
+
+def test_voiding_needs_a_reason(infused_patient, coordinator):
+    ae = factories.adverse_event(infused_patient)
+
+    with pytest.raises(ValidationError, match="reason is required"):
+        record_void(ae, by=coordinator, reason=" ")
+
+    assert AdverseEvent.objects.filter(pk=ae.pk).exists()
+
+
+def test_a_voided_record_leaves_the_data_but_keeps_its_history(infused_patient, monitor):
+    ae = factories.adverse_event(infused_patient)
+
+    record_void(ae, by=monitor, reason="entered on the wrong patient")
+
+    assert not AdverseEvent.objects.filter(pk=ae.pk).exists()
+    kept = AdverseEvent.all_objects.get(pk=ae.pk)
+    assert kept.is_voided and kept.voided_by == monitor
+    assert field_changes(kept)[0]["reason"] == "voided: entered on the wrong patient"
+    assert not infused_patient.adverse_events.exists()
+
+
+def test_an_edit_from_an_out_of_date_copy_is_refused(coordinator, monitor):
+    factories.patient(age_at_consent=27)
+    first_copy = Patient.objects.get(subject_id="RD-001")
+    second_copy = Patient.objects.get(subject_id="RD-001")
+    first_copy.age_at_consent = 28
+    record_save(first_copy, by=coordinator, reason="corrected from the source")
+    second_copy.sex = "F"
+
+    with pytest.raises(StaleRecordError, match="changed by someone else"):
+        record_save(second_copy, by=monitor, reason="other fix")
+
+    current = Patient.objects.get(subject_id="RD-001")
+    assert (current.age_at_consent, current.sex, current.row_version) == (28, "M", 2)
+
+
+def test_an_invalid_edit_changes_nothing(coordinator):
+    patient = factories.patient()
+    patient.age_at_consent = 130
+
+    with pytest.raises(ValidationError) as refused:
+        record_save(patient, by=coordinator, reason="typo")
+
+    assert refused.value.message_dict["age_at_consent"] == ["130 is not an age in years (0–120)"]
+    current = Patient.objects.get(pk=patient.pk)
+    assert (current.age_at_consent, current.row_version, current.history.count()) == (27, 1, 1)
