@@ -1,0 +1,280 @@
+"""DLT candidate rules D1–D6 of the RD13-02 phase I protocol (clinical-rules.md).
+
+A candidate is an AE with onset on days 0…`dlt_window_days` after the first infusion and
+relatedness possible or stronger that meets a rule. Grades are CTCAE v5.0, ASTCT for CRS and ICANS
+(Lee et al., Biol Blood Marrow Transplant 2019;25:625–638) and MAGIC for acute GVHD (Harris et al.,
+Biol Blood Marrow Transplant 2016;22:4–10). The investigator confirms or rejects every candidate;
+these rules only propose, and each can be switched off and tuned per study.
+
+Conventions where the protocol is silent:
+- Days are study days (day 0 = first infusion). A duration is resolution day − onset day in whole
+  days, since the CRF records dates; an hour limit is compared as days × 24, so with the default
+  72 h a 3-day record (72 h) is within it and a 4-day record (96 h) is beyond it.
+- One AE record is one grade: CTCAE practice opens a new record when the grade changes, so the
+  onset→resolution span of a grade 3 CRS record is how long grade 3 lasted.
+- Unresolved, the span is open: if `as_of_day` already lies beyond the limit the rule fires
+  outright; otherwise the candidate is raised with `duration_pending` rather than guessed.
+- A rule reads the worse of the recorded grade and the grade derived from the details (ASTCT for
+  CRS/ICANS): a disagreement may add a candidate for the investigator, never hide one.
+- D4 reads grades 3–4: a grade 5 event is D1's, with no duration to wait for. Its infusion
+  reaction exception matters once `infusion_reaction_max_hours` is tuned past the 7-day limit.
+- D5 without a day-28 count: a grade 4 record still open on that day means grade 4 persisted.
+- D6 without a MAGIC grade reads the AE's CTCAE grade and says so in the explanation.
+- Lymphopenia and T-cell aplasia are expected effects of CD7-directed therapy and are never DLT
+  candidates, under any rule (CTCAE has no grade 5 for them; a fatal infection is its own AE).
+"""
+
+import re
+from dataclasses import dataclass, fields
+
+RELATEDNESS = ("unrelated", "unlikely", "possible", "probable", "definite")
+ATTRIBUTABLE = frozenset({"possible", "probable", "definite"})
+
+# CTCAE v5.0 terms, and synonyms coordinators type, by the kind the rules tell apart. Matching
+# ignores case, hyphens and repeated spaces. A term not listed is "other": a clinical toxicity.
+# ICANS is an ASTCT term (CTCAE v5.0 has none); encephalopathy, seizure and tremor stay "other"
+# because they may have another cause. Febrile neutropenia is a CTCAE "Blood and lymphatic system
+# disorders" term: haematological, judged by D5 on the count. "Lab abnormality without clinical
+# meaning" holds Investigations-SOC laboratory readings only; electrolyte terms stay "other"
+# because CTCAE grades ≥ 3 of them on clinical criteria (hospitalisation). A service that knows
+# better (the investigator marked a lab value clinically significant) passes `kind` itself.
+KIND_TERMS: dict[str, tuple[str, ...]] = {
+    "crs": ("Cytokine release syndrome", "CRS"),
+    "icans": ("Immune effector cell-associated neurotoxicity syndrome", "ICANS"),
+    "gvhd": ("Graft versus host disease", "Acute graft versus host disease", "GVHD",
+             "aGVHD", "Acute GVHD"),
+    "neutropenia": ("Neutrophil count decreased", "Neutropenia", "Febrile neutropenia"),
+    "thrombocytopenia": ("Platelet count decreased", "Thrombocytopenia"),
+    "lymphopenia": ("Lymphocyte count decreased", "Lymphopenia", "CD4 lymphocytes decreased",
+                    "T-cell aplasia", "T-cell lymphopenia"),
+    "other_haematological": ("Anemia", "Anaemia", "White blood cell decreased", "Leukopenia",
+                             "Bone marrow hypocellular"),
+    "fever": ("Fever", "Pyrexia"),
+    "infusion_reaction": ("Infusion related reaction", "Infusion reaction"),
+    "lab_abnormality_without_clinical_meaning": (
+        "Alanine aminotransferase increased", "ALT increased",
+        "Aspartate aminotransferase increased", "AST increased",
+        "Alkaline phosphatase increased", "Blood bilirubin increased", "GGT increased",
+        "Creatinine increased", "Lipase increased", "Serum amylase increased",
+        "Fibrinogen decreased", "INR increased", "Activated partial thromboplastin time prolonged",
+        "CPK increased", "Cholesterol high", "Blood lactate dehydrogenase increased"),
+}
+AE_KINDS = (*KIND_TERMS, "other")
+HAEMATOLOGICAL_KINDS = frozenset({"neutropenia", "thrombocytopenia", "lymphopenia",
+                                  "other_haematological"})
+# D4 is "any other" toxicity: CRS, ICANS and GVHD have D2, D3 and D6; the rest are excepted.
+NOT_D4_KINDS = HAEMATOLOGICAL_KINDS | {"crs", "icans", "gvhd", "fever",
+                                       "lab_abnormality_without_clinical_meaning"}
+KIND_LABELS = {"crs": "CRS", "icans": "ICANS", "gvhd": "acute GVHD"}
+
+
+def _normalise(term: str) -> str:
+    return re.sub(r"[\s\-_]+", " ", term).strip().casefold()
+
+
+_KIND_BY_TERM = {_normalise(t): kind for kind, terms in KIND_TERMS.items() for t in terms}
+
+
+def ae_kind(term: str) -> str:
+    """The kind of an AE term (`KIND_TERMS`), "other" for any term not listed."""
+    return _KIND_BY_TERM.get(_normalise(term), "other")
+
+
+@dataclass(frozen=True)
+class DltSettings:
+    """The study's DLT settings (`trial_edc.models.Study`), with the protocol's defaults."""
+
+    dlt_window_days: int = 28
+    dlt_rule_d1_grade5: bool = True
+    dlt_rule_d2_crs: bool = True
+    dlt_rule_d3_icans: bool = True
+    dlt_rule_d4_non_haematological: bool = True
+    dlt_rule_d5_cytopenia: bool = True
+    dlt_rule_d6_gvhd: bool = True
+    crs_grade3_max_hours: int = 72
+    icans_grade3_max_hours: int = 72
+    non_haematological_max_days: int = 7
+    infusion_reaction_max_hours: int = 24
+    cytopenia_recovery_day: int = 28
+    gvhd_min_grade: int = 2
+
+
+def dlt_settings_from(study) -> DltSettings:
+    """DltSettings from any object with the same attribute names (the Study row)."""
+    return DltSettings(**{f.name: getattr(study, f.name) for f in fields(DltSettings)})
+
+
+@dataclass(frozen=True)
+class AeFacts:
+    """What the rules read of one AE record. Days are study days (day 0 = first infusion)."""
+
+    term: str
+    grade: int  # CTCAE / ASTCT as recorded, 1–5
+    onset_day: int | None  # None: the patient was not infused
+    relatedness: str
+    resolution_day: int | None = None  # None: unresolved
+    crs_grade: int | None = None  # ASTCT grade derived from the CRS details
+    icans_grade: int | None = None  # ASTCT grade derived from the ICANS details
+    gvhd_magic_grade: int | None = None
+    cytopenia_grade_on_recovery_day: int | None = None  # CTCAE grade of the count; None: unknown
+    kind: str | None = None  # None: derived from the term by `ae_kind`
+
+    def __post_init__(self):
+        if not 1 <= self.grade <= 5:
+            raise ValueError(f"grade: {self.grade} is not a CTCAE grade (1–5)")
+        if self.relatedness not in RELATEDNESS:
+            raise ValueError(f"relatedness: {self.relatedness!r} is not one of "
+                             f"{', '.join(RELATEDNESS)}")
+        if self.kind is None:
+            object.__setattr__(self, "kind", ae_kind(self.term))
+        elif self.kind not in AE_KINDS:
+            raise ValueError(f"kind: {self.kind!r} is not one of {', '.join(AE_KINDS)}")
+        if self.resolution_day is not None and self.onset_day is not None \
+                and self.resolution_day < self.onset_day:
+            raise ValueError("resolution_day: before the onset day")
+
+    @property
+    def duration_days(self) -> int | None:
+        if self.resolution_day is None or self.onset_day is None:
+            return None
+        return self.resolution_day - self.onset_day
+
+    @property
+    def worst_grade(self) -> int:
+        derived = {"crs": self.crs_grade, "icans": self.icans_grade}.get(self.kind)
+        return max(self.grade, derived or 0)
+
+    @property
+    def label(self) -> str:
+        if self.kind in KIND_LABELS:
+            return KIND_LABELS[self.kind]
+        if self.kind in ("neutropenia", "thrombocytopenia"):
+            return self.kind
+        # Sentence case for CTCAE's capitalised terms, but leave acronyms ("ALT increased") alone.
+        term = self.term.strip()
+        return term if term[1:2].isupper() else term[:1].lower() + term[1:]
+
+
+@dataclass(frozen=True)
+class DltFlag:
+    rule: str  # "D1" … "D6", the `safety.models.DltRule` codes
+    explanation: str  # e.g. "grade 4 ICANS on day 4 — D3"
+    duration_pending: bool = False
+
+
+def is_in_dlt_window(onset_day: int | None, dlt_window_days: int) -> bool:
+    """Onset on day 0 … dlt_window_days inclusive (day 28 is in, day 29 out by default)."""
+    return onset_day is not None and 0 <= onset_day <= dlt_window_days
+
+
+def is_attributable(relatedness: str) -> bool:
+    """Relatedness to RD13-02 possible or stronger."""
+    return relatedness in ATTRIBUTABLE
+
+
+def _lasting(ae: AeFacts, limit_hours: int, as_of_day: int | None) -> tuple[bool | None, str]:
+    """Whether the record outlasted the limit (None: not known yet), and how to say so."""
+    if ae.duration_days is not None:
+        return ae.duration_days * 24 > limit_hours, f"lasting {ae.duration_days} days"
+    if as_of_day is not None and (as_of_day - ae.onset_day) * 24 > limit_hours:
+        return True, f"still unresolved on day {as_of_day}"
+    return None, "unresolved"
+
+
+def _too_long(ae: AeFacts, rule: str, limit_hours: int, limit_text: str,
+              as_of_day: int | None) -> DltFlag | None:
+    beyond, span = _lasting(ae, limit_hours, as_of_day)
+    start = f"grade {ae.worst_grade} {ae.label} on day {ae.onset_day}"
+    if beyond is None:
+        return DltFlag(rule, f"{start}, unresolved: duration pending (limit {limit_text}) — {rule}",
+                       duration_pending=True)
+    if beyond:
+        return DltFlag(rule, f"{start} {span} (> {limit_text}) — {rule}")
+    return None
+
+
+def _d1(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    if ae.worst_grade == 5:
+        return DltFlag("D1", f"grade 5 {ae.label} on day {ae.onset_day} — D1")
+    return None
+
+
+def _d2(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    if ae.kind != "crs" or ae.worst_grade < 3:
+        return None
+    if ae.worst_grade >= 4:
+        return DltFlag("D2", f"grade {ae.worst_grade} CRS on day {ae.onset_day} — D2")
+    return _too_long(ae, "D2", s.crs_grade3_max_hours, f"{s.crs_grade3_max_hours} h", as_of_day)
+
+
+def _d3(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    if ae.kind != "icans" or ae.worst_grade < 3:
+        return None
+    if ae.worst_grade >= 4:
+        return DltFlag("D3", f"grade {ae.worst_grade} ICANS on day {ae.onset_day} — D3")
+    return _too_long(ae, "D3", s.icans_grade3_max_hours, f"{s.icans_grade3_max_hours} h",
+                     as_of_day)
+
+
+def _d4(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    # Grade 5 belongs to D1: a fatal event has no duration worth waiting for.
+    if ae.kind in NOT_D4_KINDS or ae.worst_grade not in (3, 4):
+        return None
+    if ae.kind == "infusion_reaction" and ae.duration_days is not None \
+            and ae.duration_days * 24 <= s.infusion_reaction_max_hours:
+        return None
+    days = s.non_haematological_max_days
+    return _too_long(ae, "D4", days * 24, f"{days} days", as_of_day)
+
+
+def _d5(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    if ae.kind not in ("neutropenia", "thrombocytopenia") or ae.grade < 4:
+        return None
+    day = s.cytopenia_recovery_day
+    start = f"grade {ae.grade} {ae.label} on day {ae.onset_day}"
+    if ae.cytopenia_grade_on_recovery_day is not None:
+        if ae.cytopenia_grade_on_recovery_day <= 2:
+            return None
+        return DltFlag("D5", f"{start}, grade {ae.cytopenia_grade_on_recovery_day} on day {day} "
+                             f"(not recovered to ≤ 2) — D5")
+    # No count on the day: a grade 4 record still open then means grade 4 persisted (one
+    # record, one grade).
+    still_open = ae.resolution_day > day if ae.resolution_day is not None else (
+        as_of_day is not None and as_of_day >= day)
+    if still_open:
+        return DltFlag("D5", f"{start}, still grade {ae.grade} on day {day} — D5")
+    return DltFlag("D5", f"{start}: recovery by day {day} pending — D5", duration_pending=True)
+
+
+def _d6(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
+    if ae.kind != "gvhd":
+        return None
+    # Without a MAGIC grade the AE's CTCAE grade stands in, and the explanation says so.
+    if ae.gvhd_magic_grade is not None:
+        grade, source = ae.gvhd_magic_grade, "MAGIC grade"
+    else:
+        grade, source = ae.grade, "CTCAE grade (no MAGIC grade recorded)"
+    if grade < s.gvhd_min_grade:
+        return None
+    return DltFlag("D6", f"acute GVHD {source} {grade} on day {ae.onset_day} "
+                         f"(≥ {s.gvhd_min_grade}) — D6")
+
+
+RULES = (("dlt_rule_d1_grade5", _d1), ("dlt_rule_d2_crs", _d2), ("dlt_rule_d3_icans", _d3),
+         ("dlt_rule_d4_non_haematological", _d4), ("dlt_rule_d5_cytopenia", _d5),
+         ("dlt_rule_d6_gvhd", _d6))
+
+
+def dlt_flags(ae: AeFacts, settings: DltSettings, *, as_of_day: int | None = None
+              ) -> list[DltFlag]:
+    """The switched-on rules D1–D6 the AE meets, in rule order (empty: not a candidate).
+
+    `as_of_day` is the study day of the data cut-off; it lets an unresolved record that has
+    already outlasted a limit fire outright instead of waiting as "duration pending".
+    """
+    if not is_in_dlt_window(ae.onset_day, settings.dlt_window_days):
+        return []
+    if not is_attributable(ae.relatedness) or ae.kind == "lymphopenia":
+        return []
+    flags = (rule(ae, settings, as_of_day) for switch, rule in RULES if getattr(settings, switch))
+    return [flag for flag in flags if flag is not None]
