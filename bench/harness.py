@@ -1,7 +1,9 @@
 """A throwaway database for a benchmark run, and a timer."""
 
+import atexit
 import os
 import secrets
+import shutil
 import statistics
 import tempfile
 import time
@@ -15,7 +17,9 @@ def setup_django() -> str:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["CELERY_BROKER_URL"] = ""
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
-    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="edc-bench-")
+    scratch = tempfile.mkdtemp(prefix="edc-bench-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    os.environ["VAR_DIR"] = scratch
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trial_edc.settings")
     import django
     from django.core.management import call_command

@@ -34,12 +34,13 @@ class Timeline:
     death_date: date | None = None
     clinical_dates: tuple[tuple[str, date], ...] = field(default_factory=tuple)
     off_study_date: tuple[str, date] | None = None
+    today: date | None = None  # when given, no date may come after it
 
 
 def timeline_problems(t: Timeline, *, consent_path="consent_date",
                       enrollment_path="enrollment_date", death_path="death.date") -> list[Problem]:
     """Every date-order rule the timeline breaks, in a stable order."""
-    problems = []
+    problems = _future_problems(t, consent_path, enrollment_path, death_path)
     if t.consent_date and t.enrollment_date and t.enrollment_date < t.consent_date:
         problems.append(Problem(enrollment_path, (
             f"{t.enrollment_date} is before the consent date {t.consent_date} "
@@ -83,6 +84,17 @@ def timeline_problems(t: Timeline, *, consent_path="consent_date",
                     f"{day} is after the patient's death on {t.death_date} "
                     "(nothing clinical after death)"), death_path))
     return problems
+
+
+def _future_problems(t: Timeline, consent_path, enrollment_path, death_path) -> list[Problem]:
+    if t.today is None:
+        return []
+    dated = [(consent_path, t.consent_date), (enrollment_path, t.enrollment_date),
+             t.lymphodepletion_start, *t.infusion_dates, (death_path, t.death_date),
+             *t.clinical_dates, t.off_study_date]
+    return [Problem(path, f"{day} is after the cutoff of {t.today}: a record cannot be dated "
+                          "in the future")
+            for path, day in filter(None, dated) if day is not None and day > t.today]
 
 
 def onset_resolution_problems(onset: date | None, resolution: date | None,

@@ -23,7 +23,7 @@ class Patient(TimelineChecked, ClinicalRecord):
     """One screened patient. The subject ID is a pseudonymous code; the EDC keeps no names."""
 
     subject_id = models.CharField(
-        max_length=20, unique=True,
+        max_length=20,
         help_text="Pseudonymous study code, e.g. RD-001. Never a name or hospital number.",
     )
     sex = models.CharField(max_length=1, choices=Sex.choices)
@@ -49,9 +49,15 @@ class Patient(TimelineChecked, ClinicalRecord):
 
     class Meta:
         ordering = ["subject_id"]
-        constraints = range_checks(
-            "patient", age_at_consent=AGE_YEARS, cd7_positive_blasts_pct=PERCENT,
-            screening_marrow_blasts_pct=PERCENT)
+        constraints = [
+            # Unique among current patients: a voided entry keeps its code in the audit trail.
+            models.UniqueConstraint(
+                fields=["subject_id"], condition=models.Q(voided_at__isnull=True),
+                name="patient_subject_id_unique",
+                violation_error_message="A patient with this subject ID already exists."),
+            *range_checks("patient", age_at_consent=AGE_YEARS, cd7_positive_blasts_pct=PERCENT,
+                          screening_marrow_blasts_pct=PERCENT),
+        ]
 
     def __str__(self):
         return self.subject_id

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from .chronology import Timeline, onset_resolution_problems, timeline_problems
 
@@ -73,6 +74,7 @@ def build_timeline(patient, record) -> tuple[Timeline, dict]:
         clinical_dates=tuple((p, d) for r, p, d in entries if r == "clinical"),
         off_study_date=(f"{SELF}off_study_date", own_patient.off_study_date)
         if record is own_patient and own_patient.off_study_date else None,
+        today=timezone.localdate(),
     )
     paths = {"consent": consent_path, "enrollment": enrollment_path,
              "death": death[0] if death else "death.date"}
@@ -80,7 +82,13 @@ def build_timeline(patient, record) -> tuple[Timeline, dict]:
 
 
 class TimelineChecked:
-    """Mixin for clinical models: `clean()` enforces the date-order rules against the patient."""
+    """Mixin for clinical models: `clean()` enforces the date-order rules against the patient.
+
+    A casebook import validates whole patients in memory and sets `timeline_checked_by_caller`:
+    it applies the same `timeline_problems` to the bundle's own timeline instead of the database.
+    """
+
+    timeline_checked_by_caller = False
 
     def clean(self):
         super().clean()
@@ -92,6 +100,10 @@ class TimelineChecked:
         for problem in onset_resolution_problems(onset, getattr(self, "resolution_date", None),
                                                  path=f"{SELF}resolution_date"):
             errors.setdefault(problem.path.removeprefix(SELF), []).append(problem.message)
+        if self.timeline_checked_by_caller:
+            if errors:
+                raise ValidationError(errors)
+            return
         timeline, paths = build_timeline(patient, self)
         for problem in timeline_problems(timeline, consent_path=paths["consent"],
                                          enrollment_path=paths["enrollment"],

@@ -198,7 +198,9 @@ class IcansDetails(AdverseEventPart):
             errors["capd_score"] = "A CAPD score is recorded only when CAPD is the instrument."
         if self.instrument == self.Instrument.CAPD and self.ice_score is not None:
             errors["ice_score"] = "An ICE score is recorded only when ICE is the instrument."
-        patient = self.adverse_event.patient if self.adverse_event_id else None
+        # The AE may be unsaved (a casebook import validates whole patients in memory).
+        adverse_event = getattr(self, "adverse_event", None)
+        patient = getattr(adverse_event, "patient", None)
         if patient is not None and self.instrument:
             child = patient.age_at_consent < CAPD_AGE_LIMIT
             if child and self.instrument == self.Instrument.ICE:

@@ -30,6 +30,8 @@ LOCK_FORM = "trial_edc.lock_form"
 ADJUDICATE_DLT = "trial_edc.adjudicate_dlt"
 SIGN_CASEBOOK = "trial_edc.sign_casebook"
 MANAGE_STUDY = "trial_edc.manage_study"
+IMPORT_CASEBOOK = "trial_edc.import_casebook"
+EXPORT_CASEBOOK = "trial_edc.export_casebook"
 
 CUSTOM_PERMISSIONS = (
     ("view_crf", "Can open case report forms and casebooks"),
@@ -44,6 +46,8 @@ CUSTOM_PERMISSIONS = (
     ("adjudicate_dlt", "Can adjudicate DLT candidates with an e-signature"),
     ("sign_casebook", "Can sign a patient's casebook with an e-signature"),
     ("manage_study", "Can change protocol settings and dose levels"),
+    ("import_casebook", "Can import whole casebook bundles"),
+    ("export_casebook", "Can export whole casebook bundles"),
 )
 
 
@@ -67,10 +71,12 @@ def role_permissions() -> dict[str, set[str]]:
         | _model_perms(["add", "change"], exclude=NOT_ENTERED_BY_COORDINATORS)
         | {ENTER_CRF, ANSWER_QUERY, VIEW_DATA_REVIEW},
         INVESTIGATOR: read_crfs | reports | {ADJUDICATE_DLT, SIGN_CASEBOOK},
-        MONITOR: read_crfs | reports | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED},
+        MONITOR: read_crfs | reports
+        | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED, EXPORT_CASEBOOK},
         SPONSOR: {VIEW_REPORTS, EXPORT_DEIDENTIFIED},
         ADMIN: read_crfs | reports | _model_perms(["add", "change"])
-        | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, "trial_edc.view_study", "trial_edc.change_study",
+        | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, IMPORT_CASEBOOK, EXPORT_CASEBOOK,
+           "trial_edc.view_study", "trial_edc.change_study",
            "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"},
     }
 

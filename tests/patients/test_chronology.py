@@ -38,3 +38,13 @@ def test_resolution_before_onset():
     assert onset_resolution_problems(D("2024-03-05"), D("2024-03-04"))[0].path == "resolution_date"
     assert onset_resolution_problems(D("2024-03-05"), D("2024-03-05")) == []
     assert onset_resolution_problems(D("2024-03-05"), None) == []
+
+
+def test_no_date_may_come_after_today():
+    problems = timeline_problems(Timeline(consent_date=D("2024-03-01"),
+                                          infusion_dates=(("inf1", D("2024-03-12")),),
+                                          clinical_dates=(("ae", D("2024-03-13")),),
+                                          today=D("2024-03-12")))
+    assert [p.path for p in problems] == ["ae"]
+    assert problems[0].message == ("2024-03-13 is after the cutoff of 2024-03-12: a record cannot "
+                                   "be dated in the future")

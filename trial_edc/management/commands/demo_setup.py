@@ -1,8 +1,10 @@
 import secrets
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from patients.models import Patient
 from trial_edc.accounts import user_set_role
 from trial_edc.roles import ROLES
 
@@ -10,10 +12,13 @@ CREDENTIALS_FILE = settings.VAR_DIR / "demo-credentials.txt"
 
 
 class Command(BaseCommand):
-    help = ("Create one demo user per role (idempotent) and print their usernames and passwords. "
-            "For local demonstration only: never run this on a trial's production database.")
+    help = ("Load the 20-patient demo trial into an empty database and create one demo user per "
+            "role, printing their usernames and passwords (idempotent). For local demonstration "
+            "only: never run this on a trial's production database.")
 
     def handle(self, *args, **options):
+        if not Patient.all_objects.exists():
+            call_command("seed_demo", patients=20, seed=1, stdout=self.stdout)
         known = _read_credentials()
         for role in ROLES:
             username = f"demo-{role}"

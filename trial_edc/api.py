@@ -1,0 +1,47 @@
+"""REST API v1 of the project package: whole-trial casebook exchange.
+
+`GET /api/v1/casebook/` exports the trial (admins, monitors); `POST /api/v1/casebook/` imports a
+bundle (admins; `?replace=true` voids the current data first) with exactly the validation and the
+messages of `manage.py import_casebook`: 400 `{"detail", "problems": [...]}` and nothing written.
+"""
+
+from django.urls import path
+from rest_framework import status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .casebook import BundleProblems, casebook_import_json, parse_bundle
+from .casebook.dump import export_bundle
+from .roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK
+
+
+class HasPermissionFor(BasePermission):
+    """Per-method Django permissions: `required_permissions = {"GET": perm, "POST": perm}`."""
+
+    def has_permission(self, request, view):
+        needed = view.required_permissions.get(request.method)
+        return needed is not None and request.user.has_perm(needed)
+
+
+class CasebookView(APIView):
+    permission_classes = [IsAuthenticated, HasPermissionFor]
+    required_permissions = {"GET": EXPORT_CASEBOOK, "POST": IMPORT_CASEBOOK}
+
+    def get(self, request):
+        return Response(export_bundle())
+
+    def post(self, request):
+        replace = request.query_params.get("replace", "").lower() in {"1", "true", "yes"}
+        try:
+            counts = casebook_import_json(parse_bundle(request.body), replace=replace)
+        except BundleProblems as problems:
+            return Response({"detail": f"{len(problems.problems)} problem(s): nothing was "
+                                       "imported.", "problems": problems.problems},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response({"imported": counts, "replaced": replace}, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("casebook/", CasebookView.as_view(), name="api-casebook"),
+]

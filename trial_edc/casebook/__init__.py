@@ -1,0 +1,25 @@
+"""The casebook bundle: the project's exchange format for whole trials (contract §3)."""
+
+import json
+
+from django.utils import timezone
+
+from .read import BundleProblems, read_bundle
+from .write import Progress, casebook_import
+
+__all__ = ["BundleProblems", "casebook_import_json", "parse_bundle"]
+
+
+def parse_bundle(text: str | bytes):
+    """JSON text as Python data; malformed JSON is a bundle problem like any other."""
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleProblems([f"bundle: not valid JSON ({exc})"]) from exc
+
+
+def casebook_import_json(data, *, replace: bool = False, progress: Progress | None = None):
+    """Validate the whole bundle, then import it atomically. Raises BundleProblems."""
+    plan = read_bundle(data, today=timezone.localdate(), replacing=replace)
+    kwargs = {"progress": progress} if progress else {}
+    return casebook_import(plan, replace=replace, **kwargs)

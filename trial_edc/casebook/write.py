@@ -1,0 +1,121 @@
+"""Writing a validated casebook plan: one transaction, bulk inserts that keep the audit trail.
+
+Every row gets its history row (`trial_edc.bulk_history`) attributed to the system user with the
+reason "import"; `replace` first voids the trial's current clinical data (kept, with a history
+row each), so nothing clinical is ever deleted.
+"""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dosing.models import DoseLevel
+from trial_edc.audit import ClinicalRecord, record_save, system_user
+from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
+from trial_edc.models import Study
+
+from . import spec
+from .read import Plan
+
+IMPORT_REASON = "import"
+REPLACE_REASON = "replaced by a casebook import"
+
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(step: str, done: int) -> None:
+    return None
+
+
+# Clinical models in the order their rows can be written (parents before children).
+WRITE_ORDER = (
+    spec.PATIENT.model, spec.ELIGIBILITY.model, spec.CONTACT.model, spec.LYMPHODEPLETION.model,
+    spec.INFUSION.model, spec.ADVERSE_EVENT.model, spec.CRS.model, spec.ICANS.model,
+    spec.GVHD.model, spec.DLT_ADJUDICATION_MODEL, spec.RESPONSE.model, spec.DISEASE_EVENT.model,
+    spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model,
+)
+
+
+def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progress) -> dict:
+    """Write the plan; returns the number of rows written per form."""
+    system = system_user()
+    now = timezone.now()
+    with transaction.atomic():
+        if replace:
+            _void_clinical_data(system, now, progress)
+        _write_study(plan, system, replace)
+        levels = {level.code: level for level in DoseLevel.objects.all()}
+        rows = _rows_by_model(plan, levels, system, now)
+        counts = {}
+        for model in WRITE_ORDER:
+            objs = rows.get(model, [])
+            for start in range(0, len(objs), BATCH):
+                insert_with_history(model, objs[start:start + BATCH], user=system,
+                                    reason=IMPORT_REASON, when=now)
+                progress(model._meta.verbose_name_plural, min(start + BATCH, len(objs)))
+            counts[str(model._meta.verbose_name_plural)] = len(objs)
+    return counts
+
+
+def _rows_by_model(plan: Plan, levels: dict, system, now) -> dict:
+    rows: dict = {}
+
+    def add(record):
+        rows.setdefault(type(record), []).append(record)
+
+    for patient_plan in plan.patients:
+        add(patient_plan.patient)
+        for record in patient_plan.singles.values():
+            add(record)
+        for key, records in patient_plan.lists.items():
+            for record in records:
+                if key == "infusions":
+                    record.dose_level = levels[record.dose_level_code]
+                add(record)
+        for _key, record in patient_plan.ae_details:
+            add(record)
+        for adverse_event, decision in patient_plan.adjudications:
+            add(spec.DLT_ADJUDICATION_MODEL(
+                adverse_event=adverse_event, decision=decision, signed_by=system,
+                signer_printed_name="Imported from a casebook bundle", signed_at=now,
+                rationale="Adjudicated before this database; imported from a casebook bundle."))
+    return rows
+
+
+def _write_study(plan: Plan, system, replace: bool):
+    study = Study.load()
+    changed = [name for name, value in plan.study.items() if getattr(study, name) != value]
+    if study._state.adding or changed:
+        for name, value in plan.study.items():
+            setattr(study, name, value)
+        record_save(study, by=system, reason=IMPORT_REASON)
+    existing = {level.code: level for level in DoseLevel.objects.all()}
+    if replace and existing:
+        # Ranks are unique: move the current ones out of the way before renumbering.
+        top = max(level.rank for level in existing.values())
+        for level in sorted(existing.values(), key=lambda lv: -lv.rank):
+            level.rank += top + len(plan.dose_levels)
+            record_save(level, by=system, reason=REPLACE_REASON, validate=False)
+    for values in plan.dose_levels:
+        level = existing.get(values["code"]) or DoseLevel(code=values["code"])
+        if not level._state.adding and all(
+                getattr(level, k) == v for k, v in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(level, name, value)
+        record_save(level, by=system, reason=IMPORT_REASON)
+
+
+def _void_clinical_data(system, now, progress: Progress):
+    """Take every current clinical row out of the trial's data, keeping it and its history."""
+    for model in reversed(WRITE_ORDER):
+        if not issubclass(model, ClinicalRecord):
+            continue
+        model.objects.update(voided_at=now, voided_by=system, void_reason=REPLACE_REASON,
+                             row_version=F("row_version") + 1, updated_at=now)
+        voided = list(model.all_objects.filter(voided_at=now, void_reason=REPLACE_REASON))
+        insert_history(model, voided, user=system, reason=REPLACE_REASON, when=now,
+                       history_type="~")
+        progress(f"voided {model._meta.verbose_name_plural}", len(voided))
