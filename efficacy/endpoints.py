@@ -21,7 +21,8 @@ holds by construction. A day is `(date − day 0)` in whole days, day 0 the firs
 
 Conventions where the spec is silent:
 - Several assessments labelled the same visit: the visit's response is the earliest one's (a later
-  one under the same label is a repeat; the data review flags the label). `best_by_W12` reads all.
+  one under the same label is a repeat; taking the best would favour patients assessed twice).
+  `best_by_W12` is a best-of by definition and reads them all.
 - "After the start" is strict: a disease event dated on the start date is not an event (the same
   assessment cannot be both remission and relapse); a death on the start date is (time 0).
   A disease event and a qualifying death on the same day: the disease event is the reason given.
@@ -136,16 +137,19 @@ def has_mrd_negative_remission(patient: PatientData) -> bool:
 
 
 def has_hsct_in_first_year(patient: PatientData) -> bool:
+    """An HSCT on days 1…365."""
     return (patient.hsct_date is not None
             and 1 <= patient.study_day(patient.hsct_date) <= FIRST_YEAR_LAST_DAY)
 
 
 def mrd_orr(trial: TrialAsOf) -> dict:
+    """Infused patients with an MRD-negative CR/CRi on days 1…365, of the infused."""
     return clopper_pearson(sum(map(has_mrd_negative_remission, trial.infused)),
                            len(trial.infused)).as_dict()
 
 
 def hsct_proportion(trial: TrialAsOf) -> dict:
+    """Infused patients with an HSCT on days 1…365, of the infused."""
     return clopper_pearson(sum(map(has_hsct_in_first_year, trial.infused)),
                            len(trial.infused)).as_dict()
 

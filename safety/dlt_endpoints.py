@@ -4,9 +4,9 @@ escalation recommendation (endpoints.md, "Safety (primary)" and "DLT-evaluable")
 - A patient belongs to the dose level of their FIRST infusion, once, whatever they received later.
 - DLT: an adverse event adjudicated *confirmed*, with onset on day 0 … `dlt_window_days` (the
   window of the candidate rules, `safety.dlt_rules.is_in_dlt_window`). A confirmation on an AE
-  outside the window does not count: the endpoint is the DLT window's, and the rules could not
-  have raised it there. Whether a rule or an investigator raised the candidate does not matter,
-  only the signed decision; `dlt_flagged` plays no part.
+  outside the window does not count: a DLT candidate is by definition an AE of the window
+  (endpoints.md, "DLT candidate"). Whether a rule or an investigator raised the candidate does
+  not matter, only the signed decision; `dlt_flagged` plays no part.
 - DLT-evaluable: infused, and either with a DLT, or followed through the whole window — not dead
   and not off study on any day 0 … `dlt_window_days` (both ends inside the window, as the spec
   writes it), and known alive on day `dlt_window_days`: a last known alive date on or after it,

@@ -32,9 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
-BOIN = "BOIN"
-THREE_PLUS_THREE = "3+3"
-
 
 @dataclass(frozen=True, slots=True)
 class DoseLevelData:
@@ -125,10 +122,6 @@ class PatientData:
     death_cause: str | None  # disease_progression, adverse_event, other, unknown
     last_contact_date: date | None  # the casebook's last_known_alive_date: latest contact
     pk_samples: tuple[PkSampleData, ...]
-
-    @property
-    def first_infusion(self) -> InfusionData | None:
-        return self.infusions[0] if self.infusions else None
 
     @property
     def day0(self) -> date | None:

@@ -90,7 +90,7 @@ def generated_patient(rng, index, first_enrollment):
         return day0 + timedelta(days=day)
 
     fields["infusions"] = tuple(infusions)
-    fields["adverse_events"] = tuple(generated_ae(rng, on, follow_up_days) for _ in range(8))
+    fields["adverse_events"] = tuple(generated_ae(rng, on, follow_up_days) for _ in range(14))
     responding = rng.random() < 0.7
     assessments = []
     for visit, nominal in (("W4", 28), ("W8", 56), ("W12", 84), ("M6", 182), ("M9", 273),
