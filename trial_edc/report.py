@@ -14,9 +14,11 @@ with at least one quantifiable sample; `dose_level` is the level of their first 
 Conventions where the spec is silent:
 - A sample's time is counted from the start of the FIRST infusion (day 0), as the spec's days are.
   With the infusion time recorded, it is (collected_at − infusion date and time) in fractional
-  days, the date and time read as UTC: the CRF stores a time of day without a zone and the
-  project's TIME_ZONE is UTC unless set otherwise. Without it, the collection date (UTC) minus the
-  infusion date, in whole days.
+  days. The CRF stores a time of day without a zone; it is read as UTC, the project's TIME_ZONE
+  unless set otherwise, and in its own zone when the loader attaches one (a site that sets
+  TIME_ZONE should pass `time(..., tzinfo=ZoneInfo(TIME_ZONE))`: Django reads naive values
+  entered in forms in that zone). Without the time, the collection date (UTC) minus the infusion
+  date, in whole days.
 - Only peripheral-blood samples; bone marrow and CSF are other compartments.
 - `below_lloq` is the qPCR's flag. For flow counts a missing value is a missing sample and a
   reported 0 is below the limit, as PKNCA reads a zero (`pk.nca`).
@@ -59,7 +61,9 @@ def sample_time_days(sample: PkSampleData, infusion: InfusionData) -> float:
     """Days from the start of `infusion` to the sample (module docstring for the clock)."""
     if infusion.time is None:
         return float((sample.collected_on - infusion.date).days)
-    started_at = datetime.combine(infusion.date, infusion.time, tzinfo=UTC)
+    started_at = datetime.combine(infusion.date, infusion.time)
+    if started_at.tzinfo is None:
+        started_at = started_at.replace(tzinfo=UTC)
     return (sample.collected_at - started_at).total_seconds() / SECONDS_PER_DAY
 
 

@@ -60,7 +60,7 @@ class StudyData:
 class InfusionData:
     number: int  # 1 is the first infusion: its date is day 0
     date: date
-    time: time | None  # start of the infusion, read as UTC; None when not recorded
+    time: time | None  # start of the infusion: naive is UTC, else in its tzinfo; None: unknown
     dose_level_code: str
 
 

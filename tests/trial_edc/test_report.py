@@ -179,6 +179,8 @@ def shape_check(report):
     (time(9), utc(7, 21), 7.5),
     (time(9), datetime(2024, 3, 19, 17, 0, tzinfo=timezone(timedelta(hours=8))), 7.0),
     (time(9), utc(0, 8), -1 / 24),  # a pre-infusion draw
+    # An infusion time that carries its zone (the loader's TIME_ZONE) is read in it.
+    (time(9, tzinfo=timezone(timedelta(hours=8))), utc(7, 1), 7.0),
     # Unknown: the UTC collection date minus the infusion date, whole days.
     (None, utc(7, 23, 59), 7.0),
     (None, datetime(2024, 3, 20, 1, 0, tzinfo=timezone(timedelta(hours=8))), 7.0),
