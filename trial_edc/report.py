@@ -57,19 +57,23 @@ def build_report(trial: TrialData, cutoff: date) -> dict:
     }
 
 
+def infusion_started_at(infusion: InfusionData) -> datetime | None:
+    """The infusion's start as an aware datetime (module docstring); None without a time."""
+    if infusion.time is None:
+        return None
+    started_at = datetime.combine(infusion.date, infusion.time)
+    return started_at if started_at.tzinfo is not None else started_at.replace(tzinfo=UTC)
+
+
 def sample_time_days(sample: PkSampleData, infusion: InfusionData) -> float:
     """Days from the start of `infusion` to the sample (module docstring for the clock)."""
-    if infusion.time is None:
-        return float((sample.collected_on - infusion.date).days)
-    started_at = datetime.combine(infusion.date, infusion.time)
-    if started_at.tzinfo is None:
-        started_at = started_at.replace(tzinfo=UTC)
-    return (sample.collected_at - started_at).total_seconds() / SECONDS_PER_DAY
+    return _days_after(sample, infusion.date, infusion_started_at(infusion))
 
 
 def pk_points(patient: PatientData, analyte: str) -> list[PkPoint]:
     """The patient's peripheral-blood samples of `analyte` as `pk.nca` points, from day 0."""
-    first = patient.infusions[0]
+    day0 = patient.infusions[0].date
+    started_at = infusion_started_at(patient.infusions[0])
     points = []
     for sample in patient.pk_samples:
         if sample.matrix != PERIPHERAL_BLOOD:
@@ -80,7 +84,7 @@ def pk_points(patient: PatientData, analyte: str) -> list[PkPoint]:
             value, below_lloq = sample.car_t_cells_per_uL, False
         # A sample without this analyte (and not BLQ for it) is missing: nca would drop it too.
         if value is not None or below_lloq:
-            points.append(PkPoint(sample_time_days(sample, first), value, below_lloq))
+            points.append(PkPoint(_days_after(sample, day0, started_at), value, below_lloq))
     return points
 
 
@@ -108,3 +112,8 @@ def pk_report(trial: TrialAsOf, analyte: str) -> dict:
                           for code, results in results_by_level.items()],
     }
 
+
+def _days_after(sample: PkSampleData, day0: date, started_at: datetime | None) -> float:
+    if started_at is None:
+        return float((sample.collected_on - day0).days)
+    return (sample.collected_at - started_at).total_seconds() / SECONDS_PER_DAY
