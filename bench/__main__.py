@@ -12,17 +12,32 @@ import sys
 
 from bench.harness import setup_django
 
-BENCHMARKS = ("audited_save", "import_casebook")
+BENCHMARKS = ("audited_save:run", "import_casebook:run", "endpoints:run")
+WITH_BROKER = ("endpoints:freshness",)
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/edc_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 
 
-def run_here() -> None:
+def run_here(names) -> None:
     vendor = setup_django()
-    print(f"\n== benchmarks on {vendor} ==", flush=True)
-    for name in BENCHMARKS:
-        module = __import__(f"bench.{name}", fromlist=["run"])
-        print(module.run(), flush=True)
+    print(f"\n== on {vendor} ==", flush=True)
+    for name in names:
+        module_name, function = name.split(":")
+        module = __import__(f"bench.{module_name}", fromlist=[function])
+        print(getattr(module, function)(), flush=True)
         print(flush=True)
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return url
+    except Exception as exc:  # no Redis here: say so
+        print(f"(freshness benchmark skipped: Redis at {url}: {exc})")
+        return None
 
 
 def postgres_url() -> str | None:
@@ -46,16 +61,22 @@ def postgres_url() -> str | None:
 
 def main() -> None:
     if os.environ.get("BENCH_CHILD"):
-        run_here()
+        run_here(os.environ["BENCH_CHILD"].split(","))
         return
-    runs = [("sqlite", "")]
+    databases = [""]
     url = postgres_url()
     if url:
-        runs.append(("postgresql", url))
+        databases.append(url)
+    broker = redis_url()
     failed = False
-    for _name, database_url in runs:
-        env = {**os.environ, "BENCH_CHILD": "1", "BENCH_DATABASE_URL": database_url}
-        failed |= subprocess.run([sys.executable, "-m", "bench"], env=env).returncode != 0
+    for database_url in databases:
+        runs = [(BENCHMARKS, {})]
+        if broker:
+            runs.append((WITH_BROKER, {"CELERY_BROKER_URL": broker}))
+        for names, extra in runs:
+            env = {**os.environ, "BENCH_CHILD": ",".join(names),
+                   "BENCH_DATABASE_URL": database_url, **extra}
+            failed |= subprocess.run([sys.executable, "-m", "bench"], env=env).returncode != 0
     sys.exit(1 if failed else 0)
 
 

@@ -15,7 +15,7 @@ def setup_django() -> str:
     # Production settings: DEBUG's query log would cost time that a real server does not spend.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ["CELERY_BROKER_URL"] = ""
+    os.environ.setdefault("CELERY_BROKER_URL", "")
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
     scratch = tempfile.mkdtemp(prefix="edc-bench-")
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -54,3 +55,31 @@ def infused_patient(db):
 def fast_password_hashing(settings):
     # Production hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def celery_publishing_to(broker_url: str, **conf):
+    """This process's Celery app publishes to `broker_url` (not eagerly) inside the block.
+
+    Celery caches its connection and producer pools and its result backend on first use, so they
+    are dropped on the way in and out: otherwise a test would reach the previous test's broker.
+    """
+    from trial_edc.celery import app
+
+    keys = ("broker_url", "result_backend", "task_always_eager", *conf)
+    saved = {key: app.conf[key] for key in keys}
+
+    def drop_cached_connections():
+        app._pool = None
+        app.__dict__.get("amqp") and setattr(app.amqp, "_producer_pool", None)
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+
+    drop_cached_connections()
+    app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False,
+                    **conf)
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        drop_cached_connections()

@@ -9,7 +9,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .audit import ClinicalRecord, record_save, record_void
-from .models import Study
+from .models import EndpointSnapshot, Study
 
 
 class AuditedAdminForm(forms.ModelForm):
@@ -87,3 +87,20 @@ class StudyAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return not Study.objects.exists() and super().has_add_permission(request)
+
+
+@admin.register(EndpointSnapshot)
+class EndpointSnapshotAdmin(admin.ModelAdmin):
+    """Computed reports: read-only (they are derived from the audited data)."""
+
+    list_display = ("cutoff", "computed_at", "duration_ms", "data_version")
+    exclude = ("report",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

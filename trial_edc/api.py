@@ -1,9 +1,11 @@
-"""REST API v1 of the project package: whole-trial casebook exchange.
+"""REST API v1 of the project package: whole-trial casebook exchange and the endpoint report.
 
 `GET /api/v1/casebook/` exports the trial (admins, monitors); `POST /api/v1/casebook/` imports a
 bundle (admins; `?replace=true` voids the current data first) with exactly the validation and the
 messages of `manage.py import_casebook`: 400 `{"detail", "problems": [...]}` and nothing written.
 """
+
+from datetime import date
 
 from django.urls import path
 from rest_framework import status
@@ -13,7 +15,8 @@ from rest_framework.views import APIView
 
 from .casebook import BundleProblems, casebook_import_json, parse_bundle
 from .casebook.dump import export_bundle
-from .roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK
+from .reports import endpoint_report
+from .roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_REPORTS
 
 
 class HasPermissionFor(BasePermission):
@@ -42,6 +45,23 @@ class CasebookView(APIView):
         return Response({"imported": counts, "replaced": replace}, status=status.HTTP_201_CREATED)
 
 
+class EndpointReportView(APIView):
+    """The endpoint report (contract §4) from the latest snapshot; `stale` when data changed."""
+
+    permission_classes = [IsAuthenticated, HasPermissionFor]
+    required_permissions = {"GET": VIEW_REPORTS}
+
+    def get(self, request):
+        raw = request.query_params.get("cutoff")
+        try:
+            cutoff = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return Response({"detail": f"cutoff: {raw!r} is not a date YYYY-MM-DD"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response(endpoint_report(cutoff, recompute_if_stale=False))
+
+
 urlpatterns = [
     path("casebook/", CasebookView.as_view(), name="api-casebook"),
+    path("reports/endpoints/", EndpointReportView.as_view(), name="api-endpoint-report"),
 ]

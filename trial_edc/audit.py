@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .freshness import data_changed
+
 INITIAL_ENTRY_REASON = "initial entry"
 
 
@@ -157,6 +159,7 @@ def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = 
                 raise StaleRecordError(record)
             record.row_version += 1
         record.save()
+        data_changed()
     return record
 
 

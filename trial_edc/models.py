@@ -93,3 +93,26 @@ class Study(AuditedModel):
         """The study's settings; the protocol defaults until an admin or an import sets them."""
         study = cls.objects.filter(pk=1).first()
         return study if study is not None else cls(pk=1)
+
+
+class EndpointSnapshot(models.Model):
+    """A computed endpoint report, kept so that reports are served without recomputing.
+
+    Derived data, not a CRF: it is recomputed from the clinical records whenever they change,
+    and old snapshots may be pruned. `data_version` is the audit trail's position when the data
+    were read (see `trial_edc.reports.data_version`); a report whose version is behind the
+    current one is served marked stale.
+    """
+
+    cutoff = models.DateField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.FloatField()
+    data_version = models.CharField(max_length=40)
+    report = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cutoff", "-computed_at"], name="snapshot_latest")]
+        get_latest_by = "computed_at"
+
+    def __str__(self):
+        return f"endpoints at {self.cutoff} (computed {self.computed_at:%Y-%m-%d %H:%M})"

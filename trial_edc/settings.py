@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,7 +203,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Publishing must not hang a clinical save when the broker is down: fail fast, log, move on.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 1}
+# The nightly safety net: a full recompute even if no change scheduled one.
+CELERY_BEAT_SCHEDULE = {
+    "nightly-endpoint-recompute": {
+        "task": "trial_edc.recompute_endpoints",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
+
+# The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
+CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
+    "redis") else "")
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": CACHE_URL,
+    "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+} if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Logging: no identifying data; subject IDs are pseudonymous codes -----------------------
 LOGGING = {

@@ -1,4 +1,6 @@
-"""Background tasks of the project package. Each takes plain values and calls one function."""
+"""Background tasks of the project package. Each takes plain values and calls one service."""
+
+from datetime import date
 
 from celery import shared_task
 
@@ -8,3 +10,16 @@ from .health import worker_health
 @shared_task(name="trial_edc.worker_health")
 def worker_health_task() -> dict:
     return worker_health()
+
+
+@shared_task(name="trial_edc.recompute_endpoints", acks_late=True, autoretry_for=(Exception,),
+             retry_backoff=2, retry_backoff_max=60, max_retries=5)
+def recompute_endpoints_task(cutoff: str | None = None) -> dict:
+    """Idempotent: a recompute reads the data as they are and stores a new snapshot."""
+    from .freshness import recompute_started
+    from .reports import recompute
+
+    recompute_started()
+    snapshot = recompute(date.fromisoformat(cutoff) if cutoff else None)
+    return {"cutoff": snapshot.cutoff.isoformat(), "data_version": snapshot.data_version,
+            "duration_ms": snapshot.duration_ms}

@@ -44,6 +44,8 @@ def test_every_model_round_trips(infused_patient):
     factories.death(infused_patient, on=date(2025, 1, 10))
     from trial_edc.models import Study
     factories.save(Study(pk=1))
+    from trial_edc.reports import recompute
+    recompute(date(2025, 6, 30))
 
     for model in every_model():
         rows = list(model._default_manager.all())

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dosing.models import DoseLevel
 from trial_edc.audit import ClinicalRecord, record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
+from trial_edc.freshness import data_changed
 from trial_edc.models import Study
 
 from . import spec
@@ -56,6 +57,7 @@ def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progr
                                     reason=IMPORT_REASON, when=now)
                 progress(model._meta.verbose_name_plural, min(start + BATCH, len(objs)))
             counts[str(model._meta.verbose_name_plural)] = len(objs)
+        data_changed()
     return counts
 
 

@@ -1,0 +1,57 @@
+"""Endpoint freshness through the real path: a committed CRF save → on_commit → Redis → a real
+worker → a new snapshot in PostgreSQL."""
+
+import time
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from patients.models import Patient
+from tests import factories
+from trial_edc.audit import record_save
+from trial_edc.casebook import casebook_import_json
+from trial_edc.demo_trial import demo_bundle
+from trial_edc.models import EndpointSnapshot
+from trial_edc.reports import data_version, latest_snapshot
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for_snapshot_of(version: str, seconds: float = 60) -> EndpointSnapshot:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        snapshot = latest_snapshot(timezone.localdate())
+        if snapshot is not None and int(snapshot.data_version) >= int(version):
+            return snapshot
+        time.sleep(0.1)
+    raise AssertionError(f"no snapshot of data version {version} within {seconds} s")
+
+
+def test_a_crf_save_produces_a_fresh_snapshot(live_celery):
+    casebook_import_json(demo_bundle(20, 3))
+    wait_for_snapshot_of(data_version())
+    patient = Patient.objects.order_by("subject_id").first()
+    patient.off_study_date, patient.off_study_reason = date(2025, 6, 1), "withdrew consent"
+
+    record_save(patient, by=factories.user(), reason="patient withdrew")
+
+    snapshot = wait_for_snapshot_of(data_version())
+    assert snapshot.report["populations"]["enrolled"] == 20
+
+
+def test_a_burst_of_saves_coalesces_into_a_handful_of_recomputes(live_celery):
+    casebook_import_json(demo_bundle(10, 4))
+    wait_for_snapshot_of(data_version())
+    before = EndpointSnapshot.objects.count()
+    coordinator = factories.user()
+    patients = list(Patient.objects.all())
+
+    for i in range(100):
+        patient = patients[i % len(patients)]
+        patient.consent_version = f"v{i}"
+        record_save(patient, by=coordinator, reason="burst")
+
+    wait_for_snapshot_of(data_version())
+    recomputes = EndpointSnapshot.objects.count() - before
+    assert 1 <= recomputes <= 10, f"{recomputes} recomputes for 100 saves"

@@ -1,0 +1,55 @@
+"""Keeping the endpoint snapshot fresh as clinical data arrive.
+
+Every write path (record_save, record_void, the casebook import) calls `data_changed()` inside
+its transaction; after the commit a recompute is scheduled. With a broker, bursts coalesce: at
+most one recompute waits in the queue at a time (a cache key marks it), and it starts half a
+second after the change that queued it, so the changes of that half second ride along: 100 saves
+in a second give a handful of recomputes, and a save is in a snapshot within about a second.
+If the broker or cache is down, the clinical save still stands: the failure is logged, the
+snapshot shows `stale: true`, and the next recompute (another save, a report request, or the
+nightly run) catches up.
+"""
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+QUEUED_KEY = "edc:endpoints:recompute-queued"
+QUEUED_TTL_SECONDS = 120  # if a worker dies with the task, a later change re-queues it
+COALESCE_SECONDS = 0.5
+
+
+def data_changed() -> None:
+    """Call inside the transaction that changed clinical data."""
+    transaction.on_commit(schedule_recompute, robust=True)
+
+
+def schedule_recompute(cutoff: date | None = None) -> None:
+    from .tasks import recompute_endpoints_task
+
+    kwargs = {"cutoff": cutoff.isoformat()} if cutoff else {}
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        recompute_endpoints_task.delay(**kwargs)
+        return
+    try:
+        if cache.add(QUEUED_KEY, "1", timeout=QUEUED_TTL_SECONDS):
+            recompute_endpoints_task.apply_async(kwargs=kwargs, countdown=COALESCE_SECONDS)
+    except Exception:  # broker or cache down: the data are saved; the snapshot shows stale
+        logger.exception("could not schedule an endpoint recompute; the report shows stale "
+                         "until the next one")
+        try:
+            cache.delete(QUEUED_KEY)
+        except Exception:
+            logger.warning("cache unavailable too")
+
+
+def recompute_started() -> None:
+    """Called by the task as it starts: changes from now on must queue another recompute."""
+    try:
+        cache.delete(QUEUED_KEY)
+    except Exception:
+        logger.warning("cache unavailable: the next change will re-queue after the key expires")
