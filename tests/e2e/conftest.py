@@ -1,0 +1,85 @@
+"""A real browser against the live server: Debian's Chromium driven by Playwright.
+
+Playwright cannot download its own browser on this network, so it drives the `chromium` package's
+executable. Without it the tests skip and say why (on a newcomer's machine) or fail (CI=true;
+`.ci/run` installs it). Screenshots land in test-artifacts/ for a human to look at.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.conftest import skip_or_fail
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PASSWORD = "a-long-test-passphrase"
+# Long enough for a cold page on a busy CI machine, short enough to fail a hung page quickly.
+TIMEOUT_MS = 15_000
+
+# Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the test's
+# own ORM calls (factories, assertions) as "async-unsafe", although they run synchronously.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        skip_or_fail(f"the end-to-end tests need Debian's Chromium at {CHROMIUM} "
+                     "(apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """`screenshot("patient-list")` saves test-artifacts/<test>--patient-list.png (full page)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)
+
+    def take(label: str) -> Path:
+        path = ARTIFACTS / f"{test_name}--{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in(page):
+    """`sign_in("ana")` through the real login form, as a person would."""
+
+    def submit(username: str, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    return submit
+
+
+@pytest.fixture
+def coordinator_user(transactional_db):
+    return factories.user("coordinator", username="ana", password=PASSWORD)
