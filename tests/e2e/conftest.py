@@ -5,7 +5,6 @@ executable. Without it the tests skip and say why (on a newcomer's machine) or f
 `.ci/run` installs it). Screenshots land in test-artifacts/ for a human to look at.
 """
 
-import os
 import re
 from pathlib import Path
 
@@ -24,23 +23,26 @@ PASSWORD = "a-long-test-passphrase"
 # Long enough for a cold page on a busy CI machine, short enough to fail a hung page quickly.
 TIMEOUT_MS = 15_000
 
-# Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the test's
-# own ORM calls (factories, assertions) as "async-unsafe", although they run synchronously.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Module scope, not session: while Playwright runs, Django
+    must be told the test's own ORM calls are safe (below), and no other test may see that."""
     if not CHROMIUM.exists():
         skip_or_fail(f"the end-to-end tests need Debian's Chromium at {CHROMIUM} "
                      "(apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the
+    # test's ORM calls (factories, assertions) as "async-unsafe", although they run synchronously.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                  args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
 
 
 @pytest.fixture
