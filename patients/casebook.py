@@ -7,6 +7,7 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 
+from .crfs import crf_of_model
 from .models import EligibilityAssessment, FollowUpContact
 
 # (title, model, columns) in the order a reader follows the patient through the trial.
@@ -35,7 +36,8 @@ FORMS = (
 class Section:
     title: str
     headers: tuple[str, ...]
-    rows: list
+    rows: list  # (record, [values]) pairs
+    slug: str | None  # the CRF's slug in URLs; None for records coordinators do not enter
 
 
 def _patient_filter(model):
@@ -49,6 +51,7 @@ def sections(patient) -> list[Section]:
         related = [c for c in columns if model._meta.get_field(c).is_relation]
         records = model.objects.filter(**{_patient_filter(model): patient}).select_related(*related)
         headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
-        rows = [[getattr(r, c) for c in columns] for r in records]
-        result.append(Section(title, headers, rows))
+        rows = [(r, [getattr(r, c) for c in columns]) for r in records]
+        crf = crf_of_model(model)
+        result.append(Section(title, headers, rows, crf.slug if crf else None))
     return result

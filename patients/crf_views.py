@@ -1,0 +1,113 @@
+"""CRF entry in the browser: enrol, create, edit, void, read one record and its audit trail.
+
+Coordinators (ENTER_CRF) write; every role that reads CRFs (VIEW_CRF) reads; sponsors get 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from trial_edc.audit import StaleRecordError, field_changes
+from trial_edc.forms import VoidForm
+from trial_edc.roles import ENTER_CRF, VIEW_CRF
+
+from . import crfs
+from .entry import crf_record_save, crf_record_void
+from .models import Patient
+from .record_view import adverse_event_parts, derived_values, record_facts
+
+
+def _patient(subject_id):
+    return get_object_or_404(Patient, subject_id=subject_id)
+
+
+def record_url(crf, record, patient, action="detail"):
+    return reverse(f"patients:crf-{action}", args=[patient.subject_id, crf.slug, record.pk])
+
+
+def _after_save(crf, record, patient):
+    if crf.model is Patient:
+        return redirect("patients:casebook", record.subject_id)
+    if crf.parent == "adverse_event":
+        ae = record.adverse_event
+        return redirect(record_url(crfs.CRFS["adverse-event"], ae, patient))
+    return redirect(record_url(crf, record, patient))
+
+
+def _edit(request, crf, record, patient, template_context):
+    """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
+    form = crf.form(request.POST or None, instance=record)
+    stale_current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = crf_record_save(form=form, by=request.user)
+        except StaleRecordError as stale:
+            # Keep what the user typed; show what is saved now; a second save is deliberate.
+            current = type(record).all_objects.get(pk=record.pk)
+            form.data = form.data.copy()
+            form.data["row_version"] = current.row_version
+            form.add_error(None, str(stale))
+            stale_current = record_facts(current)
+        else:
+            messages.success(request, f"{crf.title} saved.")
+            return _after_save(crf, saved, patient or saved)
+    return render(request, "crf/form.html", {
+        "crf": crf, "form": form, "patient": patient, "record": record,
+        "stale_current": stale_current, **template_context})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def patient_enrol(request):
+    return _edit(request, crfs.CRFS["patient"], Patient(), None, {"heading": "Enrol a patient"})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_create(request, subject_id, slug, adverse_event_pk=None):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.new_record(crf, patient, adverse_event_pk)
+    return _edit(request, crf, record, patient, {"heading": f"New {crf.title.lower()}"})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_edit(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk)
+    return _edit(request, crf, record, patient, {"heading": f"Edit {crf.title.lower()}"})
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def crf_detail(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    return render(request, "crf/detail.html", {
+        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
+        "derived": derived_values(record),
+        "parts": adverse_event_parts(record) if slug == "adverse-event" else []})
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def crf_history(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    return render(request, "crf/history.html", {
+        "crf": crf, "record": record, "patient": patient, "trail": field_changes(record)})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_void(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{crf.title} voided.")
+        return redirect(record_url(crf, record, patient))
+    return render(request, "crf/void.html",
+                  {"crf": crf, "record": record, "patient": patient, "form": form})

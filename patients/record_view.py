@@ -1,0 +1,65 @@
+"""What a CRF record page shows: its values with labels and units, and the values derived from
+them (ASTCT grades, the response category) beside what was recorded."""
+
+from dataclasses import dataclass
+
+from django.utils.text import capfirst
+
+from efficacy.models import ResponseAssessment
+from efficacy.selectors import derived_response
+from safety.models import AdverseEvent, CrsDetails, IcansDetails
+from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
+
+from . import crfs
+
+
+@dataclass(frozen=True)
+class Derived:
+    label: str
+    value: str
+    agrees: bool | None = None  # with the recorded value; None when there is nothing to compare
+
+
+def _display(record, field) -> str:
+    value = getattr(record, field.name)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return getattr(record, f"get_{field.name}_display")()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def record_facts(record) -> list[tuple[str, str]]:
+    """(label, value) for each field of the record's form, in the form's order."""
+    crf = crfs.crf_of_model(type(record))
+    names = crf.form._meta.fields
+    return [(capfirst(record._meta.get_field(n).verbose_name),
+             _display(record, record._meta.get_field(n))) for n in names]
+
+
+def derived_values(record) -> list[Derived]:
+    """The derivations that apply to this record, each with whether it agrees with the CRF."""
+    if isinstance(record, CrsDetails):
+        graded = derived_crs_grade(record)
+        return [Derived("Derived ASTCT CRS grade", graded.describe("CRS"),
+                        graded.grade == record.adverse_event.grade)]
+    if isinstance(record, IcansDetails):
+        graded = derived_icans_grade(record)
+        return [Derived("Derived ASTCT ICANS grade", graded.describe("ICANS"),
+                        graded.grade == record.adverse_event.grade)]
+    if isinstance(record, AdverseEvent):
+        return [Derived(f"Derived ASTCT {name} grade", graded.describe(name),
+                        graded.grade == record.grade) for name, graded in derived_grades(record)]
+    if isinstance(record, ResponseAssessment):
+        derived = derived_response(record)
+        return [Derived("Derived response", f"{derived.category}: {derived.reason}",
+                        derived.category == record.response)]
+    return []
+
+
+def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list]]:
+    """The CRS, ICANS and GVHD details of one adverse event, by CRF: one query each."""
+    return [(crf, list(crf.model.objects.filter(adverse_event=adverse_event)))
+            for crf in crfs.AE_DETAILS]

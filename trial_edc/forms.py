@@ -1,0 +1,79 @@
+"""The base of every CRF form in the browser: dates typed or picked, a reason for change on edits,
+and the row version the editor loaded (optimistic locking, see `trial_edc.audit.record_save`).
+
+The forms are thin: the field validators and the models' `clean()` hold the rules, so the browser,
+the API and the import give the same messages, shown beside the field they concern.
+"""
+
+from django import forms
+from django.db import models
+
+from .audit import MissingChangeReasonError
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _browser_widget(db_field, **kwargs):
+    """The browser's own date/time pickers (typing still works): no JavaScript library needed."""
+    if isinstance(db_field, models.DateTimeField):
+        kwargs["widget"] = DATETIME_WIDGET
+    elif isinstance(db_field, models.DateField):
+        kwargs["widget"] = DATE_WIDGET
+    elif isinstance(db_field, models.TimeField):
+        kwargs["widget"] = TIME_WIDGET
+    elif isinstance(db_field, models.TextField):
+        kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
+    return db_field.formfield(**kwargs)
+
+
+class CrfForm(forms.ModelForm):
+    """A CRF's ModelForm. Subclasses name the model and fields; the parent (patient or adverse
+    event) is set on the instance by the view and never posted."""
+
+    formfield_callback = _browser_widget
+
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when a saved record is edited; kept in the audit trail.")
+
+    # The parent link and `voided_at` are not form fields, yet the one-active-per-patient
+    # constraints name them: validate them too, so a duplicate is reported on the form rather
+    # than failing in the database.
+    parent_field: str | None = "patient"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_new:
+            del self.fields["reason"]
+        self.fields["row_version"].initial = self.instance.row_version
+
+    @property
+    def is_new(self) -> bool:
+        return self.instance._state.adding
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("voided_at")
+        if self.parent_field:
+            exclusions.discard(self.parent_field)
+        return exclusions
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.is_new:
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", MissingChangeReasonError().message_dict["reason"][0])
+            if cleaned.get("row_version") is not None:
+                # The version the editor loaded, not the one just read: a save on top of
+                # someone else's newer change must be refused.
+                self.instance.row_version = cleaned["row_version"]
+        return cleaned
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="Reason for voiding", widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="The record stays in the audit trail; it leaves the "
+                                       "trial's data.")
