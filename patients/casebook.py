@@ -38,6 +38,7 @@ class Section:
     headers: tuple[str, ...]
     rows: list  # (record, [values]) pairs
     slug: str | None  # the CRF's slug in URLs; None for records coordinators do not enter
+    entry_noun: str = ""  # one record's name, for "Add …"
 
 
 def _patient_filter(model):
@@ -53,5 +54,6 @@ def sections(patient) -> list[Section]:
         headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
         rows = [(r, [getattr(r, c) for c in columns]) for r in records]
         crf = crf_of_model(model)
-        result.append(Section(title, headers, rows, crf.slug if crf else None))
+        result.append(Section(title, headers, rows, crf.slug if crf else None,
+                              crf.noun if crf else ""))
     return result

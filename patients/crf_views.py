@@ -68,7 +68,7 @@ def patient_enrol(request):
 def crf_create(request, subject_id, slug, adverse_event_pk=None):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.new_record(crf, patient, adverse_event_pk)
-    return _edit(request, crf, record, patient, {"heading": f"New {crf.title.lower()}"})
+    return _edit(request, crf, record, patient, {"heading": f"New {crf.noun}"})
 
 
 @login_required
@@ -76,7 +76,7 @@ def crf_create(request, subject_id, slug, adverse_event_pk=None):
 def crf_edit(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk)
-    return _edit(request, crf, record, patient, {"heading": f"Edit {crf.title.lower()}"})
+    return _edit(request, crf, record, patient, {"heading": f"Edit {crf.noun}"})
 
 
 @login_required

@@ -27,6 +27,11 @@ class Crf:
     parent: str = "patient"  # or "adverse_event"
 
     @property
+    def noun(self) -> str:
+        """The title inside a sentence: "adverse event", but "HSCT" and "PK sample" kept."""
+        return self.title if self.title[:2].isupper() else self.title[0].lower() + self.title[1:]
+
+    @property
     def model(self):
         return self.form._meta.model
 

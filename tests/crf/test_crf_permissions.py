@@ -67,4 +67,4 @@ def test_a_record_of_another_patient_is_not_found_under_this_one(client, coordin
 def test_readers_see_no_entry_buttons(client, investigator, adverse_event):
     client.force_login(investigator)
     page = client.get("/patients/RD-001/").content.decode()
-    assert "Add adverse events" not in page and "Edit patient" not in page
+    assert "Add adverse event" not in page and "Edit patient" not in page
