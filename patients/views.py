@@ -1,16 +1,24 @@
-"""Patient list and the read-only casebook. CRF entry forms come with the browser EDC."""
+"""Patient list and casebook pages; CRF entry is in `crf_views`."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
 
 from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
 from . import casebook as casebook_reader
-from .models import Patient
 from .selectors import patient_list
 from .status import patient_status
+from .visits import calendars, overdue_count
+
+
+def _status(patient, today, window):
+    return patient_status(
+        enrollment_date=patient.enrollment_date, first_infusion_date=patient.first_infusion_date,
+        off_study_date=patient.off_study_date, death_date=patient.death_date, today=today,
+        dlt_window_days=window)
 
 
 @login_required
@@ -19,19 +27,21 @@ def patient_index(request):
     search = request.GET.get("q", "").strip()
     today = timezone.localdate()
     window = Study.load().dlt_window_days
-    rows = [
-        {"patient": p, "status": patient_status(
-            enrollment_date=p.enrollment_date, first_infusion_date=p.first_infusion_date,
-            off_study_date=p.off_study_date, death_date=p.death_date, today=today,
-            dlt_window_days=window)}
-        for p in patient_list(search)
-    ]
+    patients = list(patient_list(search))
+    by_patient = calendars(patients, today)
+    rows = [{"patient": p, "status": _status(p, today, window),
+             "overdue": overdue_count(by_patient.get(p.pk))} for p in patients]
     return render(request, "patients/list.html", {"rows": rows, "q": search})
 
 
 @login_required
 @permission_required(VIEW_CRF, raise_exception=True)
 def patient_casebook(request, subject_id):
-    patient = get_object_or_404(Patient, subject_id=subject_id)
-    return render(request, "patients/casebook.html",
-                  {"patient": patient, "sections": casebook_reader.sections(patient)})
+    patient = patient_list().filter(subject_id=subject_id).first()
+    if patient is None:
+        raise Http404(f"No patient {subject_id}.")
+    today = timezone.localdate()
+    calendar = calendars([patient], today).get(patient.pk)
+    return render(request, "patients/casebook.html", {
+        "patient": patient, "sections": casebook_reader.sections(patient),
+        "status": _status(patient, today, Study.load().dlt_window_days), "calendar": calendar})

@@ -1,0 +1,51 @@
+"""Each patient's visit calendar: what `patients.schedule` says of the recorded assessments and
+PK samples, for one patient (the casebook) or many (the patient list), in two queries."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.utils import timezone
+
+from efficacy.models import ResponseAssessment
+from pk.models import PkSample
+
+from .schedule import UNWINDOWED_VISITS, VisitStatus, pk_statuses, visit_statuses
+
+OVERDUE = ("late", "missed")
+
+
+def _done_dates(patient_ids) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}."""
+    visits, samples = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for patient_id, visit, on in ResponseAssessment.objects.filter(
+            patient_id__in=patient_ids).values_list("patient_id", "visit", "date"):
+        if visit not in UNWINDOWED_VISITS:
+            visits[patient_id][visit].append(on)
+    for patient_id, day, at in PkSample.objects.filter(
+            patient_id__in=patient_ids).values_list("patient_id", "nominal_day", "collected_at"):
+        samples[patient_id][day].append(timezone.localtime(at).date())
+    return visits, samples
+
+
+def _end_date(patient) -> date | None:
+    """Death or going off study, whichever came first: later visits are not owed."""
+    ends = [d for d in (getattr(patient, "death_date", None), patient.off_study_date) if d]
+    return min(ends) if ends else None
+
+
+def calendars(patients, today: date) -> dict[int, dict[str, list[VisitStatus]]]:
+    """{patient id: {"response": [...], "pk": [...]}} for infused patients (annotated with
+    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them)."""
+    infused = [p for p in patients if p.first_infusion_date]
+    visits, samples = _done_dates([p.pk for p in infused])
+    return {p.pk: {
+        "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], _end_date(p)),
+        "pk": pk_statuses(p.first_infusion_date, today, samples[p.pk], _end_date(p)),
+    } for p in infused}
+
+
+def overdue_count(calendar: dict[str, list[VisitStatus]] | None) -> int:
+    """Late or missed visits and samples: each one a protocol deviation to follow up."""
+    if not calendar:
+        return 0
+    return sum(s.status in OVERDUE for statuses in calendar.values() for s in statuses)
