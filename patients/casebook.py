@@ -39,6 +39,7 @@ class Section:
     rows: list  # (record, [values]) pairs
     slug: str | None  # the CRF's slug in URLs; None for records coordinators do not enter
     entry_noun: str = ""  # one record's name, for "Add …"
+    model: type | None = None
 
 
 def _patient_filter(model):
@@ -55,5 +56,5 @@ def sections(patient) -> list[Section]:
         rows = [(r, [getattr(r, c) for c in columns]) for r in records]
         crf = crf_of_model(model)
         result.append(Section(title, headers, rows, crf.slug if crf else None,
-                              crf.noun if crf else ""))
+                              crf.noun if crf else "", model))
     return result

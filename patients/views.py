@@ -9,6 +9,7 @@ from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
 from . import casebook as casebook_reader
+from .chronicle import chronicle
 from .selectors import patient_list
 from .status import patient_status
 from .visits import calendars, overdue_count
@@ -42,6 +43,7 @@ def patient_casebook(request, subject_id):
         raise Http404(f"No patient {subject_id}.")
     today = timezone.localdate()
     calendar = calendars([patient], today).get(patient.pk)
+    sections = casebook_reader.sections(patient)
     return render(request, "patients/casebook.html", {
-        "patient": patient, "sections": casebook_reader.sections(patient),
+        "patient": patient, "sections": sections, "events": chronicle(patient, sections),
         "status": _status(patient, today, Study.load().dlt_window_days), "calendar": calendar})
