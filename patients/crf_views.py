@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from safety.selectors import dlt_flags
 from trial_edc.audit import StaleRecordError, field_changes
 from trial_edc.forms import VoidForm
 from trial_edc.roles import ENTER_CRF, VIEW_CRF
@@ -87,7 +88,8 @@ def crf_detail(request, subject_id, slug, pk):
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
         "derived": derived_values(record),
-        "parts": adverse_event_parts(record) if slug == "adverse-event" else []})
+        "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
+        "dlt_flags": dlt_flags(record) if slug == "adverse-event" else []})
 
 
 @login_required

@@ -3,7 +3,7 @@
 from dataclasses import fields
 
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
-from .models import CrsDetails, IcansDetails
+from .models import CrsDetails, DltCandidate, IcansDetails
 
 
 def _findings(record, findings_class):
@@ -24,3 +24,8 @@ def derived_grades(adverse_event) -> list[tuple[str, Graded]]:
     """Each derived grade of one adverse event, e.g. [("CRS", Graded(4, …))]: two queries."""
     return [("CRS", derived_crs_grade(d)) for d in adverse_event.crs_details.all()] + [
         ("ICANS", derived_icans_grade(d)) for d in adverse_event.icans_details.all()]
+
+
+def dlt_flags(adverse_event) -> list[DltCandidate]:
+    """The event's open DLT candidates (raised by rule D1–D6 or an investigator): one query."""
+    return list(DltCandidate.objects.filter(adverse_event=adverse_event).order_by("rule"))

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from efficacy.selectors import derived_response
+from safety.models import DltCandidate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +48,14 @@ def test_a_rise_after_a_cr_derives_a_relapse(infused_patient):
                                marrow_blasts_pct=12.0, response="PD")
     derived = derived_response(later)
     assert (derived.category, derived.disease_event) == ("PD", "relapse")
+
+
+def test_the_adverse_event_page_flags_its_dlt_candidates(client, investigator, infused_patient):
+    # given
+    ae = factories.adverse_event(infused_patient, grade=4)
+    factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="grade 4 CRS"))
+    client.force_login(investigator)
+    # when
+    page = client.get(f"/patients/RD-001/adverse-event/{ae.pk}/").content.decode()
+    # then
+    assert "DLT candidate" in page and "D2: grade 4 CRS" in page
