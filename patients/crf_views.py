@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
+from monitoring.selectors import record_queries
 from safety.selectors import dlt_flags
 from trial_edc.audit import StaleRecordError, field_changes
 from trial_edc.forms import VoidForm
@@ -89,7 +91,10 @@ def crf_detail(request, subject_id, slug, pk):
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
-        "dlt_flags": dlt_flags(record) if slug == "adverse-event" else []})
+        "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
+        "queries": record_queries(record),
+        "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
+        "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
 
 
 @login_required

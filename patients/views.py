@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from monitoring.selectors import open_query_counts
 from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
@@ -30,8 +31,10 @@ def patient_index(request):
     window = Study.load().dlt_window_days
     patients = list(patient_list(search))
     by_patient = calendars(patients, today)
+    queries = open_query_counts([p.pk for p in patients])
     rows = [{"patient": p, "status": _status(p, today, window),
-             "overdue": overdue_count(by_patient.get(p.pk))} for p in patients]
+             "overdue": overdue_count(by_patient.get(p.pk)), "open_queries": queries.get(p.pk, 0)}
+            for p in patients]
     return render(request, "patients/list.html", {"rows": rows, "q": search})
 
 

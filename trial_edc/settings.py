@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "safety",
     "efficacy",
     "pk",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),
+    path("queries/", include("monitoring.urls")),
     path("api/v1/", include("trial_edc.api")),
     path("admin/", admin.site.urls),
 ]

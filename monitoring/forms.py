@@ -1,0 +1,29 @@
+"""The small forms of the query cycle, shown on the record's page."""
+
+from django import forms
+
+WHOLE_RECORD = ("", "The whole record")
+
+
+class QueryRaiseForm(forms.Form):
+    field_name = forms.ChoiceField(label="About", required=False)
+    question = forms.CharField(label="Query", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, field_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field_name"].choices = [WHOLE_RECORD, *field_choices]
+
+
+class QueryAnswerForm(forms.Form):
+    answer = forms.CharField(label="Answer", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QueryReopenForm(forms.Form):
+    reason = forms.CharField(label="Why re-open", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def field_choices(crf_form) -> list[tuple[str, str]]:
+    """(field name, label) of a CRF form's data fields, for "About"."""
+    form = crf_form()
+    return [(name, str(field.label)) for name, field in form.fields.items()
+            if name not in ("row_version", "reason")]

@@ -1,0 +1,55 @@
+"""Data queries: a monitor's question on one field (or the whole) of one CRF record.
+
+The life of a query (ICH E6(R3) 5.18 monitoring; the usual EDC cycle): a monitor raises it, the
+site coordinator answers it, the monitor closes it or re-opens it. Each step is an audited save
+with its reason, so the query's own history is its thread.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from trial_edc.audit import AuditedModel
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+OUTSTANDING = (QueryStatus.OPEN, QueryStatus.ANSWERED)
+
+
+class DataQuery(AuditedModel):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="data_queries")
+    record_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    record_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("record_type", "record_id")
+    field_name = models.CharField(max_length=60, blank=True,
+                                  help_text="Empty when the query is about the whole record.")
+    question = models.TextField()
+    status = models.CharField(max_length=10, choices=QueryStatus.choices,
+                              default=QueryStatus.OPEN)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "data query"
+        verbose_name_plural = "data queries"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record_type", "record_id"]),
+                   models.Index(fields=["patient", "status"])]
+
+    def __str__(self):
+        about = f" · {self.field_name}" if self.field_name else ""
+        return f"Query #{self.pk} on {self.record_type.model} {self.record_id}{about}"

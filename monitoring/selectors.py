@@ -1,0 +1,27 @@
+"""Reads of data queries for the pages, each in one query."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
+
+from .models import OUTSTANDING, DataQuery, QueryStatus
+
+
+def open_query_counts(patient_ids) -> dict[int, int]:
+    """{patient id: queries awaiting an answer or a close} for the patient list."""
+    rows = (DataQuery.objects.filter(patient_id__in=patient_ids, status__in=OUTSTANDING)
+            .values_list("patient_id").annotate(n=Count("pk")))
+    return dict(rows)
+
+
+def record_queries(record) -> list[DataQuery]:
+    """Every query on one record, oldest first, with who raised and answered it."""
+    return list(DataQuery.objects.filter(
+        record_type=ContentType.objects.get_for_model(record), record_id=record.pk,
+    ).select_related("raised_by", "answered_by", "closed_by"))
+
+
+def outstanding_queries(*, awaiting: str):
+    """The work list: queries awaiting the site's answer ("open") or the monitor ("answered")."""
+    status = QueryStatus.OPEN if awaiting == "site" else QueryStatus.ANSWERED
+    return (DataQuery.objects.filter(status=status)
+            .select_related("patient", "record_type", "raised_by").order_by("created_at"))
