@@ -11,6 +11,7 @@ COPY dosing dosing
 COPY safety safety
 COPY efficacy efficacy
 COPY pk pk
+COPY monitoring monitoring
 COPY templates templates
 COPY static static
 COPY manage.py ./
