@@ -1,4 +1,6 @@
-"""Data queries: a monitor's question on one field (or the whole) of one CRF record.
+"""A monitor's work on CRF records: data queries, source-data verification and form locks.
+
+Data queries: a monitor's question on one field (or the whole) of one CRF record.
 
 The life of a query (ICH E6(R3) 5.18 monitoring; the usual EDC cycle): a monitor raises it, the
 site coordinator answers it, the monitor closes it or re-opens it. Each step is an audited save
@@ -53,3 +55,41 @@ class DataQuery(AuditedModel):
     def __str__(self):
         about = f" · {self.field_name}" if self.field_name else ""
         return f"Query #{self.pk} on {self.record_type.model} {self.record_id}{about}"
+
+
+class FormReview(AuditedModel):
+    """Source-data verification and the lock of one CRF record (one row per record, made on the
+    first verification or lock). Unlocking needs a reason; both are kept in this row's history.
+
+    Verification is of one version of the record: an edit afterwards makes it "changed since
+    verification" until a monitor verifies again.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="form_reviews")
+    record_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    record_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("record_type", "record_id")
+    verified_row_version = models.PositiveIntegerField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record_type", "record_id"],
+                                               name="formreview_one_per_record")]
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def verification_of(self, record) -> str:
+        """"verified", "changed since verification" or "not verified"."""
+        if self.verified_row_version is None:
+            return "not verified"
+        if self.verified_row_version != record.row_version:
+            return "changed since verification"
+        return "verified"

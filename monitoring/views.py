@@ -1,4 +1,5 @@
-"""Raising, answering, closing and re-opening data queries; the open-query work list."""
+"""A monitor's actions on a record: the query cycle, source-data verification, locks; and the
+open-query work list."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,9 +10,9 @@ from django.views.decorators.http import require_POST
 from patients import crfs
 from patients.crf_views import record_url
 from patients.models import Patient
-from trial_edc.roles import ANSWER_QUERY, RAISE_QUERY, VIEW_CRF
+from trial_edc.roles import ANSWER_QUERY, LOCK_FORM, RAISE_QUERY, VERIFY_SOURCE, VIEW_CRF
 
-from . import services
+from . import reviews, services
 from .forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
 from .models import DataQuery
 from .selectors import outstanding_queries
@@ -91,3 +92,40 @@ def query_list(request):
         "awaiting_site": outstanding_queries(awaiting="site"),
         "awaiting_monitor": outstanding_queries(awaiting="monitor"),
         "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
+
+
+def _review_step(request, subject_id, slug, pk, action, done: str):
+    patient = get_object_or_404(Patient, subject_id=subject_id)
+    crf = crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    try:
+        action(record, patient)
+    except ValidationError as refused:
+        _flash_invalid(request, refused)
+    else:
+        messages.success(request, done)
+    return redirect(record_url(crf, record, patient) + "#review")
+
+
+@login_required
+@permission_required(VERIFY_SOURCE, raise_exception=True)
+@require_POST
+def form_verify(request, subject_id, slug, pk):
+    return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_verify(
+        record=record, patient=patient, by=request.user), "Marked source-data-verified.")
+
+
+@login_required
+@permission_required(LOCK_FORM, raise_exception=True)
+@require_POST
+def form_lock(request, subject_id, slug, pk):
+    return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_lock(
+        record=record, patient=patient, by=request.user), "Form locked.")
+
+
+@login_required
+@permission_required(LOCK_FORM, raise_exception=True)
+@require_POST
+def form_unlock(request, subject_id, slug, pk):
+    return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_unlock(
+        record=record, by=request.user, reason=request.POST.get("reason", "")), "Form unlocked.")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
+from monitoring.reviews import FormLockedError, review_of
 from monitoring.selectors import record_queries
 from safety.selectors import dlt_flags
 from trial_edc.audit import StaleRecordError, field_changes
@@ -29,6 +30,15 @@ def record_url(crf, record, patient, action="detail"):
     return reverse(f"patients:crf-{action}", args=[patient.subject_id, crf.slug, record.pk])
 
 
+def _refuse_if_locked(request, crf, record, patient):
+    """A locked form opens read-only: back to its page with the reason, before any typing."""
+    review = review_of(record)
+    if review is not None and review.is_locked:
+        messages.error(request, str(FormLockedError(review)))
+        return redirect(record_url(crf, record, patient))
+    return None
+
+
 def _after_save(crf, record, patient):
     if crf.model is Patient:
         return redirect("patients:casebook", record.subject_id)
@@ -45,6 +55,8 @@ def _edit(request, crf, record, patient, template_context):
     if request.method == "POST" and form.is_valid():
         try:
             saved = crf_record_save(form=form, by=request.user)
+        except FormLockedError as locked:
+            form.add_error(None, str(locked))
         except StaleRecordError as stale:
             # Keep what the user typed; show what is saved now; a second save is deliberate.
             current = type(record).all_objects.get(pk=record.pk)
@@ -79,6 +91,8 @@ def crf_create(request, subject_id, slug, adverse_event_pk=None):
 def crf_edit(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
     return _edit(request, crf, record, patient, {"heading": f"Edit {crf.noun}"})
 
 
@@ -87,12 +101,14 @@ def crf_edit(request, subject_id, slug, pk):
 def crf_detail(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    review = review_of(record)
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
-        "queries": record_queries(record),
+        "queries": record_queries(record), "review": review,
+        "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
         "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
 
@@ -111,6 +127,8 @@ def crf_history(request, subject_id, slug, pk):
 def crf_void(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
