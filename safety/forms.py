@@ -1,8 +1,11 @@
-"""Browser forms for adverse events and the CRS, ICANS and GVHD details that grade them."""
+"""Browser forms for adverse events, the CRS, ICANS and GVHD details that grade them, and the
+investigator's signed DLT decision."""
+
+from django import forms
 
 from trial_edc.forms import CrfForm
 
-from .models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
+from .models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
 
 
 class AdverseEventForm(CrfForm):
@@ -35,3 +38,22 @@ class GvhdDetailsForm(CrfForm):
     class Meta:
         model = GvhdDetails
         fields = ["skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage", "magic_grade"]
+
+
+class DltSignatureForm(forms.Form):
+    """An investigator's signed DLT decision: the meaning is shown, the password re-entered."""
+
+    decision = forms.ChoiceField(label="Decision", choices=DltDecision.choices,
+                                 widget=forms.RadioSelect)
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}))
+    password = forms.CharField(
+        label="Your password (electronic signature)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class DltRevokeForm(forms.Form):
+    reason = forms.CharField(label="Why revoke this signed decision",
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    password = forms.CharField(
+        label="Your password (electronic signature)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),
     path("queries/", include("monitoring.urls")),
+    path("dlt-review/", include("safety.urls")),
     path("api/v1/", include("trial_edc.api")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,49 @@
+"""DLT adjudication signed electronically (21 CFR Part 11 §11.50, §11.200).
+
+The investigator re-enters their password to sign; the record keeps the signer, their printed
+name, the date and time and the meaning of the signature. A signed decision is not edited: it is
+revoked (voided, with a reason, signed the same way) and a new one is signed.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from trial_edc.audit import record_save, record_void
+
+from .models import DltAdjudication, DltDecision
+
+WRONG_PASSWORD = "The password is not correct: nothing was signed."
+
+
+def _check_signer(user, password: str) -> None:
+    """§11.200(a): the signature's components are the signer's own user name and password."""
+    if not password or not user.check_password(password):
+        raise ValidationError({"password": WRONG_PASSWORD}, code="wrong_password")
+
+
+def signer_printed_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def dlt_adjudicate(*, adverse_event, decision: str, rationale: str, by,
+                   password: str) -> DltAdjudication:
+    """Sign an investigator's decision on whether `adverse_event` is a DLT."""
+    _check_signer(by, password)
+    if decision not in DltDecision.values:
+        raise ValidationError({"decision": f"{decision!r} is not a DLT decision."})
+    adjudication = DltAdjudication(
+        adverse_event=adverse_event, decision=decision, rationale=(rationale or "").strip(),
+        signed_by=by, signer_printed_name=signer_printed_name(by), signed_at=timezone.now())
+    return record_save(adjudication, by=by, reason=f"signed: {decision}")
+
+
+@transaction.atomic
+def dlt_adjudication_revoke(*, adjudication: DltAdjudication, by, password: str,
+                            reason: str) -> DltAdjudication:
+    """Withdraw a signed decision, with a reason, so that a new one can be signed."""
+    _check_signer(by, password)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "A reason is required to revoke a signed decision."})
+    return record_void(adjudication, by=by, reason=f"signature revoked: {reason.strip()}")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "safety"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:adverse_event_pk>/", views.review, name="review"),
+]

@@ -1,0 +1,73 @@
+"""The investigator's DLT review: the queue, the evidence, and the signed decision."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from trial_edc.roles import ADJUDICATE_DLT, VIEW_CRF
+
+from .adjudication import dlt_adjudicate, dlt_adjudication_revoke, signer_printed_name
+from .dlt_queue import dlt_queue
+from .forms import DltRevokeForm, DltSignatureForm
+from .models import DltAdjudication
+from .selectors import derived_grades
+
+SIGNATURE_MEANING = DltAdjudication._meta.get_field("signature_meaning").default
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def queue(request):
+    return render(request, "safety/dlt_queue.html", {"items": dlt_queue()})
+
+
+def _signed_step(request, form, action, done: str):
+    """Run `action` on a valid POSTed form; its refusals (a wrong password) go on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as refused:
+        _add_errors(form, refused)
+        return False
+    messages.success(request, done)
+    return True
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def review(request, adverse_event_pk):
+    """The evidence and, for an investigator, the signature form (or the revoke form)."""
+    items = dlt_queue(adverse_event_id=adverse_event_pk)
+    if not items:
+        raise Http404("No DLT candidate for this adverse event.")
+    item = items[0]
+    may_sign = request.user.has_perm(ADJUDICATE_DLT)
+    if request.method == "POST" and not may_sign:
+        raise PermissionDenied
+    sign_form = revoke_form = None
+    if may_sign and item.adjudication is None:
+        sign_form = DltSignatureForm(request.POST or None)
+        if _signed_step(request, sign_form, lambda **data: dlt_adjudicate(
+                adverse_event=item.adverse_event, by=request.user, **data), "Decision signed."):
+            return redirect("safety:review", adverse_event_pk)
+    elif may_sign:
+        revoke_form = DltRevokeForm(request.POST or None)
+        if _signed_step(request, revoke_form, lambda **data: dlt_adjudication_revoke(
+                adjudication=item.adjudication, by=request.user, **data),
+                "Signed decision revoked; a new one can be signed."):
+            return redirect("safety:review", adverse_event_pk)
+    return render(request, "safety/dlt_review.html", {
+        "item": item, "grades": derived_grades(item.adverse_event), "sign_form": sign_form,
+        "revoke_form": revoke_form, "meaning": SIGNATURE_MEANING,
+        "printed_name": signer_printed_name(request.user)})
