@@ -68,3 +68,10 @@ def test_readers_see_no_entry_buttons(client, investigator, adverse_event):
     client.force_login(investigator)
     page = client.get("/patients/RD-001/").content.decode()
     assert "Add adverse event" not in page and "Edit patient" not in page
+
+
+def test_a_sponsor_home_page_links_to_the_endpoint_report_not_to_crfs(client, sponsor):
+    client.force_login(sponsor)
+    page = client.get("/").content.decode()
+    assert 'href="/api/v1/reports/endpoints/"' in page
+    assert 'href="/patients/"' not in page

@@ -1,0 +1,51 @@
+"""In Chromium: an investigator confirms a DLT candidate with an e-signature, and the endpoint
+report's DLT count for the dose level goes up."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from safety.models import DltCandidate
+from tests import factories
+from trial_edc.reports import endpoint_report
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a-long-test-passphrase"
+
+
+def dl1_dlt_count() -> int:
+    report = endpoint_report(recompute_if_stale=True)
+    [dl1] = [row for row in report["dlt"]["by_dose_level"] if row["dose_level"] == "DL1"]
+    return dl1["dlt"]
+
+
+def test_an_investigator_confirms_a_dlt_with_an_e_signature(page, sign_in, screenshot):
+    # given: a grade 4 CRS on day 2, flagged by rule D2
+    factories.user("investigator", username="ivo", password=PASSWORD)
+    patient = factories.patient("RD-001")
+    factories.lymphodepletion(patient)
+    factories.infusion(patient)
+    ae = factories.adverse_event(patient, grade=4, onset_date=date(2024, 3, 14))
+    factories.crs_details(ae, max_temp_c=39.5, hypotension="multiple_vasopressors")
+    factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="grade 4 CRS"))
+    before = dl1_dlt_count()
+
+    # when the investigator reviews the evidence and signs
+    sign_in("ivo")
+    page.get_by_role("link", name="DLT review").click()
+    screenshot("dlt-queue")
+    page.get_by_role("link", name="Cytokine release syndrome, grade 4").click()
+    page.get_by_label("Confirmed DLT").check()
+    page.get_by_label("Rationale").fill("Grade 4 CRS on day 2: D2 applies.")
+    page.get_by_label("Your password (electronic signature)").fill(PASSWORD)
+    screenshot("dlt-signature-form")
+    page.get_by_role("button", name="Sign decision").click()
+
+    # then the signed decision shows the signature's manifestation, and the report counts it
+    expect(page.get_by_role("heading", name="Signed decision: Confirmed DLT")).to_be_visible()
+    expect(page.locator(".signature")).to_contain_text("Signed by Test Investigator")
+    expect(page.locator(".signature")).to_contain_text("Meaning: I confirm, as investigator")
+    screenshot("dlt-signed")
+    assert dl1_dlt_count() == before + 1
