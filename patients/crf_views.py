@@ -48,9 +48,20 @@ def _after_save(crf, record, patient):
     return redirect(record_url(crf, record, patient))
 
 
+PREVIEW = "_preview"
+
+
+def _derived_preview(request, form):
+    """The derived values of what is typed so far, by the same rules as on save; nothing saved."""
+    derived = derived_values(form.instance) if form.is_valid() else None
+    return render(request, "crf/derived.html", {"derived": derived})
+
+
 def _edit(request, crf, record, patient, template_context):
     """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
     form = crf.form(request.POST or None, instance=record)
+    if request.POST.get(PREVIEW):
+        return _derived_preview(request, form)
     stale_current = None
     if request.method == "POST" and form.is_valid():
         try:

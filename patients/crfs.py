@@ -25,6 +25,7 @@ class Crf:
     title: str
     form: type
     parent: str = "patient"  # or "adverse_event"
+    derives: bool = False  # the form shows a value derived live from what is typed
 
     @property
     def noun(self) -> str:
@@ -50,10 +51,10 @@ CRFS = {crf.slug: crf for crf in (
     Crf("lymphodepletion", "Lymphodepletion", LymphodepletionForm),
     Crf("infusion", "Infusion", InfusionForm),
     Crf("adverse-event", "Adverse event", AdverseEventForm),
-    Crf("crs", "CRS details", CrsDetailsForm, parent="adverse_event"),
-    Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event"),
+    Crf("crs", "CRS details", CrsDetailsForm, parent="adverse_event", derives=True),
+    Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event", derives=True),
     Crf("gvhd", "GVHD details", GvhdDetailsForm, parent="adverse_event"),
-    Crf("response", "Response assessment", ResponseAssessmentForm),
+    Crf("response", "Response assessment", ResponseAssessmentForm, derives=True),
     Crf("disease-event", "Relapse or progression", DiseaseEventForm),
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),

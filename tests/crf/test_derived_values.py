@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from efficacy.selectors import derived_response
-from safety.models import DltCandidate
+from safety.models import CrsDetails, DltCandidate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,19 @@ def test_the_adverse_event_page_flags_its_dlt_candidates(client, investigator, i
     page = client.get(f"/patients/RD-001/adverse-event/{ae.pk}/").content.decode()
     # then
     assert "DLT candidate" in page and "D2: grade 4 CRS" in page
+
+
+def test_the_crs_form_previews_the_derived_grade_without_saving(client, coordinator,
+                                                                infused_patient):
+    # given
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/crs/new/"
+    # when
+    preview = client.post(url, {"_preview": "1", "max_temp_c": 39.2,
+                                "hypotension": "one_vasopressor", "oxygen": "low_flow"})
+    incomplete = client.post(url, {"_preview": "1", "max_temp_c": ""})
+    # then
+    assert "grade 3 CRS (hypotension: one vasopressor)" in preview.content.decode()
+    assert "Complete the form" in incomplete.content.decode()
+    assert not CrsDetails.objects.exists()

@@ -64,6 +64,8 @@ def test_a_coordinator_enrols_treats_and_grades_a_crs(page, sign_in, screenshot,
     page.get_by_label("Highest temperature (°C)").fill("39.6")
     page.get_by_label("Hypotension").select_option("multiple_vasopressors")
     page.get_by_label("Oxygen").select_option("high_flow")
+    # the derived grade appears while typing, before anything is saved
+    expect(page.locator("#derived-live")).to_contain_text("grade 4 CRS")
     screenshot("crs-details-form")
     save(page)
 
