@@ -12,6 +12,7 @@ COPY safety safety
 COPY efficacy efficacy
 COPY pk pk
 COPY monitoring monitoring
+COPY signoff signoff
 COPY templates templates
 COPY static static
 COPY manage.py ./

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from monitoring.selectors import open_query_counts
+from signoff.models import CASEBOOK_SIGNATURE_MEANING
+from signoff.services import casebook_signature
 from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
@@ -49,4 +51,5 @@ def patient_casebook(request, subject_id):
     sections = casebook_reader.sections(patient)
     return render(request, "patients/casebook.html", {
         "patient": patient, "sections": sections, "events": chronicle(patient, sections),
-        "status": _status(patient, today, Study.load().dlt_window_days), "calendar": calendar})
+        "status": _status(patient, today, Study.load().dlt_window_days), "calendar": calendar,
+        "signature": casebook_signature(patient), "signature_meaning": CASEBOOK_SIGNATURE_MEANING})

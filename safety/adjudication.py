@@ -10,27 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from trial_edc.audit import record_save, record_void
+from trial_edc.esignature import check_signer, signer_printed_name
 
 from .models import DltAdjudication, DltDecision
-
-WRONG_PASSWORD = "The password is not correct: nothing was signed."
-
-
-def _check_signer(user, password: str) -> None:
-    """§11.200(a): the signature's components are the signer's own user name and password."""
-    if not password or not user.check_password(password):
-        raise ValidationError({"password": WRONG_PASSWORD}, code="wrong_password")
-
-
-def signer_printed_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
 def dlt_adjudicate(*, adverse_event, decision: str, rationale: str, by,
                    password: str) -> DltAdjudication:
     """Sign an investigator's decision on whether `adverse_event` is a DLT."""
-    _check_signer(by, password)
+    check_signer(by, password)
     if decision not in DltDecision.values:
         raise ValidationError({"decision": f"{decision!r} is not a DLT decision."})
     adjudication = DltAdjudication(
@@ -43,7 +32,7 @@ def dlt_adjudicate(*, adverse_event, decision: str, rationale: str, by,
 def dlt_adjudication_revoke(*, adjudication: DltAdjudication, by, password: str,
                             reason: str) -> DltAdjudication:
     """Withdraw a signed decision, with a reason, so that a new one can be signed."""
-    _check_signer(by, password)
+    check_signer(by, password)
     if not (reason or "").strip():
         raise ValidationError({"reason": "A reason is required to revoke a signed decision."})
     return record_void(adjudication, by=by, reason=f"signature revoked: {reason.strip()}")

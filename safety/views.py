@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from trial_edc.esignature import signer_printed_name
 from trial_edc.roles import ADJUDICATE_DLT, VIEW_CRF
 
-from .adjudication import dlt_adjudicate, dlt_adjudication_revoke, signer_printed_name
+from .adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from .dlt_queue import dlt_queue
 from .forms import DltRevokeForm, DltSignatureForm
 from .models import DltAdjudication

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "efficacy",
     "pk",
     "monitoring",
+    "signoff",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("queries/", include("monitoring.urls")),
     path("dlt-review/", include("safety.urls")),
+    path("casebook-signature/", include("signoff.urls")),
     path("api/v1/", include("trial_edc.api")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,27 @@
+"""An investigator's e-signature on a patient's whole casebook (21 CFR Part 11 §11.50).
+
+One active signature per patient. It is revoked (voided, with a reason, signed again with the
+password) rather than edited, so the history shows every signature ever given.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from trial_edc.audit import ClinicalRecord, one_active_per
+
+CASEBOOK_SIGNATURE_MEANING = (
+    "I have reviewed this casebook and confirm, as investigator, that its data are complete "
+    "and accurate.")
+
+
+class CasebookSignature(ClinicalRecord):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="casebook_signatures")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    signer_printed_name = models.CharField(max_length=150)
+    signed_at = models.DateTimeField()
+    signature_meaning = models.CharField(max_length=200, default=CASEBOOK_SIGNATURE_MEANING)
+
+    class Meta:
+        constraints = [one_active_per("patient", "casebooksignature")]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "signoff"
+urlpatterns = [
+    path("<str:subject_id>/sign/", views.sign, name="sign"),
+    path("<str:subject_id>/revoke/", views.revoke, name="revoke"),
+]

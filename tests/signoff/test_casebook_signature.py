@@ -1,0 +1,51 @@
+"""An investigator signs a patient's casebook with their password; the signature shows the
+printed name, the date and time and its meaning; revoking needs the password and a reason."""
+
+import pytest
+
+from signoff.models import CASEBOOK_SIGNATURE_MEANING, CasebookSignature
+from tests import factories
+from trial_edc.audit import field_changes
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-passphrase"
+SIGN, REVOKE = "/casebook-signature/RD-001/sign/", "/casebook-signature/RD-001/revoke/"
+
+
+def test_an_investigator_signs_the_casebook_with_the_password(client, investigator,
+                                                              infused_patient):
+    client.force_login(investigator)
+    client.post(SIGN, {"password": PASSWORD})
+    page = client.get("/patients/RD-001/").content.decode()
+    signature = CasebookSignature.objects.get()
+    assert (signature.signed_by, signature.signer_printed_name) == (investigator,
+                                                                    "Test Investigator")
+    assert "Signed by <strong>Test Investigator</strong>" in page
+    assert CASEBOOK_SIGNATURE_MEANING in page
+
+
+def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
+    client.force_login(investigator)
+    response = client.post(SIGN, {"password": "guess"}, follow=True)
+    assert "The password is not correct" in response.content.decode()
+    assert not CasebookSignature.objects.exists()
+
+
+def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, investigator,
+                                                                     infused_patient):
+    client.force_login(investigator)
+    client.post(SIGN, {"password": PASSWORD})
+    client.post(REVOKE, {"password": PASSWORD, "reason": ""})
+    assert CasebookSignature.objects.exists()
+    client.post(REVOKE, {"password": PASSWORD, "reason": "late AE entered"})
+    revoked = CasebookSignature.all_objects.get()
+    assert revoked.is_voided
+    assert field_changes(revoked)[0]["reason"] == "voided: signature revoked: late AE entered"
+
+
+@pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
+def test_only_investigators_sign(client, infused_patient, role):
+    client.force_login(factories.user(role))
+    assert client.post(SIGN, {"password": PASSWORD}).status_code == 403
+    assert not CasebookSignature.objects.exists()
