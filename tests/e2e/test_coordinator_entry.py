@@ -67,6 +67,9 @@ def test_a_coordinator_enrols_treats_and_grades_a_crs(page, sign_in, screenshot,
     # the derived grade appears while typing, before anything is saved
     expect(page.locator("#derived-live")).to_contain_text("grade 4 CRS")
     screenshot("crs-details-form")
+    # the test database is one in-memory SQLite connection the live server's threads share:
+    # let the preview finish before saving
+    expect(page.locator("#derived-live")).to_have_attribute("aria-busy", "false")
     save(page)
 
     # then the adverse event page shows the derived grade beside the recorded one
