@@ -18,9 +18,11 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
+from safety.services import dlt_candidates_sync
 
 from .models import EndpointSnapshot, Study
 from .report import build_report
+from .review import data_review
 from .trial_data import (
     AdverseEventData,
     AssessmentData,
@@ -107,9 +109,11 @@ def load_trial() -> TrialData:
 
 
 def recompute(cutoff: date | None = None) -> EndpointSnapshot:
-    """Compute every endpoint at `cutoff` (default today) and store the snapshot."""
+    """Re-evaluate the DLT rules, then compute every endpoint and the data-review listing at
+    `cutoff` (default today) and store the snapshot."""
     cutoff = cutoff or timezone.localdate()
     started = time.perf_counter()
+    dlt_candidates_sync()
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
@@ -119,10 +123,12 @@ def recompute(cutoff: date | None = None) -> EndpointSnapshot:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         version = data_version()
         trial = load_trial()
+        review = data_review(cutoff)
     report = build_report(trial, cutoff)
     duration_ms = (time.perf_counter() - started) * 1000
     snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
-                                               report=report, duration_ms=duration_ms)
+                                               report=report, review=review,
+                                               duration_ms=duration_ms)
     _prune(cutoff)
     return snapshot
 
@@ -138,13 +144,13 @@ def latest_snapshot(cutoff: date) -> EndpointSnapshot | None:
     return EndpointSnapshot.objects.filter(cutoff=cutoff).order_by("-computed_at", "-pk").first()
 
 
-def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
-    """The report of the latest snapshot for `cutoff`, computing one if there is none (or, with
-    `recompute_if_stale`, if the data changed since); otherwise a stale one is served as such and
-    a recompute is scheduled."""
+def current_snapshot(cutoff: date, *,
+                     recompute_if_stale: bool) -> tuple[EndpointSnapshot, bool]:
+    """The latest snapshot for `cutoff` and whether it is stale, computing one if there is none
+    (or, with `recompute_if_stale`, if the data changed since); a stale one served as such
+    schedules a recompute."""
     from .freshness import schedule_recompute
 
-    cutoff = cutoff or timezone.localdate()
     snapshot = latest_snapshot(cutoff)
     current = data_version()
     stale = snapshot is not None and snapshot.data_version != current
@@ -153,7 +159,23 @@ def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> 
         stale = snapshot.data_version != data_version()  # changed while computing
     elif stale:
         schedule_recompute(cutoff)
+    return snapshot, stale
+
+
+def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
+    """The endpoint report (contract §4) with its snapshot block."""
+    cutoff = cutoff or timezone.localdate()
+    snapshot, stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
     report = dict(snapshot.report)
     return {"cutoff": report.pop("cutoff"), "snapshot": {
         "computed_at": snapshot.computed_at.isoformat(), "data_version": snapshot.data_version,
         "stale": stale, "duration_ms": snapshot.duration_ms}, **report}
+
+
+def data_review_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
+    """The data-review listing (contract §5) of the snapshot for `cutoff`."""
+    cutoff = cutoff or timezone.localdate()
+    snapshot, _stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
+    if "findings" not in snapshot.review:  # a snapshot from before the listing existed
+        snapshot = recompute(cutoff)
+    return snapshot.review
