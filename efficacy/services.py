@@ -12,6 +12,7 @@ from django.db.models import Min
 
 from dosing.models import Infusion
 from patients.models import Patient
+from trial_edc.fast_reads import values_rows
 
 from .models import ResponseAssessment, Visit
 from .response import AssessmentValues, DerivedResponse, ResponseContext, derive_response
@@ -36,19 +37,18 @@ def assessment_rows(cutoff: date | None = None) -> list[AssessmentRow]:
     if cutoff is not None:
         assessments = assessments.filter(date__lte=cutoff)
     rows, patient, nadir, prior_cr = [], None, None, False
-    for a in assessments:
-        if a.patient_id != patient:
-            patient, nadir, prior_cr = a.patient_id, None, False
-        context = ResponseContext(screening_marrow_blasts_pct=baselines.get(a.patient_id),
+    for patient_id, visit, on, response, marrow, *values in values_rows(
+            assessments, "patient_id", "visit", "date", "response", "marrow_blasts_pct",
+            "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL"):
+        if patient_id != patient:
+            patient, nadir, prior_cr = patient_id, None, False
+        context = ResponseContext(screening_marrow_blasts_pct=baselines.get(patient_id),
                                   nadir_marrow_blasts_pct=nadir, prior_cr=prior_cr)
-        derived = derive_response(AssessmentValues(
-            marrow_blasts_pct=a.marrow_blasts_pct, peripheral_blasts=a.peripheral_blasts,
-            extramedullary=a.extramedullary, anc_per_uL=a.anc_per_uL,
-            platelets_per_uL=a.platelets_per_uL), context)
-        first = day0.get(a.patient_id)
-        rows.append(AssessmentRow(subjects[a.patient_id], a.visit, a.date,
-                                  (a.date - first).days if first else None, a.response, derived))
-        if a.visit != Visit.SCREENING and a.marrow_blasts_pct is not None:
-            nadir = a.marrow_blasts_pct if nadir is None else min(nadir, a.marrow_blasts_pct)
-        prior_cr = prior_cr or a.response in ("CR", "CRi")
+        derived = derive_response(AssessmentValues(marrow, *values), context)
+        first = day0.get(patient_id)
+        rows.append(AssessmentRow(subjects[patient_id], visit, on,
+                                  (on - first).days if first else None, response, derived))
+        if visit != Visit.SCREENING and marrow is not None:
+            nadir = marrow if nadir is None else min(nadir, marrow)
+        prior_cr = prior_cr or response in ("CR", "CRi")
     return rows

@@ -5,7 +5,7 @@ Call path: recompute task / command → `dlt_candidates_sync` → `safety.dlt_ru
 (pure); data review → `safety_rows` + `safety.grading` (pure).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils import timezone
 from dosing.models import Infusion
 from trial_edc.audit import record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
+from trial_edc.fast_reads import values_rows
 from trial_edc.freshness import data_changed
 from trial_edc.models import Study
 
@@ -56,27 +57,22 @@ class SafetyRow:
             gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))
 
 
-def _crs(d: CrsDetails) -> Graded:
-    return crs_grade(CrsFindings(max_temp_c=d.max_temp_c, hypotension=d.hypotension,
-                                 oxygen=d.oxygen, died_of_crs=d.died_of_crs,
-                                 fever_masked=d.fever_masked))
+CRS_FIELDS = tuple(f.name for f in fields(CrsFindings))
+ICANS_FIELDS = tuple(f.name for f in fields(IcansFindings))
 
 
-def _icans(d: IcansDetails) -> Graded:
-    return icans_grade(IcansFindings(
-        instrument=d.instrument, ice_score=d.ice_score, capd_score=d.capd_score,
-        unable_to_assess=d.unable_to_assess, consciousness=d.consciousness, seizure=d.seizure,
-        motor_weakness=d.motor_weakness, cerebral_edema=d.cerebral_edema,
-        died_of_icans=d.died_of_icans))
+def _graded(model, names, findings, grade) -> dict[int, Graded]:
+    return {ae_id: grade(findings(**dict(zip(names, values, strict=True))))
+            for ae_id, *values in values_rows(model.objects.all(), "adverse_event_id", *names)}
 
 
 def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
     """Every current AE (onset ≤ cutoff) with derived grades: five queries at any size."""
     day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
                 .values_list("patient_id", "first"))
-    crs = {d.adverse_event_id: _crs(d) for d in CrsDetails.objects.all()}
-    icans = {d.adverse_event_id: _icans(d) for d in IcansDetails.objects.all()}
-    gvhd = dict(GvhdDetails.objects.values_list("adverse_event_id", "magic_grade"))
+    crs = _graded(CrsDetails, CRS_FIELDS, CrsFindings, crs_grade)
+    icans = _graded(IcansDetails, ICANS_FIELDS, IcansFindings, icans_grade)
+    gvhd = dict(values_rows(GvhdDetails.objects.all(), "adverse_event_id", "magic_grade"))
     events = AdverseEvent.objects.order_by("patient__subject_id", "onset_date", "pk")
     if cutoff is not None:
         events = events.filter(onset_date__lte=cutoff)
@@ -84,8 +80,8 @@ def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
         SafetyRow(pk, subject_id, term, grade, onset, resolution, relatedness, serious, aware,
                   reported, day0.get(patient_id), crs.get(pk), icans.get(pk), gvhd.get(pk))
         for pk, patient_id, subject_id, term, grade, onset, resolution, relatedness, serious,
-        aware, reported in events.values_list(
-            "pk", "patient_id", "patient__subject_id", "term", "grade", "onset_date",
+        aware, reported in values_rows(
+            events, "pk", "patient_id", "patient__subject_id", "term", "grade", "onset_date",
             "resolution_date", "relatedness", "serious", "site_aware_at", "sponsor_reported_at")
     ]
 
@@ -103,12 +99,14 @@ def rule_flags(rows: list[SafetyRow], *, today: date) -> dict[int, list[DltFlag]
 
 
 @transaction.atomic
-def dlt_candidates_sync(*, today: date | None = None) -> dict[str, int]:
+def dlt_candidates_sync(*, today: date | None = None,
+                        rows: list[SafetyRow] | None = None) -> dict[str, int]:
     """Bring the rule-raised DLT candidates in line with the rules: raise new ones, update their
     wording or pending mark, void those the rules no longer support. Investigators' candidates
     are left alone. Idempotent: a second run with the same data changes nothing."""
     today = today or timezone.localdate()
-    wanted = {(ae_id, f.rule): f for ae_id, flags in rule_flags(safety_rows(), today=today).items()
+    rows = safety_rows() if rows is None else rows
+    wanted = {(ae_id, f.rule): f for ae_id, flags in rule_flags(rows, today=today).items()
               for f in flags}
     current = {(c.adverse_event_id, c.rule): c
                for c in DltCandidate.objects.filter(raised_by__isnull=True)}

@@ -18,8 +18,9 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
-from safety.services import dlt_candidates_sync
+from safety.services import dlt_candidates_sync, safety_rows
 
+from .fast_reads import values_rows
 from .models import EndpointSnapshot, Study
 from .report import build_report
 from .review import data_review
@@ -63,36 +64,37 @@ def _by_patient(rows, make):
 def load_trial() -> TrialData:
     """Everything the endpoints read, as frozen dataclasses: 13 queries at any trial size."""
     study = Study.load()
-    levels = tuple(DoseLevelData(*row) for row in DoseLevel.objects.order_by("rank").values_list(
-        "code", "rank", "cells_per_kg", "total_cells"))
-    infusions = _by_patient(
-        Infusion.objects.order_by("patient_id", "number").values_list(
-            "patient_id", "number", "date", "time", "dose_level__code"), InfusionData)
-    flagged = set(DltCandidate.objects.values_list("adverse_event_id", flat=True))
-    decisions = dict(DltAdjudication.objects.values_list("adverse_event_id", "decision"))
-    adverse_events = _by_patient(
-        AdverseEvent.objects.order_by("patient_id", "onset_date", "pk").values_list(
-            "patient_id", "pk", "term", "grade", "onset_date", "resolution_date"),
+    levels = tuple(DoseLevelData(*row) for row in values_rows(
+        DoseLevel.objects.order_by("rank"), "code", "rank", "cells_per_kg", "total_cells"))
+    infusions = _by_patient(values_rows(
+        Infusion.objects.order_by("patient_id", "number"),
+        "patient_id", "number", "date", "time", "dose_level__code"), InfusionData)
+    flagged = {row[0] for row in values_rows(DltCandidate.objects.all(), "adverse_event_id")}
+    decisions = dict(values_rows(DltAdjudication.objects.all(), "adverse_event_id", "decision"))
+    adverse_events = _by_patient(values_rows(
+        AdverseEvent.objects.order_by("patient_id", "onset_date", "pk"),
+        "patient_id", "pk", "term", "grade", "onset_date", "resolution_date"),
         lambda pk, term, grade, onset, resolution: AdverseEventData(
             term, grade, onset, resolution, pk in flagged, decisions.get(pk)))
-    assessments = _by_patient(
-        ResponseAssessment.objects.order_by("patient_id", "date", "pk").values_list(
-            "patient_id", "visit", "date", "response", "mrd_pct"), AssessmentData)
-    disease_events = _by_patient(
-        DiseaseEvent.objects.order_by("patient_id", "date", "pk").values_list(
-            "patient_id", "date", "type"), DiseaseEventData)
-    samples = _by_patient(
-        PkSample.objects.order_by("patient_id", "collected_at", "pk").values_list(
-            "patient_id", "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna",
-            "below_lloq", "car_t_cells_per_uL"), PkSampleData)
-    hsct = dict(Hsct.objects.values_list("patient_id", "date"))
+    assessments = _by_patient(values_rows(
+        ResponseAssessment.objects.order_by("patient_id", "date", "pk"),
+        "patient_id", "visit", "date", "response", "mrd_pct"), AssessmentData)
+    disease_events = _by_patient(values_rows(
+        DiseaseEvent.objects.order_by("patient_id", "date", "pk"), "patient_id", "date", "type"),
+        DiseaseEventData)
+    samples = _by_patient(values_rows(
+        PkSample.objects.order_by("patient_id", "collected_at", "pk"),
+        "patient_id", "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna",
+        "below_lloq", "car_t_cells_per_uL"), PkSampleData)
+    hsct = dict(values_rows(Hsct.objects.all(), "patient_id", "date"))
     deaths = {pid: (day, cause) for pid, day, cause in
-              Death.objects.values_list("patient_id", "date", "cause")}
-    contacts = dict(FollowUpContact.objects.values("patient_id").annotate(last=Max(
-        "contact_date")).values_list("patient_id", "last"))
+              values_rows(Death.objects.all(), "patient_id", "date", "cause")}
+    contacts = {pid: last for pid, last in FollowUpContact.objects.values("patient_id").annotate(
+        last=Max("contact_date")).values_list("patient_id", "last")}
     patients = []
-    for pk, subject_id, enrollment, off_study in Patient.objects.order_by(
-            "subject_id").values_list("pk", "subject_id", "enrollment_date", "off_study_date"):
+    for pk, subject_id, enrollment, off_study in values_rows(
+            Patient.objects.order_by("subject_id"),
+            "pk", "subject_id", "enrollment_date", "off_study_date"):
         death_date, death_cause = deaths.get(pk, (None, None))
         patients.append(PatientData(
             subject_id=subject_id, enrollment_date=enrollment, off_study_date=off_study,
@@ -113,7 +115,8 @@ def recompute(cutoff: date | None = None) -> EndpointSnapshot:
     `cutoff` (default today) and store the snapshot."""
     cutoff = cutoff or timezone.localdate()
     started = time.perf_counter()
-    dlt_candidates_sync()
+    safety = safety_rows()
+    dlt_candidates_sync(rows=safety)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
@@ -123,7 +126,7 @@ def recompute(cutoff: date | None = None) -> EndpointSnapshot:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         version = data_version()
         trial = load_trial()
-        review = data_review(cutoff)
+        review = data_review(cutoff, safety=safety, trial=trial)
     report = build_report(trial, cutoff)
     duration_ms = (time.perf_counter() - started) * 1000
     snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,

@@ -36,14 +36,18 @@ def _finding(subject_id, rule, day, recorded, derived, message) -> dict:
             "recorded": recorded, "derived": derived, "message": message}
 
 
-def data_review(cutoff: date) -> dict:
-    findings = [*_safety_findings(cutoff), *_response_findings(cutoff), *_pk_findings(cutoff)]
+def data_review(cutoff: date, *, safety=None, trial=None) -> dict:
+    """The listing at `cutoff`. `safety` (safety_rows()) and `trial` (the endpoint loader's
+    TrialData) may be passed in by a recompute that has them already."""
+    rows = safety_rows(cutoff) if safety is None else [r for r in safety
+                                                        if r.onset_date <= cutoff]
+    findings = [*_safety_findings(cutoff, rows), *_response_findings(cutoff),
+                *(_pk_findings(cutoff) if trial is None else _pk_findings_of(trial, cutoff))]
     findings.sort(key=lambda f: (f["subject_id"], f["date"], f["rule"]))
     return {"cutoff": cutoff.isoformat(), "findings": findings}
 
 
-def _safety_findings(cutoff: date):
-    rows = safety_rows(cutoff)
+def _safety_findings(cutoff: date, rows):
     hours = Study.load().sae_report_hours
     end_of_cutoff = datetime.combine(cutoff + timedelta(days=1), time.min, tzinfo=UTC)
     pending: dict[int, list[str]] = {}
@@ -91,6 +95,29 @@ def _response_findings(cutoff: date):
                            f"{window.low_day}–{window.high_day} (protocol deviation)")
 
 
+def _pk_findings_of(trial, cutoff: date):
+    for patient in trial.patients:
+        if not patient.infusions:
+            continue
+        day0 = patient.infusions[0].date
+        for sample in patient.pk_samples:
+            collected = sample.collected_at.astimezone(UTC).date()
+            window = PK_WINDOWS.get(sample.nominal_day)
+            if collected > cutoff or window is None:
+                continue
+            day = (collected - day0).days
+            if not window.contains(day):
+                yield _pk_deviation(patient.subject_id, collected, sample.nominal_day, day,
+                                    window)
+
+
+def _pk_deviation(subject_id, collected: date, nominal: int, day: int, window) -> dict:
+    return _finding(subject_id, "visit_out_of_window", collected, f"day {day}",
+                    f"day {window.low_day}–{window.high_day}",
+                    f"PK sample for day {nominal} taken on day {day}, outside day "
+                    f"{window.low_day}–{window.high_day} (protocol deviation)")
+
+
 def _pk_findings(cutoff: date):
     day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
                 .values_list("patient_id", "first"))
@@ -102,9 +129,7 @@ def _pk_findings(cutoff: date):
         window, first = PK_WINDOWS.get(nominal), day0.get(patient_id)
         if window is None or first is None:
             continue
-        day = (collected.astimezone(UTC).date() - first).days
+        collected_on = collected.astimezone(UTC).date()
+        day = (collected_on - first).days
         if not window.contains(day):
-            yield _finding(subject_id, "visit_out_of_window", collected.date(), f"day {day}",
-                           f"day {window.low_day}–{window.high_day}",
-                           f"PK sample for day {nominal} taken on day {day}, outside day "
-                           f"{window.low_day}–{window.high_day} (protocol deviation)")
+            yield _pk_deviation(subject_id, collected_on, nominal, day, window)
