@@ -10,6 +10,7 @@ from trial_edc.roles import VIEW_CRF
 from . import casebook as casebook_reader
 from .models import Patient
 from .selectors import patient_list
+from .services import patient_schedule
 from .status import patient_status
 
 
@@ -33,5 +34,6 @@ def patient_index(request):
 @permission_required(VIEW_CRF, raise_exception=True)
 def patient_casebook(request, subject_id):
     patient = get_object_or_404(Patient, subject_id=subject_id)
-    return render(request, "patients/casebook.html",
-                  {"patient": patient, "sections": casebook_reader.sections(patient)})
+    return render(request, "patients/casebook.html", {
+        "patient": patient, "sections": casebook_reader.sections(patient),
+        "schedule": patient_schedule(patient, as_of=timezone.localdate())})
