@@ -14,6 +14,7 @@ from trial_edc.roles import VIEW_CRF
 from . import casebook as casebook_reader
 from .chronicle import chronicle
 from .selectors import patient_list
+from .services import patient_schedule
 from .status import patient_status
 from .visits import calendars, overdue_count
 
@@ -47,9 +48,9 @@ def patient_casebook(request, subject_id):
     if patient is None:
         raise Http404(f"No patient {subject_id}.")
     today = timezone.localdate()
-    calendar = calendars([patient], today).get(patient.pk)
     sections = casebook_reader.sections(patient)
     return render(request, "patients/casebook.html", {
         "patient": patient, "sections": sections, "events": chronicle(patient, sections),
-        "status": _status(patient, today, Study.load().dlt_window_days), "calendar": calendar,
+        "status": _status(patient, today, Study.load().dlt_window_days),
+        "schedule": patient_schedule(patient, as_of=today),
         "signature": casebook_signature(patient), "signature_meaning": CASEBOOK_SIGNATURE_MEANING})

@@ -1,5 +1,6 @@
-"""Each patient's visit calendar: what `patients.schedule` says of the recorded assessments and
-PK samples, for one patient (the casebook) or many (the patient list), in two queries."""
+"""The visit calendars of many patients at once, for the patient list's overdue count: what
+`patients.schedule` says of the recorded assessments and PK samples, in two queries whatever the
+number of patients (the casebook shows one patient's through `patients.services`)."""
 
 from collections import defaultdict
 from datetime import date

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from .casebook import BundleProblems, casebook_import_json, parse_bundle
 from .casebook.dump import export_bundle
-from .reports import endpoint_report
-from .roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_REPORTS
+from .reports import data_review_report, endpoint_report
+from .roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_DATA_REVIEW, VIEW_REPORTS
 
 
 class HasPermissionFor(BasePermission):
@@ -45,11 +45,11 @@ class CasebookView(APIView):
         return Response({"imported": counts, "replaced": replace}, status=status.HTTP_201_CREATED)
 
 
-class EndpointReportView(APIView):
-    """The endpoint report (contract §4) from the latest snapshot; `stale` when data changed."""
+class SnapshotView(APIView):
+    """A listing of the latest snapshot for `?cutoff=YYYY-MM-DD` (default today)."""
 
     permission_classes = [IsAuthenticated, HasPermissionFor]
-    required_permissions = {"GET": VIEW_REPORTS}
+    serve = None
 
     def get(self, request):
         raw = request.query_params.get("cutoff")
@@ -58,10 +58,25 @@ class EndpointReportView(APIView):
         except ValueError:
             return Response({"detail": f"cutoff: {raw!r} is not a date YYYY-MM-DD"},
                             status=status.HTTP_400_BAD_REQUEST)
-        return Response(endpoint_report(cutoff, recompute_if_stale=False))
+        return Response(type(self).serve(cutoff, recompute_if_stale=False))
+
+
+class EndpointReportView(SnapshotView):
+    """The endpoint report (contract §4); `snapshot.stale` when data changed since."""
+
+    required_permissions = {"GET": VIEW_REPORTS}
+    serve = endpoint_report
+
+
+class DataReviewView(SnapshotView):
+    """The data-review listing (contract §5): sponsors, monitors, investigators, coordinators."""
+
+    required_permissions = {"GET": VIEW_DATA_REVIEW}
+    serve = data_review_report
 
 
 urlpatterns = [
     path("casebook/", CasebookView.as_view(), name="api-casebook"),
     path("reports/endpoints/", EndpointReportView.as_view(), name="api-endpoint-report"),
+    path("reports/data-review/", DataReviewView.as_view(), name="api-data-review"),
 ]

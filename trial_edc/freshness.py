@@ -24,7 +24,15 @@ COALESCE_SECONDS = 0.5
 
 
 def data_changed() -> None:
-    """Call inside the transaction that changed clinical data."""
+    """Call inside the transaction that changed clinical data: one recompute per transaction,
+    however many records it wrote."""
+    if not settings.RECOMPUTE_ON_CHANGE:
+        return
+    connection = transaction.get_connection()
+    # Django's queue of on-commit callbacks: (savepoint ids, callback, robust). A callback
+    # registered in a savepoint that rolls back leaves the queue with it.
+    if any(entry[1] is schedule_recompute for entry in connection.run_on_commit):
+        return
     transaction.on_commit(schedule_recompute, robust=True)
 
 

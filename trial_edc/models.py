@@ -109,6 +109,7 @@ class EndpointSnapshot(models.Model):
     duration_ms = models.FloatField()
     data_version = models.CharField(max_length=40)
     report = models.JSONField()
+    review = models.JSONField(default=dict, help_text="The data-review listing (contract §5).")
 
     class Meta:
         indexes = [models.Index(fields=["cutoff", "-computed_at"], name="snapshot_latest")]

@@ -73,7 +73,7 @@ def role_permissions() -> dict[str, set[str]]:
         INVESTIGATOR: read_crfs | reports | {ADJUDICATE_DLT, SIGN_CASEBOOK},
         MONITOR: read_crfs | reports
         | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED, EXPORT_CASEBOOK},
-        SPONSOR: {VIEW_REPORTS, EXPORT_DEIDENTIFIED},
+        SPONSOR: {VIEW_REPORTS, VIEW_DATA_REVIEW, EXPORT_DEIDENTIFIED},
         ADMIN: read_crfs | reports | _model_perms(["add", "change"])
         | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, IMPORT_CASEBOOK, EXPORT_CASEBOOK,
            "trial_edc.view_study", "trial_edc.change_study",

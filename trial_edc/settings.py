@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Each committed change schedules an endpoint recompute (trial_edc.freshness). Off only for
+# bulk maintenance and the benchmarks that time the save itself; the nightly run still happens.
+RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
+
 # The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
     "redis") else "")

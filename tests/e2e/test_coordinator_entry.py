@@ -1,5 +1,5 @@
 """A coordinator's day in Chromium: enrol a patient, record lymphodepletion and the infusion,
-enter a grade 4 CRS with its details and see the derived ASTCT grade."""
+enter a grade 4 CRS with its details and see the derived ASTCT grade and the DLT candidate."""
 
 import pytest
 from playwright.sync_api import expect
@@ -76,6 +76,8 @@ def test_a_coordinator_enrols_treats_and_grades_a_crs(page, sign_in, screenshot,
     expect(page.get_by_role("heading", name="Adverse event")).to_be_visible()
     expect(page.get_by_text("grade 4 CRS (hypotension: multiple vasopressors)")).to_be_visible()
     expect(page.get_by_text("differs from the recorded value")).to_have_count(0)
+    # and the DLT rules have flagged it for the investigator
+    expect(page.locator(".dlt-flags")).to_contain_text("D2: grade 4 CRS")
     screenshot("adverse-event-derived-grade")
     page.get_by_role("link", name="Casebook RD-042").click()
     screenshot("casebook")

@@ -22,14 +22,14 @@ def dl1_dlt_count() -> int:
 
 
 def test_an_investigator_confirms_a_dlt_with_an_e_signature(page, sign_in, screenshot):
-    # given: a grade 4 CRS on day 2, flagged by rule D2
+    # given: a grade 4 CRS on day 2, which the DLT rules flag (D2) when it is saved
     factories.user("investigator", username="ivo", password=PASSWORD)
     patient = factories.patient("RD-001")
     factories.lymphodepletion(patient)
     factories.infusion(patient)
     ae = factories.adverse_event(patient, grade=4, onset_date=date(2024, 3, 14))
     factories.crs_details(ae, max_temp_c=39.5, hypotension="multiple_vasopressors")
-    factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="grade 4 CRS"))
+    assert DltCandidate.objects.filter(adverse_event=ae, rule="D2").exists()
     before = dl1_dlt_count()
 
     # when the investigator reviews the evidence and signs

@@ -52,5 +52,5 @@ def test_the_list_counts_overdue_visits_and_the_casebook_shows_the_schedule(
     casebook = client.get("/patients/RD-001/").content.decode()
     assert "Overdue visits" in listing
     assert '<strong class="disagrees">' in listing  # long past day 0: visits are missed
-    assert "Visit schedule" in casebook and "PK day 14" in casebook
+    assert "Visit schedule" in casebook
 

@@ -74,26 +74,26 @@ def test_a_snapshot_is_served_stale_after_a_change_until_recomputed(infused_pati
     assert fresh["snapshot"]["data_version"] == data_version()
 
 
-def test_a_committed_change_schedules_a_recompute(infused_patient, coordinator,
-                                                  django_capture_on_commit_callbacks):
+# Real commits (not captured callbacks): the recompute runs when the save's transaction commits.
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_schedules_a_recompute(infused_patient, coordinator):
     before = EndpointSnapshot.objects.count()
-    with django_capture_on_commit_callbacks(execute=True):
-        infused_patient.consent_version = "v3"
-        record_save(infused_patient, by=coordinator, reason="new consent form")
+    infused_patient.consent_version = "v3"
+    record_save(infused_patient, by=coordinator, reason="new consent form")
     assert EndpointSnapshot.objects.count() == before + 1
     assert EndpointSnapshot.objects.latest().data_version == data_version()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_the_save_stands_and_the_report_says_stale(
-        infused_patient, coordinator, settings, django_capture_on_commit_callbacks, caplog):
+        infused_patient, coordinator, settings, caplog):
     recompute()
     # given a broker and cache that do not answer (a closed port, no mock)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:9/0",
                                    "OPTIONS": {"socket_connect_timeout": 0.5}}}
-    with celery_publishing_to("redis://127.0.0.1:9/0"), caplog.at_level(logging.ERROR), \
-            django_capture_on_commit_callbacks(execute=True):
+    with celery_publishing_to("redis://127.0.0.1:9/0"), caplog.at_level(logging.ERROR):
         infused_patient.consent_version = "v4"
         record_save(infused_patient, by=coordinator, reason="new consent form")
     assert Patient.objects.get(pk=infused_patient.pk).consent_version == "v4"

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dosing.models import DoseLevel
+from safety.models import DltCandidate
 from trial_edc.audit import ClinicalRecord, record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
 from trial_edc.freshness import data_changed
@@ -37,6 +38,8 @@ WRITE_ORDER = (
     spec.GVHD.model, spec.DLT_ADJUDICATION_MODEL, spec.RESPONSE.model, spec.DISEASE_EVENT.model,
     spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model,
 )
+# A replace voids these too: the DLT rules raise candidates again from the new data.
+VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
 
 
 def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progress) -> dict:
@@ -112,7 +115,7 @@ def _write_study(plan: Plan, system, replace: bool):
 
 def _void_clinical_data(system, now, progress: Progress):
     """Take every current clinical row out of the trial's data, keeping it and its history."""
-    for model in reversed(WRITE_ORDER):
+    for model in reversed(VOIDED_ON_REPLACE):
         if not issubclass(model, ClinicalRecord):
             continue
         model.objects.update(voided_at=now, voided_by=system, void_reason=REPLACE_REASON,
