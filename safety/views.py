@@ -1,10 +1,12 @@
-"""The investigator's DLT review: the queue, the evidence, and the signed decision."""
+"""The investigator's DLT review: the queue, the evidence, the signed decision, and raising an
+event the rules did not flag."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from trial_edc.esignature import signer_printed_name
 from trial_edc.roles import ADJUDICATE_DLT, VIEW_CRF
@@ -12,8 +14,9 @@ from trial_edc.roles import ADJUDICATE_DLT, VIEW_CRF
 from .adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from .dlt_queue import dlt_queue
 from .forms import DltRevokeForm, DltSignatureForm
-from .models import DltAdjudication
+from .models import AdverseEvent, DltAdjudication
 from .selectors import derived_grades
+from .services import dlt_candidate_raise
 
 SIGNATURE_MEANING = DltAdjudication._meta.get_field("signature_meaning").default
 
@@ -72,3 +75,22 @@ def review(request, adverse_event_pk):
         "item": item, "grades": derived_grades(item.adverse_event), "sign_form": sign_form,
         "revoke_form": revoke_form, "meaning": SIGNATURE_MEANING,
         "printed_name": signer_printed_name(request.user)})
+
+
+@login_required
+@permission_required(ADJUDICATE_DLT, raise_exception=True)
+@require_POST
+def raise_candidate(request, adverse_event_pk):
+    """An investigator flags an event the rules did not, with a rationale, for review."""
+    adverse_event = get_object_or_404(AdverseEvent, pk=adverse_event_pk)
+    rationale = request.POST.get("rationale", "").strip()
+    try:
+        if not rationale:
+            raise ValidationError("A rationale is required to raise a DLT candidate.")
+        dlt_candidate_raise(adverse_event=adverse_event, by=request.user, rationale=rationale)
+    except ValidationError as refused:
+        messages.error(request, "Not raised: " + " ".join(refused.messages))
+        return redirect("patients:crf-detail", adverse_event.patient.subject_id, "adverse-event",
+                        adverse_event.pk)
+    messages.success(request, "Raised as a DLT candidate.")
+    return redirect("safety:review", adverse_event.pk)

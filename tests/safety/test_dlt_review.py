@@ -94,3 +94,25 @@ def test_sponsors_get_no_review_pages(client, sponsor, candidate):
     client.force_login(sponsor)
     assert client.get("/dlt-review/").status_code == 403
     assert client.get(review_url(candidate)).status_code == 403
+
+
+def test_an_investigator_raises_an_event_the_rules_did_not_flag(client, investigator,
+                                                               infused_patient):
+    # given
+    ae = factories.adverse_event(infused_patient, term="Seizure", grade=3)
+    client.force_login(investigator)
+    # when
+    refused = client.post(f"/dlt-review/{ae.pk}/raise/", {"rationale": " "})
+    raised = client.post(f"/dlt-review/{ae.pk}/raise/", {"rationale": "Prolonged seizure."})
+    # then
+    assert refused.status_code == 302 and raised["Location"] == f"/dlt-review/{ae.pk}/"
+    candidate = DltCandidate.objects.get(adverse_event=ae)
+    assert (candidate.rule, candidate.raised_by) == ("INV", investigator)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
+def test_only_investigators_raise_candidates(client, infused_patient, role):
+    ae = factories.adverse_event(infused_patient)
+    client.force_login(factories.user(role))
+    assert client.post(f"/dlt-review/{ae.pk}/raise/", {"rationale": "x"}).status_code == 403
+    assert not DltCandidate.objects.exists()
