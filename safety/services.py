@@ -99,11 +99,12 @@ def rule_flags(rows: list[SafetyRow], *, today: date) -> dict[int, list[DltFlag]
 
 
 @transaction.atomic
-def dlt_candidates_sync(*, today: date | None = None,
-                        rows: list[SafetyRow] | None = None) -> dict[str, int]:
+def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | None = None,
+                        schedule_recompute: bool = True) -> dict[str, int]:
     """Bring the rule-raised DLT candidates in line with the rules: raise new ones, update their
     wording or pending mark, void those the rules no longer support. Investigators' candidates
-    are left alone. Idempotent: a second run with the same data changes nothing."""
+    are left alone. Idempotent: a second run with the same data changes nothing. A recompute,
+    which reads the data after this, passes `schedule_recompute=False`."""
     today = today or timezone.localdate()
     rows = safety_rows() if rows is None else rows
     wanted = {(ae_id, f.rule): f for ae_id, flags in rule_flags(rows, today=today).items()
@@ -133,7 +134,7 @@ def dlt_candidates_sync(*, today: date | None = None,
     # In bulk, so that a recompute costs the same number of queries whatever changed.
     _bulk_update(changed, ["explanation", "duration_pending"], system, RULES_REASON, now)
     _bulk_update(gone, ["voided_at", "voided_by", "void_reason"], system, NO_LONGER_REASON, now)
-    if new or changed or gone:
+    if (new or changed or gone) and schedule_recompute:
         data_changed()
     return {"raised": len(new), "updated": len(changed), "voided": len(gone)}
 

@@ -116,7 +116,7 @@ def recompute(cutoff: date | None = None) -> EndpointSnapshot:
     cutoff = cutoff or timezone.localdate()
     started = time.perf_counter()
     safety = safety_rows()
-    dlt_candidates_sync(rows=safety)
+    dlt_candidates_sync(rows=safety, schedule_recompute=False)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:

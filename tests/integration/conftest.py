@@ -35,6 +35,7 @@ def start_worker(broker: str, queue: str) -> subprocess.Popen:
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     env = {**os.environ, "DEBUG": "true", "CELERY_BROKER_URL": broker,
+           "CELERY_TASK_DEFAULT_QUEUE": queue,
            "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "trial_edc", "worker", "--pool=solo",
@@ -62,11 +63,13 @@ def worker(broker_url):
 def live_celery(broker_url, worker, settings):
     """This process publishes to the real broker (as production does), on the worker's queue,
     with the recompute-coalescing key in the same Redis."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": broker_url}}
-    from django.core.cache import cache
-
-    cache.clear()
+    # Celery's conf reads the Django settings: enter before changing them, so that it restores
+    # the original values.
     with celery_publishing_to(broker_url, task_default_queue=worker):
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": broker_url}}
+        from django.core.cache import cache
+
+        cache.clear()
         yield worker

@@ -89,11 +89,12 @@ def test_with_the_broker_down_the_save_stands_and_the_report_says_stale(
         infused_patient, coordinator, settings, caplog):
     recompute()
     # given a broker and cache that do not answer (a closed port, no mock)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:9/0",
-                                   "OPTIONS": {"socket_connect_timeout": 0.5}}}
+    # (Celery's conf reads the Django settings: capture it before changing them.)
     with celery_publishing_to("redis://127.0.0.1:9/0"), caplog.at_level(logging.ERROR):
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": "redis://127.0.0.1:9/0",
+                                       "OPTIONS": {"socket_connect_timeout": 0.5}}}
         infused_patient.consent_version = "v4"
         record_save(infused_patient, by=coordinator, reason="new consent form")
     assert Patient.objects.get(pk=infused_patient.pk).consent_version == "v4"
