@@ -14,9 +14,8 @@ from trial_edc.roles import VIEW_CRF
 from . import casebook as casebook_reader
 from .chronicle import chronicle
 from .selectors import patient_list
-from .services import patient_schedule
 from .status import patient_status
-from .visits import calendars, overdue_count
+from .visits import calendars, overdue_count, patient_schedule
 
 
 def _status(patient, today, window):

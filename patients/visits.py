@@ -1,8 +1,10 @@
-"""The visit calendars of many patients at once, for the patient list's overdue count: what
-`patients.schedule` says of the recorded assessments and PK samples, in two queries whatever the
-number of patients (the casebook shows one patient's through `patients.services`)."""
+"""Visit calendars: what `patients.schedule` says of the recorded assessments and PK samples.
+
+`calendars` serves the patient list's overdue count (two queries whatever the number of
+patients); `patient_schedule` the casebook's table for one patient, through the same reads."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
@@ -28,9 +30,9 @@ def _done_dates(patient_ids) -> tuple[dict, dict]:
     return visits, samples
 
 
-def _end_date(patient) -> date | None:
+def _end_date(death_date: date | None, off_study_date: date | None) -> date | None:
     """Death or going off study, whichever came first: later visits are not owed."""
-    ends = [d for d in (getattr(patient, "death_date", None), patient.off_study_date) if d]
+    ends = [d for d in (death_date, off_study_date) if d]
     return min(ends) if ends else None
 
 
@@ -39,10 +41,30 @@ def calendars(patients, today: date) -> dict[int, dict[str, list[VisitStatus]]]:
     `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them)."""
     infused = [p for p in patients if p.first_infusion_date]
     visits, samples = _done_dates([p.pk for p in infused])
+    ends = {p.pk: _end_date(getattr(p, "death_date", None), p.off_study_date) for p in infused}
     return {p.pk: {
-        "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], _end_date(p)),
-        "pk": pk_statuses(p.first_infusion_date, today, samples[p.pk], _end_date(p)),
+        "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], ends[p.pk]),
+        "pk": pk_statuses(p.first_infusion_date, today, samples[p.pk], ends[p.pk]),
     } for p in infused}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    day0: date | None
+    visits: list[VisitStatus]
+    pk_samples: list[VisitStatus]
+
+
+def patient_schedule(patient, *, as_of: date) -> Schedule:
+    """One patient's response visits and PK samples with window and status: four queries."""
+    first = patient.infusions.order_by("number").values_list("date", flat=True).first()
+    if first is None:
+        return Schedule(None, [], [])
+    visits, samples = _done_dates([patient.pk])
+    end = _end_date(patient.deaths.values_list("date", flat=True).first(),
+                    patient.off_study_date)
+    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
+                    pk_statuses(first, as_of, samples[patient.pk], end))
 
 
 def overdue_count(calendar: dict[str, list[VisitStatus]] | None) -> int:

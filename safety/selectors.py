@@ -1,23 +1,26 @@
 """Reads for the safety pages: the ASTCT grades derived from what the CRS/ICANS details record."""
 
+from collections.abc import Mapping
 from dataclasses import fields
 
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
 from .models import CrsDetails, DltCandidate, IcansDetails
 
 
-def _findings(record, findings_class):
-    return findings_class(**{f.name: getattr(record, f.name) for f in fields(findings_class)})
+def findings_of(findings_class, values: Mapping):
+    """The grading input (CrsFindings, IcansFindings) from a details row's values: the one place
+    where the CRF's field names meet the grading module's."""
+    return findings_class(**{f.name: values[f.name] for f in fields(findings_class)})
 
 
 def derived_crs_grade(details: CrsDetails) -> Graded:
     """The ASTCT CRS grade the recorded worst values give (Lee 2019), with what drove it."""
-    return crs_grade(_findings(details, CrsFindings))
+    return crs_grade(findings_of(CrsFindings, vars(details)))
 
 
 def derived_icans_grade(details: IcansDetails) -> Graded:
     """The ASTCT ICANS grade the recorded domains give (ICE from age 12, CAPD below)."""
-    return icans_grade(_findings(details, IcansFindings))
+    return icans_grade(findings_of(IcansFindings, vars(details)))
 
 
 def derived_grades(adverse_event) -> list[tuple[str, Graded]]:

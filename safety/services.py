@@ -22,6 +22,7 @@ from trial_edc.models import Study
 from .dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
 from .models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
+from .selectors import findings_of
 
 RULES_REASON = "DLT rules re-evaluated"
 NO_LONGER_REASON = "the DLT rules no longer flag this event"
@@ -57,12 +58,10 @@ class SafetyRow:
             gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))
 
 
-CRS_FIELDS = tuple(f.name for f in fields(CrsFindings))
-ICANS_FIELDS = tuple(f.name for f in fields(IcansFindings))
-
-
-def _graded(model, names, findings, grade) -> dict[int, Graded]:
-    return {ae_id: grade(findings(**dict(zip(names, values, strict=True))))
+def _graded(model, findings_class, grade) -> dict[int, Graded]:
+    """Derived grade per AE id, from the details rows read without model instances."""
+    names = [f.name for f in fields(findings_class)]
+    return {ae_id: grade(findings_of(findings_class, dict(zip(names, values, strict=True))))
             for ae_id, *values in values_rows(model.objects.all(), "adverse_event_id", *names)}
 
 
@@ -70,8 +69,8 @@ def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
     """Every current AE (onset ≤ cutoff) with derived grades: five queries at any size."""
     day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
                 .values_list("patient_id", "first"))
-    crs = _graded(CrsDetails, CRS_FIELDS, CrsFindings, crs_grade)
-    icans = _graded(IcansDetails, ICANS_FIELDS, IcansFindings, icans_grade)
+    crs = _graded(CrsDetails, CrsFindings, crs_grade)
+    icans = _graded(IcansDetails, IcansFindings, icans_grade)
     gvhd = dict(values_rows(GvhdDetails.objects.all(), "adverse_event_id", "magic_grade"))
     events = AdverseEvent.objects.order_by("patient__subject_id", "onset_date", "pk")
     if cutoff is not None:

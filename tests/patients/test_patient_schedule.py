@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from patients.services import patient_schedule
+from patients.visits import patient_schedule
 from tests import factories
 
 pytestmark = pytest.mark.django_db
