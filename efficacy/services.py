@@ -1,6 +1,6 @@
 """Efficacy glue: each response assessment beside the category the rules derive from its values.
 
-One query for the assessments and one for the patients' baselines, whatever the trial's size;
+A fixed number of queries (the assessments, the patients' baselines, day 0) at any size;
 `efficacy.response.derive_response` (pure) does the judging, with each patient's context built
 in date order (nadir of the earlier on-study marrow values, whether a CR/CRi came before).
 """
@@ -8,9 +8,7 @@ in date order (nadir of the earlier on-study marrow values, whether a CR/CRi cam
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min
-
-from dosing.models import Infusion
+from dosing.selectors import first_infusion_dates
 from patients.models import Patient
 from trial_edc.fast_reads import values_rows
 
@@ -28,27 +26,49 @@ class AssessmentRow:
     derived: DerivedResponse
 
 
-def assessment_rows(cutoff: date | None = None) -> list[AssessmentRow]:
-    baselines = dict(Patient.objects.values_list("pk", "screening_marrow_blasts_pct"))
-    subjects = dict(Patient.objects.values_list("pk", "subject_id"))
-    day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
-                .values_list("patient_id", "first"))
+# The columns of one assessment as the rows read them (`read_assessments`): the loader's
+# `AssessmentData` takes the first five after the patient id.
+ASSESSMENT_COLUMNS = ("patient_id", "visit", "date", "response", "mrd_pct", "marrow_blasts_pct",
+                      "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL")
+
+
+def read_assessments(cutoff: date | None = None) -> list[tuple]:
+    """Every current assessment (dated ≤ cutoff) as `ASSESSMENT_COLUMNS` rows, in date order
+    within each patient."""
     assessments = ResponseAssessment.objects.order_by("patient_id", "date", "pk")
     if cutoff is not None:
         assessments = assessments.filter(date__lte=cutoff)
-    rows, patient, nadir, prior_cr = [], None, None, False
-    for patient_id, visit, on, response, marrow, *values in values_rows(
-            assessments, "patient_id", "visit", "date", "response", "marrow_blasts_pct",
-            "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL"):
+    return values_rows(assessments, *ASSESSMENT_COLUMNS)
+
+
+def assessment_rows_of(rows: list[tuple], *, subjects: dict[int, str],
+                       baselines: dict[int, float | None], day0: dict[int, date],
+                       cutoff: date | None = None) -> list[AssessmentRow]:
+    """`AssessmentRow`s of `read_assessments` rows (those after `cutoff` left out: only earlier
+    assessments make the context of a later one, so leaving them out here or in the query is
+    the same)."""
+    out, patient, nadir, prior_cr = [], None, None, False
+    for patient_id, visit, on, response, _mrd, marrow, *values in rows:
+        if cutoff is not None and on > cutoff:
+            continue
         if patient_id != patient:
             patient, nadir, prior_cr = patient_id, None, False
         context = ResponseContext(screening_marrow_blasts_pct=baselines.get(patient_id),
                                   nadir_marrow_blasts_pct=nadir, prior_cr=prior_cr)
         derived = derive_response(AssessmentValues(marrow, *values), context)
         first = day0.get(patient_id)
-        rows.append(AssessmentRow(subjects[patient_id], visit, on,
-                                  (on - first).days if first else None, response, derived))
+        out.append(AssessmentRow(subjects[patient_id], visit, on,
+                                 (on - first).days if first else None, response, derived))
         if visit != Visit.SCREENING and marrow is not None:
             nadir = marrow if nadir is None else min(nadir, marrow)
         prior_cr = prior_cr or response in ("CR", "CRi")
-    return rows
+    return out
+
+
+def assessment_rows(cutoff: date | None = None) -> list[AssessmentRow]:
+    """Every assessment dated ≤ cutoff beside its derived category: four queries."""
+    patients = values_rows(Patient.objects.all(), "pk", "subject_id",
+                           "screening_marrow_blasts_pct")
+    return assessment_rows_of(
+        read_assessments(cutoff), subjects={pk: subject for pk, subject, _ in patients},
+        baselines={pk: baseline for pk, _, baseline in patients}, day0=first_infusion_dates())

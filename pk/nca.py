@@ -31,7 +31,8 @@ of Cmax and AUC0–28. AUC summaries leave out partial AUCs.
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import gmean
@@ -39,9 +40,10 @@ from scipy.stats import gmean
 AUC_END_DAY = 28.0
 
 
-@dataclass(frozen=True)
-class PkPoint:
-    """One sample: days since infusion, the measured value (None if not measured), BLQ flag."""
+class PkPoint(NamedTuple):
+    """One sample: days since infusion, the measured value (None if not measured), BLQ flag.
+
+    A named tuple: a whole trial builds one per sample and analyte on every recompute."""
 
     time_days: float
     value: float | None
@@ -102,24 +104,30 @@ def summarize(results: Sequence[NcaResult | None]) -> dict:
 def _profile(points: Sequence[PkPoint]) -> list[tuple[float, float | None]]:
     """(time, value) sorted by time, one per time from day 0 on; value None means BLQ."""
     usable = []
-    for point in points:
-        if not math.isfinite(point.time_days):
-            raise ValueError(f"sample time must be a finite number of days, got {point.time_days}")
-        is_missing = point.value is None or math.isnan(point.value)
-        if not point.below_lloq and not is_missing and point.value < 0:
-            raise ValueError(f"a measured value cannot be negative, got {point.value} "
-                             f"on day {point.time_days}")
-        if point.time_days < 0 or (is_missing and not point.below_lloq):
+    for time, value, below_lloq in points:
+        if not math.isfinite(time):
+            raise ValueError(f"sample time must be a finite number of days, got {time}")
+        is_missing = value is None or math.isnan(value)
+        if not below_lloq and not is_missing and value < 0:
+            raise ValueError(f"a measured value cannot be negative, got {value} on day {time}")
+        if time < 0 or (is_missing and not below_lloq):
             continue
         # PKNCA reads a 0 as below the limit of quantification.
-        quantified = not point.below_lloq and point.value > 0
-        usable.append((float(point.time_days), float(point.value) if quantified else None))
-    profile = []
-    for time, group in groupby(sorted(usable, key=lambda sample: sample[0]),
-                               key=lambda sample: sample[0]):
-        values = [value for _, value in group if value is not None]
-        # math.fsum, not numpy: called per sample time, numpy's call overhead dominated.
-        profile.append((time, math.fsum(values) / len(values) if values else None))
+        quantified = not below_lloq and value > 0
+        usable.append((float(time), float(value) if quantified else None))
+    usable.sort(key=itemgetter(0))  # stable; already in order as the loader reads them
+    profile, i = [], 0
+    while i < len(usable):
+        time, end = usable[i][0], i + 1
+        while end < len(usable) and usable[end][0] == time:
+            end += 1
+        if end == i + 1:
+            profile.append(usable[i])
+        else:  # samples sharing a time: the mean of the quantified ones, or BLQ
+            values = [value for _, value in usable[i:end] if value is not None]
+            # math.fsum, not numpy: called per sample time, numpy's call overhead dominated.
+            profile.append((time, math.fsum(values) / len(values) if values else None))
+        i = end
     return profile
 
 

@@ -1,18 +1,18 @@
 """Safety glue: adverse events with their details read in a fixed number of queries, the ASTCT
 grades derived from the details, and the DLT candidates the protocol's rules raise.
 
-Call path: recompute task / command → `dlt_candidates_sync` → `safety.dlt_rules.dlt_flags`
-(pure); data review → `safety_rows` + `safety.grading` (pure).
+Call path: recompute (`trial_edc.reports`, which reads the rows once for everything) or the
+command → `dlt_candidates_reconcile` → `safety.dlt_rules.dlt_flags` (pure); data review →
+`safety_rows` + `safety.grading` (pure).
 """
 
 from dataclasses import dataclass, fields
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
-from dosing.models import Infusion
+from dosing.selectors import first_infusion_dates
 from trial_edc.audit import record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
 from trial_edc.fast_reads import values_rows
@@ -58,6 +58,20 @@ class SafetyRow:
             gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))
 
 
+# The columns of one AE as the safety rows read them (`read_adverse_events`).
+AE_COLUMNS = ("pk", "patient_id", "patient__subject_id", "term", "grade", "onset_date",
+              "resolution_date", "relatedness", "serious", "site_aware_at", "sponsor_reported_at")
+
+
+@dataclass(frozen=True)
+class GradedDetails:
+    """The details rows of every AE, graded: CRS and ICANS grades and the MAGIC GVHD grade."""
+
+    crs: dict[int, Graded]
+    icans: dict[int, Graded]
+    gvhd_magic_grade: dict[int, int | None]
+
+
 def _graded(model, findings_class, grade) -> dict[int, Graded]:
     """Derived grade per AE id, from the details rows read without model instances."""
     names = [f.name for f in fields(findings_class)]
@@ -65,29 +79,45 @@ def _graded(model, findings_class, grade) -> dict[int, Graded]:
             for ae_id, *values in values_rows(model.objects.all(), "adverse_event_id", *names)}
 
 
-def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
-    """Every current AE (onset ≤ cutoff) with derived grades: five queries at any size."""
-    day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
-                .values_list("patient_id", "first"))
-    crs = _graded(CrsDetails, CrsFindings, crs_grade)
-    icans = _graded(IcansDetails, IcansFindings, icans_grade)
-    gvhd = dict(values_rows(GvhdDetails.objects.all(), "adverse_event_id", "magic_grade"))
+def read_graded_details() -> GradedDetails:
+    """Three queries at any size."""
+    return GradedDetails(
+        crs=_graded(CrsDetails, CrsFindings, crs_grade),
+        icans=_graded(IcansDetails, IcansFindings, icans_grade),
+        gvhd_magic_grade=dict(values_rows(GvhdDetails.objects.all(), "adverse_event_id",
+                                          "magic_grade")))
+
+
+def read_adverse_events(cutoff: date | None = None) -> list[tuple]:
+    """Every current AE (onset ≤ cutoff) as `AE_COLUMNS` rows, ordered by subject and onset."""
     events = AdverseEvent.objects.order_by("patient__subject_id", "onset_date", "pk")
     if cutoff is not None:
         events = events.filter(onset_date__lte=cutoff)
+    return values_rows(events, *AE_COLUMNS)
+
+
+def safety_rows_of(ae_rows: list[tuple], details: GradedDetails,
+                   day0: dict[int, date]) -> list[SafetyRow]:
+    """`SafetyRow`s from `read_adverse_events` rows, the graded details and each day 0."""
+    crs, icans, gvhd = details.crs, details.icans, details.gvhd_magic_grade
     return [
         SafetyRow(pk, subject_id, term, grade, onset, resolution, relatedness, serious, aware,
                   reported, day0.get(patient_id), crs.get(pk), icans.get(pk), gvhd.get(pk))
         for pk, patient_id, subject_id, term, grade, onset, resolution, relatedness, serious,
-        aware, reported in values_rows(
-            events, "pk", "patient_id", "patient__subject_id", "term", "grade", "onset_date",
-            "resolution_date", "relatedness", "serious", "site_aware_at", "sponsor_reported_at")
+        aware, reported in ae_rows
     ]
 
 
-def rule_flags(rows: list[SafetyRow], *, today: date) -> dict[int, list[DltFlag]]:
+def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
+    """Every current AE (onset ≤ cutoff) with derived grades: five queries at any size."""
+    return safety_rows_of(read_adverse_events(cutoff), read_graded_details(),
+                          first_infusion_dates())
+
+
+def rule_flags(rows: list[SafetyRow], *, today: date,
+               study: Study | None = None) -> dict[int, list[DltFlag]]:
     """The DLT rules' flags per AE id (only AEs that are flagged)."""
-    settings = dlt_settings_from(Study.load())
+    settings = dlt_settings_from(study or Study.load())
     flagged = {}
     for row in rows:
         as_of_day = (today - row.day0).days if row.day0 else None
@@ -97,6 +127,15 @@ def rule_flags(rows: list[SafetyRow], *, today: date) -> dict[int, list[DltFlag]
     return flagged
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """What `dlt_candidates_reconcile` did, and every current candidate after it, as
+    (adverse event id, rule) pairs sorted by rule: the rules' and the investigators'."""
+
+    counts: dict[str, int]
+    candidates: list[tuple[int, str]]
+
+
 @transaction.atomic
 def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | None = None,
                         schedule_recompute: bool = True) -> dict[str, int]:
@@ -104,22 +143,37 @@ def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | No
     wording or pending mark, void those the rules no longer support. Investigators' candidates
     are left alone. Idempotent: a second run with the same data changes nothing. A recompute,
     which reads the data after this, passes `schedule_recompute=False`."""
-    today = today or timezone.localdate()
-    rows = safety_rows() if rows is None else rows
-    wanted = {(ae_id, f.rule): f for ae_id, flags in rule_flags(rows, today=today).items()
+    done = dlt_candidates_reconcile(safety_rows() if rows is None else rows,
+                                    today=today or timezone.localdate())
+    if any(done.counts.values()) and schedule_recompute:
+        data_changed()
+    return done.counts
+
+
+@transaction.atomic
+def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
+                             study: Study | None = None) -> Reconciled:
+    """`dlt_candidates_sync`'s work, in a fixed number of queries whatever changed (the writes
+    are in bulk), without scheduling anything."""
+    wanted = {(ae_id, f.rule): f
+              for ae_id, flags in rule_flags(rows, today=today, study=study).items()
               for f in flags}
-    current = {(c.adverse_event_id, c.rule): c
-               for c in DltCandidate.objects.filter(raised_by__isnull=True)}
+    raised_by_rules, raised_by_people = {}, []
+    for candidate in DltCandidate.objects.all():
+        if candidate.raised_by_id is None:
+            raised_by_rules[(candidate.adverse_event_id, candidate.rule)] = candidate
+        else:
+            raised_by_people.append((candidate.adverse_event_id, candidate.rule))
     system = system_user()
     new = [DltCandidate(adverse_event_id=ae_id, rule=rule, explanation=f.explanation[:300],
                         duration_pending=f.duration_pending)
-           for (ae_id, rule), f in wanted.items() if (ae_id, rule) not in current]
+           for (ae_id, rule), f in wanted.items() if (ae_id, rule) not in raised_by_rules]
     if new:
         insert_with_history(DltCandidate, new, user=system, reason=RULES_REASON,
                             when=timezone.now())
     now = timezone.now()
     changed, gone = [], []
-    for key, candidate in current.items():
+    for key, candidate in raised_by_rules.items():
         flag = wanted.get(key)
         if flag is None:
             candidate.voided_at, candidate.voided_by = now, system
@@ -130,12 +184,11 @@ def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | No
             candidate.explanation = flag.explanation[:300]
             candidate.duration_pending = flag.duration_pending
             changed.append(candidate)
-    # In bulk, so that a recompute costs the same number of queries whatever changed.
     _bulk_update(changed, ["explanation", "duration_pending"], system, RULES_REASON, now)
     _bulk_update(gone, ["voided_at", "voided_by", "void_reason"], system, NO_LONGER_REASON, now)
-    if (new or changed or gone) and schedule_recompute:
-        data_changed()
-    return {"raised": len(new), "updated": len(changed), "voided": len(gone)}
+    return Reconciled(
+        counts={"raised": len(new), "updated": len(changed), "voided": len(gone)},
+        candidates=sorted([*wanted, *raised_by_people], key=lambda pair: (pair[1], pair[0])))
 
 
 def _bulk_update(candidates: list[DltCandidate], fields: list[str], system, reason: str, now):

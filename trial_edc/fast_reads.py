@@ -1,53 +1,64 @@
 """`values_list` for whole-trial reads, without Django's per-value converter stack.
 
 The ORM still builds the query (filters, joins, the default manager's "not voided"); the rows
-come straight from the driver and only the columns that need it are converted. On SQLite
-Django's connection already parses dates and times but leaves datetimes naive; on PostgreSQL
-psycopg2 returns dates, aware datetimes and booleans. It saves the compiler's per-value
-converter calls; the driver's own parsing remains (most of a whole-trial read on SQLite).
+come straight from the driver and only the columns that need it are converted. On PostgreSQL
+psycopg2 returns dates, aware datetimes and booleans, and the rows are used as they come.
+
+On SQLite the driver would parse every declared date, time and timestamp column through
+Django's registered converters (a Python call chain per value) and leave datetimes naive. Here
+those columns are selected as text instead (`CAST(… AS text)`, which has no declared type, so
+the driver leaves it alone) and parsed once by the C `fromisoformat`: a date seen before comes
+from a small cache (a trial has a few thousand distinct dates and hundreds of thousands of
+dated values), and a datetime, stored by Django in UTC, is read with its zone in the same call.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from django.db import connection, models
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 
 
-def _aware(value):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def _date_parser():
+    seen: dict[str, date] = {}
+
+    def parse(text: str) -> date:
+        day = seen.get(text)
+        if day is None:
+            day = seen[text] = date.fromisoformat(text)
+        return day
+    return parse
 
 
-def _parsed(parse, kind):
-    return lambda value: value if isinstance(value, kind) else parse(value)
+def _aware(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+00:00")
 
 
 def _sqlite_converter(f: models.Field):
-    # Django's SQLite connection already parses declared date/time/bool columns; datetimes
-    # come back naive (stored in UTC).
     if isinstance(f, models.DateTimeField):
         return _aware
     if isinstance(f, models.DateField):
-        return _parsed(date.fromisoformat, date)
+        return _date_parser()
     if isinstance(f, models.TimeField):
-        return _parsed(time.fromisoformat, time)
-    if isinstance(f, models.BooleanField):
-        return bool
+        return time.fromisoformat
     return None
 
 
 def values_rows(queryset, *names: str) -> list[tuple]:
     """`queryset.values_list(*names)` as a list of tuples, converted cheaply."""
-    query = queryset.values_list(*names).query
-    sql, params = query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     if connection.vendor != "sqlite":
-        return rows
-    converters = [(i, _sqlite_converter(_field(queryset.model, name)))
-                  for i, name in enumerate(names)]
-    converters = [(i, c) for i, c in converters if c is not None]
+        return _fetch(queryset.values_list(*names))
+    converters, columns, casts = [], [], {}
+    for i, name in enumerate(names):
+        convert = _sqlite_converter(_field(queryset.model, name))
+        if convert is None:
+            columns.append(name)
+            continue
+        alias = f"_text{i}"
+        casts[alias] = Cast(F(name), output_field=TextField())
+        columns.append(alias)
+        converters.append((i, convert))
+    rows = _fetch(queryset.annotate(**casts).values_list(*columns))
     if not converters:
         return rows
     out = []
@@ -58,6 +69,13 @@ def values_rows(queryset, *names: str) -> list[tuple]:
                 row[i] = convert(row[i])
         out.append(tuple(row))
     return out
+
+
+def _fetch(queryset) -> list[tuple]:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _field(model, name: str) -> models.Field:

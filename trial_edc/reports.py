@@ -6,6 +6,8 @@ number of queries whatever the trial's size) → `trial_edc.report.build_report`
 
 import time
 from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
@@ -14,16 +16,22 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dosing.models import DoseLevel, Infusion
-from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from efficacy.models import Death, DiseaseEvent, Hsct
+from efficacy.services import assessment_rows_of, read_assessments
 from patients.models import FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication, DltCandidate
-from safety.services import dlt_candidates_sync, safety_rows
+from safety.models import DltAdjudication, DltCandidate
+from safety.services import (
+    dlt_candidates_reconcile,
+    read_adverse_events,
+    read_graded_details,
+    safety_rows_of,
+)
 
 from .fast_reads import values_rows
 from .models import EndpointSnapshot, Study
 from .report import build_report
-from .review import data_review
+from .review import ReviewInputs, data_review
 from .trial_data import (
     AdverseEventData,
     AssessmentData,
@@ -38,6 +46,7 @@ from .trial_data import (
 
 KEEP_SNAPSHOTS_PER_CUTOFF = 20
 AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk")
+RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
 
 
 def data_version() -> str:
@@ -61,72 +70,144 @@ def _by_patient(rows, make):
     return grouped
 
 
-def load_trial() -> TrialData:
-    """Everything the endpoints read, as frozen dataclasses: 13 queries at any trial size."""
-    study = Study.load()
-    levels = tuple(DoseLevelData(*row) for row in values_rows(
-        DoseLevel.objects.order_by("rank"), "code", "rank", "cells_per_kg", "total_cells"))
-    infusions = _by_patient(values_rows(
-        Infusion.objects.order_by("patient_id", "number"),
-        "patient_id", "number", "date", "time", "dose_level__code"), InfusionData)
-    flagged = {row[0] for row in values_rows(DltCandidate.objects.all(), "adverse_event_id")}
-    decisions = dict(values_rows(DltAdjudication.objects.all(), "adverse_event_id", "decision"))
-    adverse_events = _by_patient(values_rows(
-        AdverseEvent.objects.order_by("patient_id", "onset_date", "pk"),
-        "patient_id", "pk", "term", "grade", "onset_date", "resolution_date"),
-        lambda pk, term, grade, onset, resolution: AdverseEventData(
+@dataclass(frozen=True)
+class TrialRows:
+    """Every row the endpoints and the data-review listing read, as plain tuples, read once."""
+
+    study: Study
+    levels: list[tuple]  # code, rank, cells_per_kg, total_cells
+    patients: list[tuple]  # pk, subject_id, enrollment, off study, screening marrow blasts
+    infusions: list[tuple]  # patient id, number, date, time, dose level code
+    adverse_events: list[tuple]  # safety.services.AE_COLUMNS
+    adjudications: dict[int, str]  # AE id → decision
+    assessments: list[tuple]  # efficacy.services.ASSESSMENT_COLUMNS
+    disease_events: list[tuple]  # patient id, date, type
+    pk_samples: list[tuple]  # patient id, then PkSampleData's fields
+    hsct: dict[int, date]
+    deaths: dict[int, tuple[date, str]]
+    contacts: dict[int, date]  # latest follow-up contact
+
+    def day0(self) -> dict[int, date]:
+        first: dict[int, date] = {}
+        for patient_id, _number, day, *_ in self.infusions:
+            if patient_id not in first or day < first[patient_id]:
+                first[patient_id] = day
+        return first
+
+
+def read_trial_rows() -> TrialRows:
+    """Twelve queries at any trial size."""
+    return TrialRows(
+        study=Study.load(),
+        levels=values_rows(DoseLevel.objects.order_by("rank"), "code", "rank", "cells_per_kg",
+                           "total_cells"),
+        patients=values_rows(Patient.objects.order_by("subject_id"), "pk", "subject_id",
+                             "enrollment_date", "off_study_date", "screening_marrow_blasts_pct"),
+        infusions=values_rows(Infusion.objects.order_by("patient_id", "number"), "patient_id",
+                              "number", "date", "time", "dose_level__code"),
+        adverse_events=read_adverse_events(),
+        adjudications=dict(values_rows(DltAdjudication.objects.all(), "adverse_event_id",
+                                       "decision")),
+        assessments=read_assessments(),
+        disease_events=values_rows(DiseaseEvent.objects.order_by("patient_id", "date", "pk"),
+                                   "patient_id", "date", "type"),
+        pk_samples=values_rows(
+            PkSample.objects.order_by("patient_id", "collected_at", "pk"),
+            "patient_id", "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna",
+            "below_lloq", "car_t_cells_per_uL"),
+        hsct=dict(values_rows(Hsct.objects.all(), "patient_id", "date")),
+        deaths={pid: (day, cause) for pid, day, cause in
+                values_rows(Death.objects.all(), "patient_id", "date", "cause")},
+        contacts=dict(FollowUpContact.objects.values("patient_id").annotate(
+            last=Max("contact_date")).values_list("patient_id", "last")))
+
+
+def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:
+    """The frozen inputs of the endpoint modules; `flagged`: AE ids with a DLT candidate."""
+    infusions = _by_patient(rows.infusions, InfusionData)
+    decisions = rows.adjudications
+    adverse_events = defaultdict(list)  # each patient's in onset order, as read
+    for pk, patient_id, _subject, term, grade, onset, resolution, *_ in rows.adverse_events:
+        adverse_events[patient_id].append(AdverseEventData(
             term, grade, onset, resolution, pk in flagged, decisions.get(pk)))
-    assessments = _by_patient(values_rows(
-        ResponseAssessment.objects.order_by("patient_id", "date", "pk"),
-        "patient_id", "visit", "date", "response", "mrd_pct"), AssessmentData)
-    disease_events = _by_patient(values_rows(
-        DiseaseEvent.objects.order_by("patient_id", "date", "pk"), "patient_id", "date", "type"),
-        DiseaseEventData)
-    samples = _by_patient(values_rows(
-        PkSample.objects.order_by("patient_id", "collected_at", "pk"),
-        "patient_id", "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna",
-        "below_lloq", "car_t_cells_per_uL"), PkSampleData)
-    hsct = dict(values_rows(Hsct.objects.all(), "patient_id", "date"))
-    deaths = {pid: (day, cause) for pid, day, cause in
-              values_rows(Death.objects.all(), "patient_id", "date", "cause")}
-    contacts = {pid: last for pid, last in FollowUpContact.objects.values("patient_id").annotate(
-        last=Max("contact_date")).values_list("patient_id", "last")}
+    assessments = _by_patient((row[:5] for row in rows.assessments), AssessmentData)
+    disease_events = _by_patient(rows.disease_events, DiseaseEventData)
+    samples = _by_patient(rows.pk_samples, PkSampleData)
     patients = []
-    for pk, subject_id, enrollment, off_study in values_rows(
-            Patient.objects.order_by("subject_id"),
-            "pk", "subject_id", "enrollment_date", "off_study_date"):
-        death_date, death_cause = deaths.get(pk, (None, None))
+    for pk, subject_id, enrollment, off_study, _baseline in rows.patients:
+        death_date, death_cause = rows.deaths.get(pk, (None, None))
         patients.append(PatientData(
             subject_id=subject_id, enrollment_date=enrollment, off_study_date=off_study,
             infusions=tuple(infusions.get(pk, ())),
             adverse_events=tuple(adverse_events.get(pk, ())),
             assessments=tuple(assessments.get(pk, ())),
-            disease_events=tuple(disease_events.get(pk, ())), hsct_date=hsct.get(pk),
-            death_date=death_date, death_cause=death_cause, last_contact_date=contacts.get(pk),
-            pk_samples=tuple(samples.get(pk, ()))))
+            disease_events=tuple(disease_events.get(pk, ())), hsct_date=rows.hsct.get(pk),
+            death_date=death_date, death_cause=death_cause,
+            last_contact_date=rows.contacts.get(pk), pk_samples=tuple(samples.get(pk, ()))))
+    study = rows.study
     return TrialData(
         study=StudyData(study.escalation_design, study.target_dlt_rate, study.dlt_window_days,
-                        levels),
+                        tuple(DoseLevelData(*row) for row in rows.levels)),
         patients=tuple(patients))
+
+
+def load_trial() -> TrialData:
+    """Everything the endpoints read, as frozen dataclasses: 13 queries at any trial size."""
+    flagged = set(DltCandidate.objects.values_list("adverse_event_id", flat=True))
+    return trial_data_of(read_trial_rows(), flagged)
+
+
+@contextmanager
+def _one_recompute_at_a_time():
+    """On PostgreSQL, recomputes (several workers, the nightly run, a command) take turns: each
+    reconciles the DLT candidates, which two at once would both raise. SQLite serialises writes
+    itself."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:  # released with the caller's transaction
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+            yield
+            return
+        # Taken before the transaction starts, so that its snapshot sees the previous
+        # recompute's candidates.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [RECOMPUTE_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK])
 
 
 def recompute(cutoff: date | None = None) -> EndpointSnapshot:
     """Re-evaluate the DLT rules, then compute every endpoint and the data-review listing at
-    `cutoff` (default today) and store the snapshot."""
+    `cutoff` (default today) and store the snapshot. Every row is read once, in one consistent
+    view of the data, and the data version is read in the same view after the DLT candidates
+    are brought in line."""
     cutoff = cutoff or timezone.localdate()
     started = time.perf_counter()
-    safety = safety_rows()
-    dlt_candidates_sync(rows=safety, schedule_recompute=False)
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            # One consistent view of the data across the loader's queries (the task's case; a
-            # request already inside a transaction reads at its isolation level).
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        version = data_version()
-        trial = load_trial()
-        review = data_review(cutoff, safety=safety, trial=trial)
+    with _one_recompute_at_a_time():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and outermost:
+                # A request already inside a transaction reads at its isolation level.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            rows = read_trial_rows()
+            day0 = rows.day0()
+            safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0)
+            reconciled = dlt_candidates_reconcile(safety, today=timezone.localdate(),
+                                                  study=rows.study)
+            version = data_version()
+    trial = trial_data_of(rows, {ae_id for ae_id, _rule in reconciled.candidates})
+    review = data_review(cutoff, ReviewInputs(
+        safety=safety, candidates=reconciled.candidates, decided=set(rows.adjudications),
+        sae_report_hours=rows.study.sae_report_hours, trial=trial,
+        assessments=assessment_rows_of(
+            rows.assessments, day0=day0,
+            subjects={pk: subject for pk, subject, *_ in rows.patients},
+            baselines={pk: row[-1] for pk, *row in rows.patients})))
     report = build_report(trial, cutoff)
     duration_ms = (time.perf_counter() - started) * 1000
     snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,

@@ -14,18 +14,20 @@ the date of the record concerned. Rules:
 Records dated after the cutoff are left out, as in the endpoint report.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Min
 
 from dosing.models import Infusion
-from efficacy.services import assessment_rows
+from efficacy.services import AssessmentRow, assessment_rows
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
 from safety.models import DltAdjudication, DltCandidate
-from safety.services import safety_rows
+from safety.services import SafetyRow, safety_rows
 
 from .models import Study
+from .trial_data import TrialData
 
 WINDOWS = {w.key: w for w in RESPONSE_VISITS}
 PK_WINDOWS = {w.key: w for w in PK_SAMPLES}
@@ -36,33 +38,54 @@ def _finding(subject_id, rule, day, recorded, derived, message) -> dict:
             "recorded": recorded, "derived": derived, "message": message}
 
 
-def data_review(cutoff: date, *, safety=None, trial=None) -> dict:
-    """The listing at `cutoff`. `safety` (safety_rows()) and `trial` (the endpoint loader's
-    TrialData) may be passed in by a recompute that has them already."""
-    rows = safety_rows(cutoff) if safety is None else [r for r in safety
-                                                        if r.onset_date <= cutoff]
-    findings = [*_safety_findings(cutoff, rows), *_response_findings(cutoff),
-                *(_pk_findings(cutoff) if trial is None else _pk_findings_of(trial, cutoff))]
+@dataclass(frozen=True)
+class ReviewInputs:
+    """What the listing reads. A recompute builds it from the rows it has read for the report;
+    `read_review_inputs` reads it alone. Rows dated after the cutoff may be included: the rules
+    leave them out."""
+
+    safety: list[SafetyRow]
+    assessments: list[AssessmentRow]
+    candidates: list[tuple[int, str]]  # (AE id, rule) of every current candidate, by rule
+    decided: set[int]  # AE ids with an adjudication
+    sae_report_hours: int
+    trial: TrialData | None = None  # the PK samples; None: `_pk_findings` reads them
+
+
+def read_review_inputs(cutoff: date) -> ReviewInputs:
+    return ReviewInputs(
+        safety=safety_rows(cutoff), assessments=assessment_rows(cutoff),
+        candidates=list(DltCandidate.objects.order_by("rule", "adverse_event_id")
+                        .values_list("adverse_event_id", "rule")),
+        decided=set(DltAdjudication.objects.values_list("adverse_event_id", flat=True)),
+        sae_report_hours=Study.load().sae_report_hours)
+
+
+def data_review(cutoff: date, inputs: ReviewInputs | None = None) -> dict:
+    """The listing at `cutoff`, from `inputs` (default: read now)."""
+    inputs = inputs or read_review_inputs(cutoff)
+    pk = _pk_findings(cutoff) if inputs.trial is None else _pk_findings_of(inputs.trial, cutoff)
+    findings = [*_safety_findings(cutoff, inputs), *_response_findings(cutoff, inputs), *pk]
     findings.sort(key=lambda f: (f["subject_id"], f["date"], f["rule"]))
     return {"cutoff": cutoff.isoformat(), "findings": findings}
 
 
-def _safety_findings(cutoff: date, rows):
-    hours = Study.load().sae_report_hours
+def _safety_findings(cutoff: date, inputs: ReviewInputs):
+    hours = inputs.sae_report_hours
     end_of_cutoff = datetime.combine(cutoff + timedelta(days=1), time.min, tzinfo=UTC)
     pending: dict[int, list[str]] = {}
-    for ae_id, rule in DltCandidate.objects.order_by("rule").values_list("adverse_event_id",
-                                                                         "rule"):
+    for ae_id, rule in inputs.candidates:
         pending.setdefault(ae_id, []).append(rule)
-    decided = set(DltAdjudication.objects.values_list("adverse_event_id", flat=True))
-    for row in rows:
+    for row in inputs.safety:
+        if row.onset_date > cutoff:
+            continue
         for condition, graded, rule in (("CRS", row.crs, "crs_grade_mismatch"),
                                         ("ICANS", row.icans, "icans_grade_mismatch")):
             if graded is not None and graded.grade != row.grade:
                 yield _finding(row.subject_id, rule, row.onset_date, row.grade, graded.grade,
                                f"{row.term}: recorded grade {row.grade}, details give "
                                f"{graded.describe(condition)} (ASTCT)")
-        if row.ae_id not in decided:
+        if row.ae_id not in inputs.decided:
             for rule in pending.get(row.ae_id, ()):
                 yield _finding(row.subject_id, "dlt_candidate_pending", row.onset_date, None,
                                rule, f"{row.term} (grade {row.grade}) is a DLT candidate "
@@ -81,8 +104,10 @@ def _safety_findings(cutoff: date, rows):
                     + f"{hours} h deadline {deadline:%Y-%m-%d %H:%M} UTC")
 
 
-def _response_findings(cutoff: date):
-    for row in assessment_rows(cutoff):
+def _response_findings(cutoff: date, inputs: ReviewInputs):
+    for row in inputs.assessments:
+        if row.date > cutoff:
+            continue
         if row.derived.category != row.recorded:
             yield _finding(row.subject_id, "response_mismatch", row.date, row.recorded,
                            row.derived.category, f"{row.visit}: recorded {row.recorded}, the "

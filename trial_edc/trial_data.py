@@ -29,7 +29,7 @@ Conventions where the spec is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 
@@ -96,16 +96,17 @@ class PkSampleData:
     car_copies_per_ug_gdna: float | None
     below_lloq: bool  # the qPCR result is below its lower limit of quantification
     car_t_cells_per_uL: float | None
+    # The collection date in UTC, the sample's date for the cutoff (derived, read often).
+    collected_on: date = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        # A naive datetime would silently be read in the server's local zone.
-        if self.collected_at.utcoffset() is None:
-            raise ValueError(f"collected_at must be timezone-aware, got {self.collected_at}")
-
-    @property
-    def collected_on(self) -> date:
-        """The collection date in UTC, the sample's date for the cutoff."""
-        return self.collected_at.astimezone(UTC).date()
+        collected_at = self.collected_at
+        if collected_at.tzinfo is not UTC:  # the loader's zone; anything else is converted
+            # A naive datetime would silently be read in the server's local zone.
+            if collected_at.utcoffset() is None:
+                raise ValueError(f"collected_at must be timezone-aware, got {collected_at}")
+            collected_at = collected_at.astimezone(UTC)
+        object.__setattr__(self, "collected_on", collected_at.date())
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,11 @@ class PatientData:
     death_cause: str | None  # disease_progression, adverse_event, other, unknown
     last_contact_date: date | None  # the casebook's last_known_alive_date: latest contact
     pk_samples: tuple[PkSampleData, ...]
+    # `latest_alive_date()`, worked out once: every endpoint asks for it.
+    _latest_alive: date | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_latest_alive", self._latest_alive_of_records())
 
     @property
     def day0(self) -> date | None:
@@ -135,6 +141,9 @@ class PatientData:
     def latest_alive_date(self) -> date | None:
         """The latest date on which a record shows the patient alive (module docstring), before
         any cutoff; None without such a record."""
+        return self._latest_alive
+
+    def _latest_alive_of_records(self) -> date | None:
         latest = [d for d in (self.hsct_date, self.last_contact_date) if d is not None]
         if self.infusions:
             latest.append(max(infusion.date for infusion in self.infusions))
@@ -146,9 +155,7 @@ class PatientData:
         if self.disease_events:
             latest.append(max(event.date for event in self.disease_events))
         if self.pk_samples:
-            # Aware datetimes compare as instants, so one conversion to a UTC date is enough.
-            last_sample = max(self.pk_samples, key=lambda sample: sample.collected_at)
-            latest.append(last_sample.collected_on)
+            latest.append(max(sample.collected_on for sample in self.pk_samples))
         return max(latest, default=None)
 
     def last_known_alive_date(self, cutoff: date) -> date | None:

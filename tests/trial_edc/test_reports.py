@@ -21,7 +21,9 @@ from trial_edc.audit import record_save, record_void
 from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import demo_bundle
 from trial_edc.models import EndpointSnapshot
+from trial_edc.report import build_report
 from trial_edc.reports import data_version, endpoint_report, load_trial, recompute
+from trial_edc.review import data_review
 
 pytestmark = pytest.mark.django_db
 CHECKER = Path(__file__).resolve().parents[3] / "shared" / "checks" / "report_shape.py"
@@ -48,6 +50,16 @@ def test_recompute_at_two_sizes_needs_the_same_queries():
             recompute(CUTOFF)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_recompute_reads_once_and_agrees_with_the_standalone_readers():
+    """The recompute builds the report and the listing from one read of every table; the
+    loader and the listing reading for themselves must give the same."""
+    casebook_import_json(demo_bundle(40, seed=7), replace=True)
+    snapshot = recompute(CUTOFF)  # also raises the DLT candidates the rules find
+    assert snapshot.review["findings"], "the demo trial has findings to compare"
+    assert snapshot.review == data_review(CUTOFF)
+    assert snapshot.report == json.loads(json.dumps(build_report(load_trial(), CUTOFF)))
 
 
 def test_the_data_version_moves_with_every_change_and_only_then(infused_patient, coordinator):
