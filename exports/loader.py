@@ -45,7 +45,8 @@ def _form_rows(entry: CatalogEntry, ae_seq: dict[int, int]) -> list[dict]:
             # The AE's sequence within its subject, in onset order: SDTM's AESEQ.
             previous = rows[-1] if rows and rows[-1]["subject_id"] == subject_id else None
             row["ae_seq"] = ae_seq[owner_id] = previous["ae_seq"] + 1 if previous else 1
-        row.update(zip(names, values, strict=True))
+        # A blank text field is a missing value, as an empty number or date is.
+        row.update((n, None if v == "" else v) for n, v in zip(names, values, strict=True))
         rows.append(row)
     return rows
 

@@ -48,8 +48,9 @@ class ExportData:
 
     `rows[slug]` holds each current (not voided) record of a form as a dict: the key columns
     (`subject_id`; `ae_seq`, the adverse event's sequence number within the subject, for an AE's
-    parts and the AE itself) and every field of the form's spec. `assessments` pairs each response
-    assessment with the category the rules derive; `trial` is the endpoint loader's `TrialData`.
+    parts and the AE itself) and every field of the form's spec, None where missing (a blank
+    text included). `assessments` pairs each response assessment with the category the rules
+    derive; `trial` is the endpoint loader's `TrialData`.
     """
 
     study_id: str
