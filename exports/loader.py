@@ -17,7 +17,7 @@ from trial_edc.models import Study
 from trial_edc.reports import load_trial
 
 from .catalog import CatalogEntry, export_catalog
-from .specs import ExportData
+from .specs import ADVERSE_EVENT, ExportData
 
 SUBJECT_PATH = {"patient": "patient__subject_id",
                 "adverse_event": "adverse_event__patient__subject_id"}
@@ -41,7 +41,7 @@ def _form_rows(entry: CatalogEntry, ae_seq: dict[int, int]) -> list[dict]:
         row = {"subject_id": subject_id}
         if spec.parent == "adverse_event":
             row["ae_seq"] = ae_seq[owner_id]
-        elif spec.slug == "adverse-event":
+        elif spec.slug == ADVERSE_EVENT:
             # The AE's sequence within its subject, in onset order: SDTM's AESEQ.
             previous = rows[-1] if rows and rows[-1]["subject_id"] == subject_id else None
             row["ae_seq"] = ae_seq[owner_id] = previous["ae_seq"] + 1 if previous else 1

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from .formats import text_value
-from .specs import ExportData, FieldSpec, FormSpec
+from .specs import ADVERSE_EVENT, ExportData, FieldSpec, FormSpec
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -83,7 +83,7 @@ class _Forms:
         self.ae_parts = tuple(spec for spec in forms if spec.parent == "adverse_event")
 
     def groups(self, spec: FormSpec) -> tuple[FormSpec, ...]:
-        return (spec, *self.ae_parts) if spec.slug == "adverse-event" else (spec,)
+        return (spec, *self.ae_parts) if spec.slug == ADVERSE_EVENT else (spec,)
 
     def fields(self, spec: FormSpec) -> tuple[FieldSpec, ...]:
         return spec.visible_fields(self.deidentified)
@@ -163,7 +163,7 @@ def _clinical_data(odm, data: ExportData, forms: _Forms) -> None:
             for slug in slugs:
                 spec = forms.by_slug[slug]
                 for repeat, row in enumerate(records.get(slug, []), 1):
-                    if spec.slug == "adverse-event":
+                    if spec.slug == ADVERSE_EVENT:
                         repeat = row["ae_seq"]
                     form = _sub(event, "FormData", FormOID=form_oid(spec),
                                 FormRepeatKey=repeat if spec.repeating else None)

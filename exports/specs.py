@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The adverse-event form: its records are numbered within the subject, and its parts (CRS, ICANS
+# and GVHD details, the DLT adjudication) refer to them by that number.
+ADVERSE_EVENT = "adverse-event"
 KINDS = ("text", "integer", "float", "date", "datetime", "time", "boolean")
 
 
@@ -39,7 +42,8 @@ class FormSpec:
     @property
     def key_columns(self) -> tuple[str, ...]:
         """The columns that say whose record a row is: the subject, and the AE it belongs to."""
-        return ("subject_id", "ae_seq") if self.parent == "adverse_event" else ("subject_id",)
+        numbered = self.parent == "adverse_event" or self.slug == ADVERSE_EVENT
+        return ("subject_id", "ae_seq") if numbered else ("subject_id",)
 
 
 @dataclass(frozen=True)
