@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "safety",
     "efficacy",
     "pk",
+    # Before the apps with models that end the list: the role groups are synced after the
+    # last app's migrations, and an app without models gets no post_migrate signal.
+    "exports",
     "monitoring",
     "signoff",
 ]

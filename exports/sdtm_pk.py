@@ -1,0 +1,100 @@
+"""SDTM PC (CAR-T concentrations per sample) and PP (their NCA parameters). Pure.
+
+PC: one row per sample and analyte measured: CAR transgene copies/µg gDNA by qPCR (CARTGCP) and
+CAR-T cells/µL by flow cytometry (CARTCELL). A qPCR result below the LLOQ is PCORRES/PCSTRESC
+"BLQ" with PCSTRESN empty. PCTPT is the protocol's nominal day after the first infusion
+(PCELTM P<n>D from PCTPTREF "FIRST INFUSION").
+
+PP: Cmax, Tmax, AUC(0–28 d), Tlast and Clast of each infused patient and analyte, computed by
+`pk.nca` from the peripheral-blood samples exactly as the endpoint report does
+(`trial_edc.report.pk_points`, times in days from the first infusion). PPCAT is the analyte's
+PCTESTCD. AUCINT carries PPSTINT P0D and PPENINT P28D; an AUC that cannot cover day 0–28 (no
+sample on day 28, or none after day 0) is PPSTAT "NOT DONE" with the reason, never a partial
+area under the full interval's name.
+"""
+
+from pk.nca import nca
+from trial_edc.report import CELLS, COPIES, pk_points
+
+from .sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, study_day
+from .sdtm_variables import Dataset
+from .specs import ExportData
+
+ANALYTES = {  # analyte → (PCTESTCD, PCTEST, unit, method)
+    COPIES: ("CARTGCP", "CAR Transgene Copies", "copies/ug gDNA", "QPCR"),
+    CELLS: ("CARTCELL", "CAR-T Cells", "cells/uL", "FLOW CYTOMETRY"),
+}
+SPECIMEN = {"peripheral_blood": "BLOOD", "bone_marrow": "BONE MARROW",
+            "csf": "CEREBROSPINAL FLUID"}
+BLQ = "BLQ"
+
+
+def _result(sample: dict, analyte: str) -> tuple[str, float | None] | None:
+    """(text, number) of one analyte of a sample; None when it was not measured."""
+    if analyte == COPIES and sample["below_lloq"]:
+        return BLQ, None
+    value = sample[analyte]
+    return None if value is None else (number_text(value), float(value))
+
+
+def pc_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
+    tz = data.time_zone
+    rows = DomainRows("PC", data.study_id)
+    for sample in data.rows["pk-sample"]:
+        subject = subject_of[sample["subject_id"]]
+        day = sample["nominal_day"]
+        for analyte, (testcd, test, unit, method) in ANALYTES.items():
+            result = _result(sample, analyte)
+            if result is None:
+                continue
+            text, number = result
+            rows.add(subject, PCTESTCD=testcd, PCTEST=test, PCORRES=text, PCORRESU=unit,
+                     PCSTRESC=text, PCSTRESN=number, PCSTRESU=unit,
+                     PCSPEC=SPECIMEN[sample["matrix"]], PCMETHOD=method,
+                     PCDTC=dtc(sample["collected_at"], tz),
+                     PCDY=study_day(local_date(sample["collected_at"], tz),
+                                    subject.first_infusion_date),
+                     PCTPT=f"DAY {day}", PCTPTNUM=day, PCELTM=f"P{day}D",
+                     PCTPTREF="FIRST INFUSION", PCRFTDTC=subject.first_infusion_dtc)
+    return rows.dataset()
+
+
+def _auc_status(result) -> str | None:
+    if result.auc_0_28 is None:
+        return "NO QUANTIFIED SAMPLE AFTER DAY 0"
+    if result.auc_0_28_partial:
+        return "NO SAMPLE ON DAY 28"
+    return None
+
+
+def pp_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
+    rows = DomainRows("PP", data.study_id)
+    for patient in data.trial.patients:
+        if not patient.infusions:
+            continue
+        subject = subject_of[patient.subject_id]
+        for analyte, (testcd, _test, unit, _method) in ANALYTES.items():
+            points = pk_points(patient, analyte)
+            result = nca(points) if points else None
+            if result is None:
+                continue
+            not_done = _auc_status(result)
+            parameters = (
+                ("CMAX", "Max Conc", result.cmax, unit, None),
+                ("TMAX", "Time of CMAX", result.tmax, "DAYS", None),
+                ("AUCINT", "AUC from T1 to T2", None if not_done else result.auc_0_28,
+                 f"day*{unit}", not_done),
+                ("TLST", "Time of Last Nonzero Conc", result.tlast, "DAYS", None),
+                ("CLST", "Last Nonzero Conc", result.clast, unit, None),
+            )
+            for code, name, value, param_unit, reason in parameters:
+                interval = {"PPSTINT": "P0D", "PPENINT": "P28D"} if code == "AUCINT" else {}
+                rows.add(subject, PPTESTCD=code, PPTEST=name, PPCAT=testcd,
+                         PPORRES=None if value is None else number_text(value),
+                         PPORRESU=param_unit,
+                         PPSTRESC=None if value is None else number_text(value),
+                         PPSTRESN=None if value is None else float(value),
+                         PPSTRESU=param_unit, PPSTAT="NOT DONE" if reason else None,
+                         PPREASND=reason, PPSPEC="BLOOD", PPRFTDTC=subject.first_infusion_dtc,
+                         **interval)
+    return rows.dataset()
