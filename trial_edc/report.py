@@ -52,8 +52,7 @@ def build_report(trial: TrialData, cutoff: date) -> dict:
         "populations": populations(at_cutoff),
         "dlt": dlt_report(at_cutoff),
         **efficacy_report(at_cutoff),
-        "pk": pk_report(at_cutoff, COPIES),
-        "pk_cells": pk_report(at_cutoff, CELLS),
+        **dict(zip(("pk", "pk_cells"), pk_reports(at_cutoff, (COPIES, CELLS)), strict=True)),
     }
 
 
@@ -70,47 +69,65 @@ def sample_time_days(sample: PkSampleData, infusion: InfusionData) -> float:
     return _days_after(sample, infusion.date, infusion_started_at(infusion))
 
 
-def pk_points(patient: PatientData, analyte: str) -> list[PkPoint]:
-    """The patient's peripheral-blood samples of `analyte` as `pk.nca` points, from day 0."""
+def _blood_samples(patient: PatientData) -> list[tuple[float, PkSampleData]]:
+    """(days since the first infusion, sample) of the patient's peripheral-blood samples."""
     day0 = patient.infusions[0].date
     started_at = infusion_started_at(patient.infusions[0])
+    return [(_days_after(sample, day0, started_at), sample) for sample in patient.pk_samples
+            if sample.matrix == PERIPHERAL_BLOOD]
+
+
+def _points(samples: list[tuple[float, PkSampleData]], analyte: str) -> list[PkPoint]:
     points = []
-    for sample in patient.pk_samples:
-        if sample.matrix != PERIPHERAL_BLOOD:
-            continue
+    for days, sample in samples:
         if analyte == COPIES:
             value, below_lloq = sample.car_copies_per_ug_gdna, sample.below_lloq
         else:
             value, below_lloq = sample.car_t_cells_per_uL, False
         # A sample without this analyte (and not BLQ for it) is missing: nca would drop it too.
         if value is not None or below_lloq:
-            points.append(PkPoint(_days_after(sample, day0, started_at), value, below_lloq))
+            points.append(PkPoint(days, value, below_lloq))
     return points
+
+
+def pk_points(patient: PatientData, analyte: str) -> list[PkPoint]:
+    """The patient's peripheral-blood samples of `analyte` as `pk.nca` points, from day 0."""
+    return _points(_blood_samples(patient), analyte)
 
 
 def pk_report(trial: TrialAsOf, analyte: str) -> dict:
     """The report's PK block for one analyte: per-patient parameters and per-level summaries."""
-    patients = []
-    results_by_level = {level.code: [] for level in trial.study.dose_levels}
+    return pk_reports(trial, (analyte,))[0]
+
+
+def pk_reports(trial: TrialAsOf, analytes: tuple[str, ...]) -> list[dict]:
+    """`pk_report` of each analyte, each sample's time worked out once for all of them."""
+    patients = {analyte: [] for analyte in analytes}
+    results = {analyte: {level.code: [] for level in trial.study.dose_levels}
+               for analyte in analytes}
     for patient in trial.infused:
-        points = pk_points(patient, analyte)
-        result = nca(points) if points else None
-        if result is None:
+        samples = _blood_samples(patient)
+        if not samples:
             continue
         dose_level = patient.infusions[0].dose_level_code
-        patients.append({
-            "subject_id": patient.subject_id, "dose_level": dose_level,
-            "cmax": result.cmax, "tmax": result.tmax, "auc_0_28": result.auc_0_28,
-            "auc_0_28_partial": result.auc_0_28_partial,
-            "tlast": result.tlast, "clast": result.clast,
-        })
-        results_by_level[dose_level].append(result)
-    return {
+        for analyte in analytes:
+            points = _points(samples, analyte)
+            result = nca(points) if points else None
+            if result is None:
+                continue
+            patients[analyte].append({
+                "subject_id": patient.subject_id, "dose_level": dose_level,
+                "cmax": result.cmax, "tmax": result.tmax, "auc_0_28": result.auc_0_28,
+                "auc_0_28_partial": result.auc_0_28_partial,
+                "tlast": result.tlast, "clast": result.clast,
+            })
+            results[analyte][dose_level].append(result)
+    return [{
         "analyte": analyte,
-        "patients": patients,
-        "by_dose_level": [{"dose_level": code, **summarize(results)}
-                          for code, results in results_by_level.items()],
-    }
+        "patients": patients[analyte],
+        "by_dose_level": [{"dose_level": code, **summarize(by_level)}
+                          for code, by_level in results[analyte].items()],
+    } for analyte in analytes]
 
 
 def _days_after(sample: PkSampleData, day0: date, started_at: datetime | None) -> float:
