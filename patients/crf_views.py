@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
-from monitoring.reviews import FormLockedError, review_of
+from monitoring.locks import locks_on
+from monitoring.reviews import review_of
 from monitoring.selectors import record_queries
 from safety.selectors import dlt_flags
-from trial_edc.audit import StaleRecordError, field_changes
+from trial_edc.audit import LockedRecordError, StaleRecordError, field_changes
 from trial_edc.forms import VoidForm
 from trial_edc.roles import ENTER_CRF, VIEW_CRF
 
@@ -31,12 +32,16 @@ def record_url(crf, record, patient, action="detail"):
 
 
 def _refuse_if_locked(request, crf, record, patient):
-    """A locked form opens read-only: back to its page with the reason, before any typing."""
-    review = review_of(record)
-    if review is not None and review.is_locked:
-        messages.error(request, str(FormLockedError(review)))
-        return redirect(record_url(crf, record, patient))
-    return None
+    """A locked form (or any form of a locked casebook) opens read-only: back to its page, or to
+    the casebook for a new record, with who locked it, before any typing."""
+    locks = locks_on(record)
+    if not locks:
+        return None
+    for lock in locks:
+        messages.error(request, lock.message)
+    if record.pk is None:
+        return redirect("patients:casebook", patient.subject_id)
+    return redirect(record_url(crf, record, patient))
 
 
 def _after_save(crf, record, patient):
@@ -66,8 +71,8 @@ def _edit(request, crf, record, patient, template_context):
     if request.method == "POST" and form.is_valid():
         try:
             saved = crf_record_save(form=form, by=request.user)
-        except FormLockedError as locked:
-            form.add_error(None, str(locked))
+        except LockedRecordError as locked:
+            form.add_error(None, locked)
         except StaleRecordError as stale:
             # Keep what the user typed; show what is saved now; a second save is deliberate.
             current = type(record).all_objects.get(pk=record.pk)
@@ -94,6 +99,8 @@ def patient_enrol(request):
 def crf_create(request, subject_id, slug, adverse_event_pk=None):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.new_record(crf, patient, adverse_event_pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
     return _edit(request, crf, record, patient, {"heading": f"New {crf.noun}"})
 
 
@@ -142,8 +149,12 @@ def crf_void(request, subject_id, slug, pk):
         return refused
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{crf.title} voided.")
-        return redirect(record_url(crf, record, patient))
+        try:
+            crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        except LockedRecordError as locked:
+            form.add_error(None, locked)
+        else:
+            messages.success(request, f"{crf.title} voided.")
+            return redirect(record_url(crf, record, patient))
     return render(request, "crf/void.html",
                   {"crf": crf, "record": record, "patient": patient, "form": form})
