@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 
-from .models import OUTSTANDING, DataQuery, QueryStatus
+from .models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
 
 
 def open_query_counts(patient_ids) -> dict[int, int]:
@@ -25,3 +25,10 @@ def outstanding_queries(*, awaiting: str):
     status = QueryStatus.OPEN if awaiting == "site" else QueryStatus.ANSWERED
     return (DataQuery.objects.filter(status=status)
             .select_related("patient", "record_type", "raised_by").order_by("created_at"))
+
+
+def casebook_lock_trail(patient) -> list:
+    """Every lock and unlock of the patient's casebook, newest first, with who and why: one
+    query (the lock's own audit trail)."""
+    return list(CasebookLock.history.filter(patient_id=patient.pk)
+                .select_related("history_user").order_by("-history_date", "-history_id"))

@@ -125,7 +125,7 @@ def crf_detail(request, subject_id, slug, pk):
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
-        "queries": record_queries(record), "review": review,
+        "queries": record_queries(record), "review": review, "locks": locks_on(record),
         "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
         "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
