@@ -9,7 +9,7 @@ from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
-from signoff.services import casebook_signature
+from signoff.selectors import casebook_signature
 from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
