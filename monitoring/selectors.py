@@ -20,6 +20,16 @@ def record_queries(record) -> list[DataQuery]:
     ).select_related("raised_by", "answered_by", "closed_by"))
 
 
+def beside_fields(queries) -> dict[str, list[DataQuery]]:
+    """The outstanding (open or answered) queries among `queries`, by the field they are about
+    ("" for the whole record), to show beside that field."""
+    by_field: dict[str, list[DataQuery]] = {}
+    for query in queries:
+        if query.status in OUTSTANDING:
+            by_field.setdefault(query.field_name, []).append(query)
+    return by_field
+
+
 def outstanding_queries(*, awaiting: str):
     """The work list: queries awaiting the site's answer ("open") or the monitor ("answered")."""
     status = QueryStatus.OPEN if awaiting == "site" else QueryStatus.ANSWERED

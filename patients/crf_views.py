@@ -11,7 +11,7 @@ from django.urls import reverse
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
 from monitoring.locks import locks_on
 from monitoring.reviews import review_of
-from monitoring.selectors import record_queries
+from monitoring.selectors import beside_fields, record_queries
 from safety.selectors import dlt_flags
 from trial_edc.audit import LockedRecordError, StaleRecordError, field_changes
 from trial_edc.forms import VoidForm
@@ -83,9 +83,13 @@ def _edit(request, crf, record, patient, template_context):
         else:
             messages.success(request, f"{crf.title} saved.")
             return _after_save(crf, saved, patient or saved)
+    # The monitors' outstanding queries beside the fields they are about, while editing.
+    beside = beside_fields(record_queries(record)) if record.pk else {}
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
-        "stale_current": stale_current, **template_context})
+        "stale_current": stale_current, "record_wide_queries": beside.get("", []),
+        "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
+                   if field.name != "reason"], **template_context})
 
 
 @login_required
@@ -120,12 +124,15 @@ def crf_detail(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     review = review_of(record)
+    queries = record_queries(record)
+    beside = beside_fields(queries)
     return render(request, "crf/detail.html", {
-        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
+        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
+        "record_wide_queries": beside.get("", []),
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
-        "queries": record_queries(record), "review": review, "locks": locks_on(record),
+        "queries": queries, "review": review, "locks": locks_on(record),
         "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
         "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})

@@ -31,12 +31,16 @@ def _display(record, field) -> str:
     return str(value)
 
 
-def record_facts(record) -> list[tuple[str, str]]:
-    """(label, value) for each field of the record's form, in the form's order."""
+def record_facts(record, beside: dict | None = None) -> list[tuple]:
+    """(label, value) for each field of the record's form, in the form's order; with `beside`
+    ({field name: [items]}, e.g. its open queries), (label, value, items)."""
     crf = crfs.crf_of_model(type(record))
-    names = crf.form._meta.fields
-    return [(capfirst(record._meta.get_field(n).verbose_name),
-             _display(record, record._meta.get_field(n))) for n in names]
+    facts = []
+    for name in crf.form._meta.fields:
+        field = record._meta.get_field(name)
+        fact = (capfirst(field.verbose_name), _display(record, field))
+        facts.append(fact if beside is None else (*fact, beside.get(name, [])))
+    return facts
 
 
 def derived_values(record) -> list[Derived]:
