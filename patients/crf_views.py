@@ -20,7 +20,7 @@ from trial_edc.roles import ENTER_CRF, VIEW_CRF
 from . import crfs
 from .entry import crf_record_save, crf_record_void
 from .models import Patient
-from .record_view import adverse_event_parts, derived_values, record_facts
+from .record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
 
 
 def _patient(subject_id):
@@ -56,19 +56,22 @@ def _after_save(crf, record, patient):
 PREVIEW = "_preview"
 
 
-def _derived_preview(request, form):
+def _derived_preview(form):
     """The derived values of what is typed so far, by the same rules as on save; nothing saved."""
-    derived = derived_values(form.instance) if form.is_valid() else None
-    return render(request, "crf/derived.html", {"derived": derived})
+    if not form.is_valid():
+        return None
+    return derived_values(form.instance) + dlt_preview(form.instance)
 
 
 def _edit(request, crf, record, patient, template_context):
     """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
     form = crf.form(request.POST or None, instance=record)
-    if request.POST.get(PREVIEW):
-        return _derived_preview(request, form)
+    previewing = bool(request.POST.get(PREVIEW))
+    derived = _derived_preview(form) if previewing else None
+    if previewing and request.htmx:
+        return render(request, "crf/derived.html", {"derived": derived})
     stale_current = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
             saved = crf_record_save(form=form, by=request.user)
         except LockedRecordError as locked:
@@ -88,6 +91,7 @@ def _edit(request, crf, record, patient, template_context):
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
         "stale_current": stale_current, "record_wide_queries": beside.get("", []),
+        "derived": derived, "preview": PREVIEW,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
                    if field.name != "reason"], **template_context})
 

@@ -82,6 +82,25 @@ def sign_in(page):
     return submit
 
 
+PREVIEW_DEBOUNCE_MS = 250  # hx-trigger's delay on the CRF forms' live preview
+
+
+@pytest.fixture
+def save(page):
+    """`save()` submits the CRF form on screen once its live preview has settled: the test
+    database is one in-memory SQLite connection that the live server's threads share."""
+    from playwright.sync_api import expect
+
+    def submit():
+        if page.locator("#derived-live").count():
+            page.wait_for_timeout(PREVIEW_DEBOUNCE_MS + 50)
+            expect(page.locator("#derived-live.htmx-request")).to_have_count(0)
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+
+    return submit
+
+
 @pytest.fixture
 def coordinator_user(transactional_db):
     return factories.user("coordinator", username="ana", password=PASSWORD)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-passphrase"
 
 
-def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot,
+def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot, save,
                                                          coordinator_user):
     # given: an infused patient with a grade 3 CRS, and a monitor
     factories.user("monitor", username="mona", password=PASSWORD)
@@ -40,7 +40,7 @@ def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screensh
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Grade").fill("2")
     page.get_by_label("Reason for change").fill("Source re-checked: grade 2")
-    page.get_by_role("button", name="Save").click()
+    save()
     page.get_by_label("Answer").fill("Corrected to grade 2 from the source.")
     page.get_by_role("button", name="Send answer").click()
     expect(page.get_by_text("Query answered.")).to_be_visible()
