@@ -57,8 +57,9 @@ PREVIEW = "_preview"
 
 
 def _derived_preview(form):
-    """The derived values of what is typed so far, by the same rules as on save; nothing saved."""
-    if not form.is_valid():
+    """The derived values of what is typed so far, by the same rules as on save; nothing saved.
+    The reason for change is asked at saving; its absence does not stop the preview."""
+    if not form.is_valid() and set(form.errors) - {"reason"}:
         return None
     return derived_values(form.instance) + dlt_preview(form.instance)
 

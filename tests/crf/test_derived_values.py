@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from efficacy.selectors import derived_response
-from safety.models import CrsDetails, DltCandidate
+from safety.models import AdverseEvent, CrsDetails, DltCandidate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,15 @@ def test_crs_details_that_derive_grade_4_preview_a_dlt_candidate(client, coordin
         "_preview": "1", "max_temp_c": 39.6, "hypotension": "multiple_vasopressors",
         "oxygen": "high_flow"}, headers={"HX-Request": "true"}).content.decode()
     assert "D2: grade 4 CRS" in page
+
+
+def test_editing_previews_before_the_reason_for_change_is_typed(client, coordinator,
+                                                                infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    page = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/edit/", {
+        "_preview": "1", "term": ae.term, "grade": 4, "onset_date": ae.onset_date,
+        "relatedness": ae.relatedness, "row_version": ae.row_version, "reason": ""},
+        headers={"HX-Request": "true"}).content.decode()
+    assert "D2: grade 4 CRS" in page
+    assert AdverseEvent.objects.get(pk=ae.pk).grade == 3

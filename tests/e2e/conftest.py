@@ -104,3 +104,17 @@ def save(page):
 @pytest.fixture
 def coordinator_user(transactional_db):
     return factories.user("coordinator", username="ana", password=PASSWORD)
+
+
+@pytest.fixture
+def monitor_user(transactional_db):
+    return factories.user("monitor", username="mona", password=PASSWORD)
+
+
+@pytest.fixture
+def infused_adverse_event(transactional_db):
+    """RD-001, conditioned and infused, with a grade 3 CRS adverse event."""
+    patient = factories.patient("RD-001")
+    factories.lymphodepletion(patient)
+    factories.infusion(patient)
+    return factories.adverse_event(patient, grade=3)

@@ -4,22 +4,14 @@ value with a reason, the monitor closes it, and the audit trail shows each step 
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
-
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "a-long-test-passphrase"
 
 
 def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot, save,
-                                                         coordinator_user):
+                                                         coordinator_user, monitor_user,
+                                                         infused_adverse_event):
     # given: an infused patient with a grade 3 CRS, and a monitor
-    factories.user("monitor", username="mona", password=PASSWORD)
-    patient = factories.patient("RD-001")
-    factories.lymphodepletion(patient)
-    factories.infusion(patient)
-    ae = factories.adverse_event(patient, grade=3)
-    record = f"/patients/RD-001/adverse-event/{ae.pk}/"
+    record = f"/patients/RD-001/adverse-event/{infused_adverse_event.pk}/"
 
     # when the monitor raises a query on the grade
     sign_in("mona")
