@@ -85,6 +85,14 @@ def sign_in(page):
 PREVIEW_DEBOUNCE_MS = 250  # hx-trigger's delay on the CRF forms' live preview
 
 
+def preview_answered(page):
+    """`with preview_answered(page): <open a CRF form>` returns once the form's live preview
+    (htmx posts it on load) has been answered: a test must not end, and the live server's test
+    database go away, while it is still being served."""
+    return page.expect_response(lambda response: response.request.method == "POST"
+                                and "_preview=1" in (response.request.post_data or ""))
+
+
 @pytest.fixture
 def save(page):
     """`save()` submits the CRF form on screen once its live preview has settled: the test

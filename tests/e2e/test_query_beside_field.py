@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from monitoring.services import query_raise
+from tests.e2e.conftest import preview_answered
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,8 @@ def test_an_open_query_is_shown_beside_its_field_while_editing(
     page.goto(f"/patients/RD-001/adverse-event/{ae.pk}/")
     beside_value = page.locator("dd", has=page.locator("ul.field-queries"))
     expect(beside_value).to_contain_text(QUESTION)
-    page.get_by_role("link", name="Edit", exact=True).click()
+    with preview_answered(page):
+        page.get_by_role("link", name="Edit", exact=True).click()
 
     # then the query is beside the onset date field, with its status and who raised it
     onset_field = page.locator("div.field", has=page.get_by_label("Onset date"))

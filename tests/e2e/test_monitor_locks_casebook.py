@@ -5,6 +5,8 @@ the casebook shows both steps with their reasons."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import preview_answered
+
 pytestmark = pytest.mark.e2e
 
 
@@ -56,5 +58,6 @@ def test_a_locked_casebook_cannot_be_edited_until_unlocked_with_a_reason(
     # and the coordinator can edit again
     sign_in("ana")
     page.goto(record)
-    page.get_by_role("link", name="Edit", exact=True).click()
+    with preview_answered(page):
+        page.get_by_role("link", name="Edit", exact=True).click()
     expect(page.get_by_role("heading", name="Edit adverse event")).to_be_visible()
