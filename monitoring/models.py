@@ -93,3 +93,23 @@ class FormReview(AuditedModel):
         if self.verified_row_version != record.row_version:
             return "changed since verification"
         return "verified"
+
+
+class CasebookLock(AuditedModel):
+    """A monitor's lock on a patient's whole casebook (one row per patient, made on the first
+    lock). While locked, no form of the patient can be added, changed or voided by anyone, through
+    any path; locking and unlocking each need a reason, kept in this row's history.
+    """
+
+    patient = models.OneToOneField("patients.Patient", on_delete=models.PROTECT,
+                                   related_name="casebook_lock")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Casebook lock of {self.patient}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None

@@ -1,7 +1,7 @@
-"""Source-data verification and form locks: services the record page and the CRF views call.
+"""Source-data verification, form locks and casebook locks: the monitor's services.
 
-A locked record cannot be edited or voided in the browser by anyone until a monitor unlocks it
-with a reason (`FormLockedError` from `require_unlocked`, which CRF entry calls before saving).
+A locked record (or every record of a locked casebook) cannot be added, edited or voided by anyone,
+through any path, until a monitor unlocks it with a reason: `monitoring.locks` enforces it.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,15 +10,7 @@ from django.utils import timezone
 
 from trial_edc.audit import record_save
 
-from .models import FormReview
-
-
-class FormLockedError(Exception):
-    def __init__(self, review: FormReview):
-        self.review = review
-        super().__init__(f"This form was locked by {review.locked_by} on "
-                         f"{review.locked_at:%Y-%m-%d %H:%M}; a monitor must unlock it before "
-                         "it can be changed.")
+from .models import CasebookLock, FormReview
 
 
 def review_of(record) -> FormReview | None:
@@ -26,12 +18,6 @@ def review_of(record) -> FormReview | None:
     return FormReview.objects.filter(record_type=ContentType.objects.get_for_model(record),
                                      record_id=record.pk).select_related(
         "verified_by", "locked_by").first()
-
-
-def require_unlocked(record) -> None:
-    review = review_of(record)
-    if review is not None and review.is_locked:
-        raise FormLockedError(review)
 
 
 def _review_for(record, patient) -> FormReview:
@@ -61,7 +47,45 @@ def form_unlock(*, record, by, reason: str) -> FormReview:
     review = review_of(record)
     if review is None or not review.is_locked:
         raise ValidationError("This form is not locked.")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "A reason is required to unlock a form."})
+    reason = _reason(reason, "unlock a form")
     review.locked_by = review.locked_at = None
-    return record_save(review, by=by, reason=f"unlocked: {reason.strip()}")
+    return record_save(review, by=by, reason=f"unlocked: {reason}")
+
+
+# The audit trail keeps a reason in 100 characters, "casebook unlocked: " included.
+REASON_MAX_LENGTH = 80
+
+
+def _reason(reason: str, action: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"A reason is required to {action}."})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters "
+                                         f"(it has {len(reason)})."})
+    return reason
+
+
+def casebook_lock_of(patient) -> CasebookLock | None:
+    """The patient's casebook lock row, locked or not (None if never locked): one query."""
+    return CasebookLock.objects.filter(patient=patient).select_related("locked_by").first()
+
+
+def casebook_lock(*, patient, by, reason: str) -> CasebookLock:
+    """Lock every form of the patient against any change (e.g. before the database lock)."""
+    reason = _reason(reason, "lock a casebook")
+    lock = casebook_lock_of(patient) or CasebookLock(patient=patient)
+    if lock.is_locked:
+        raise ValidationError(f"The casebook of {patient.subject_id} is already locked.")
+    lock.locked_by, lock.locked_at = by, timezone.now()
+    return record_save(lock, by=by, reason=f"casebook locked: {reason}")
+
+
+def casebook_unlock(*, patient, by, reason: str) -> CasebookLock:
+    """Open the patient's forms for changes again; the reason is kept in the lock's history."""
+    lock = casebook_lock_of(patient)
+    if lock is None or not lock.is_locked:
+        raise ValidationError(f"The casebook of {patient.subject_id} is not locked.")
+    reason = _reason(reason, "unlock a casebook")
+    lock.locked_by = lock.locked_at = None
+    return record_save(lock, by=by, reason=f"casebook unlocked: {reason}")

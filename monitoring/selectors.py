@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 
-from .models import OUTSTANDING, DataQuery, QueryStatus
+from .models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
 
 
 def open_query_counts(patient_ids) -> dict[int, int]:
@@ -20,8 +20,25 @@ def record_queries(record) -> list[DataQuery]:
     ).select_related("raised_by", "answered_by", "closed_by"))
 
 
+def beside_fields(queries) -> dict[str, list[DataQuery]]:
+    """The outstanding (open or answered) queries among `queries`, by the field they are about
+    ("" for the whole record), to show beside that field."""
+    by_field: dict[str, list[DataQuery]] = {}
+    for query in queries:
+        if query.status in OUTSTANDING:
+            by_field.setdefault(query.field_name, []).append(query)
+    return by_field
+
+
 def outstanding_queries(*, awaiting: str):
     """The work list: queries awaiting the site's answer ("open") or the monitor ("answered")."""
     status = QueryStatus.OPEN if awaiting == "site" else QueryStatus.ANSWERED
     return (DataQuery.objects.filter(status=status)
             .select_related("patient", "record_type", "raised_by").order_by("created_at"))
+
+
+def casebook_lock_trail(patient) -> list:
+    """Every lock and unlock of the patient's casebook, newest first, with who and why: one
+    query (the lock's own audit trail)."""
+    return list(CasebookLock.history.filter(patient_id=patient.pk)
+                .select_related("history_user").order_by("-history_date", "-history_id"))

@@ -1,10 +1,11 @@
-"""A monitor's actions on a record: the query cycle, source-data verification, locks; and the
-open-query work list."""
+"""A monitor's actions on a record: the query cycle, source-data verification, locks; the lock of
+a whole casebook; and the open-query work list."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from patients import crfs
@@ -129,3 +130,28 @@ def form_lock(request, subject_id, slug, pk):
 def form_unlock(request, subject_id, slug, pk):
     return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_unlock(
         record=record, by=request.user, reason=request.POST.get("reason", "")), "Form unlocked.")
+
+
+def _casebook_step(request, subject_id, action, done: str):
+    patient = get_object_or_404(Patient, subject_id=subject_id)
+    try:
+        action(patient=patient, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as refused:
+        _flash_invalid(request, refused)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("patients:casebook", args=[subject_id]) + "#casebook-lock")
+
+
+@login_required
+@permission_required(LOCK_FORM, raise_exception=True)
+@require_POST
+def casebook_lock(request, subject_id):
+    return _casebook_step(request, subject_id, reviews.casebook_lock, "Casebook locked.")
+
+
+@login_required
+@permission_required(LOCK_FORM, raise_exception=True)
+@require_POST
+def casebook_unlock(request, subject_id):
+    return _casebook_step(request, subject_id, reviews.casebook_unlock, "Casebook unlocked.")

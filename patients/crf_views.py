@@ -9,17 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
-from monitoring.reviews import FormLockedError, review_of
-from monitoring.selectors import record_queries
+from monitoring.locks import locks_on
+from monitoring.reviews import review_of
+from monitoring.selectors import beside_fields, record_queries
 from safety.selectors import dlt_flags
-from trial_edc.audit import StaleRecordError, field_changes
+from trial_edc.audit import LockedRecordError, StaleRecordError, field_changes
 from trial_edc.forms import VoidForm
 from trial_edc.roles import ENTER_CRF, VIEW_CRF
 
 from . import crfs
 from .entry import crf_record_save, crf_record_void
 from .models import Patient
-from .record_view import adverse_event_parts, derived_values, record_facts
+from .record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
 
 
 def _patient(subject_id):
@@ -31,12 +32,16 @@ def record_url(crf, record, patient, action="detail"):
 
 
 def _refuse_if_locked(request, crf, record, patient):
-    """A locked form opens read-only: back to its page with the reason, before any typing."""
-    review = review_of(record)
-    if review is not None and review.is_locked:
-        messages.error(request, str(FormLockedError(review)))
-        return redirect(record_url(crf, record, patient))
-    return None
+    """A locked form (or any form of a locked casebook) opens read-only: back to its page, or to
+    the casebook for a new record, with who locked it, before any typing."""
+    locks = locks_on(record)
+    if not locks:
+        return None
+    for lock in locks:
+        messages.error(request, lock.message)
+    if record.pk is None:
+        return redirect("patients:casebook", patient.subject_id)
+    return redirect(record_url(crf, record, patient))
 
 
 def _after_save(crf, record, patient):
@@ -51,23 +56,27 @@ def _after_save(crf, record, patient):
 PREVIEW = "_preview"
 
 
-def _derived_preview(request, form):
-    """The derived values of what is typed so far, by the same rules as on save; nothing saved."""
-    derived = derived_values(form.instance) if form.is_valid() else None
-    return render(request, "crf/derived.html", {"derived": derived})
+def _derived_preview(form):
+    """The derived values of what is typed so far, by the same rules as on save; nothing saved.
+    The reason for change is asked at saving; its absence does not stop the preview."""
+    if not form.is_valid() and set(form.errors) - {"reason"}:
+        return None
+    return derived_values(form.instance) + dlt_preview(form.instance)
 
 
 def _edit(request, crf, record, patient, template_context):
     """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
     form = crf.form(request.POST or None, instance=record)
-    if request.POST.get(PREVIEW):
-        return _derived_preview(request, form)
+    previewing = bool(request.POST.get(PREVIEW))
+    derived = _derived_preview(form) if previewing else None
+    if previewing and request.htmx:
+        return render(request, "crf/derived.html", {"derived": derived})
     stale_current = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
             saved = crf_record_save(form=form, by=request.user)
-        except FormLockedError as locked:
-            form.add_error(None, str(locked))
+        except LockedRecordError as locked:
+            form.add_error(None, locked)
         except StaleRecordError as stale:
             # Keep what the user typed; show what is saved now; a second save is deliberate.
             current = type(record).all_objects.get(pk=record.pk)
@@ -78,9 +87,14 @@ def _edit(request, crf, record, patient, template_context):
         else:
             messages.success(request, f"{crf.title} saved.")
             return _after_save(crf, saved, patient or saved)
+    # The monitors' outstanding queries beside the fields they are about, while editing.
+    beside = beside_fields(record_queries(record)) if record.pk else {}
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
-        "stale_current": stale_current, **template_context})
+        "stale_current": stale_current, "record_wide_queries": beside.get("", []),
+        "derived": derived, "preview": PREVIEW,
+        "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
+                   if field.name != "reason"], **template_context})
 
 
 @login_required
@@ -94,6 +108,8 @@ def patient_enrol(request):
 def crf_create(request, subject_id, slug, adverse_event_pk=None):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.new_record(crf, patient, adverse_event_pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
     return _edit(request, crf, record, patient, {"heading": f"New {crf.noun}"})
 
 
@@ -113,12 +129,15 @@ def crf_detail(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     review = review_of(record)
+    queries = record_queries(record)
+    beside = beside_fields(queries)
     return render(request, "crf/detail.html", {
-        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record),
+        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
+        "record_wide_queries": beside.get("", []),
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
-        "queries": record_queries(record), "review": review,
+        "queries": queries, "review": review, "locks": locks_on(record),
         "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
         "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
@@ -142,8 +161,12 @@ def crf_void(request, subject_id, slug, pk):
         return refused
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{crf.title} voided.")
-        return redirect(record_url(crf, record, patient))
+        try:
+            crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        except LockedRecordError as locked:
+            form.add_error(None, locked)
+        else:
+            messages.success(request, f"{crf.title} voided.")
+            return redirect(record_url(crf, record, patient))
     return render(request, "crf/void.html",
                   {"crf": crf, "record": record, "patient": patient, "form": form})

@@ -50,7 +50,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("eligibility", "Eligibility", EligibilityForm),
     Crf("lymphodepletion", "Lymphodepletion", LymphodepletionForm),
     Crf("infusion", "Infusion", InfusionForm),
-    Crf("adverse-event", "Adverse event", AdverseEventForm),
+    Crf("adverse-event", "Adverse event", AdverseEventForm, derives=True),
     Crf("crs", "CRS details", CrsDetailsForm, parent="adverse_event", derives=True),
     Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event", derives=True),
     Crf("gvhd", "GVHD details", GvhdDetailsForm, parent="adverse_event"),

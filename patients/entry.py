@@ -2,7 +2,6 @@
 
 from django.db import transaction
 
-from monitoring.reviews import require_unlocked
 from trial_edc.audit import record_save, record_void
 
 
@@ -10,17 +9,14 @@ def crf_record_save(*, form, by):
     """Save a valid CRF form as `by`, with the reason typed in it (none for a new record).
 
     The form has validated the record (field rules, the model's `clean()`, the constraints), so
-    the audit layer need not repeat it; it still refuses an out-of-date edit (StaleRecordError),
-    and a form a monitor has locked is refused (FormLockedError).
+    the audit layer need not repeat it; it still refuses an out-of-date edit (StaleRecordError)
+    and a locked form or casebook (LockedRecordError).
     """
     record = form.save(commit=False)
-    if not form.is_new:
-        require_unlocked(record)
     return record_save(record, by=by, reason=form.cleaned_data.get("reason", ""), validate=False)
 
 
 @transaction.atomic
 def crf_record_void(*, record, by, reason: str):
     """Take an entry made in error out of the trial's data; it stays, with its history."""
-    require_unlocked(record)
     return record_void(record, by=by, reason=reason)

@@ -3,12 +3,16 @@ them (ASTCT grades, the response category) beside what was recorded."""
 
 from dataclasses import dataclass
 
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.text import capfirst
 
+from dosing.models import Infusion
 from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
-from safety.models import AdverseEvent, CrsDetails, IcansDetails
+from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
 from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
+from safety.services import SafetyRow, rule_flags
 
 from . import crfs
 
@@ -31,12 +35,16 @@ def _display(record, field) -> str:
     return str(value)
 
 
-def record_facts(record) -> list[tuple[str, str]]:
-    """(label, value) for each field of the record's form, in the form's order."""
+def record_facts(record, beside: dict | None = None) -> list[tuple]:
+    """(label, value) for each field of the record's form, in the form's order; with `beside`
+    ({field name: [items]}, e.g. its open queries), (label, value, items)."""
     crf = crfs.crf_of_model(type(record))
-    names = crf.form._meta.fields
-    return [(capfirst(record._meta.get_field(n).verbose_name),
-             _display(record, record._meta.get_field(n))) for n in names]
+    facts = []
+    for name in crf.form._meta.fields:
+        field = record._meta.get_field(name)
+        fact = (capfirst(field.verbose_name), _display(record, field))
+        facts.append(fact if beside is None else (*fact, beside.get(name, [])))
+    return facts
 
 
 def derived_values(record) -> list[Derived]:
@@ -50,6 +58,8 @@ def derived_values(record) -> list[Derived]:
         return [Derived("Derived ASTCT ICANS grade", graded.describe("ICANS"),
                         graded.grade == record.adverse_event.grade)]
     if isinstance(record, AdverseEvent):
+        if record.pk is None:
+            return []  # no details graded yet
         return [Derived(f"Derived ASTCT {name} grade", graded.describe(name),
                         graded.grade == record.grade) for name, graded in derived_grades(record)]
     if isinstance(record, ResponseAssessment):
@@ -57,6 +67,39 @@ def derived_values(record) -> list[Derived]:
         return [Derived("Derived response", f"{derived.category}: {derived.reason}",
                         derived.category == record.response)]
     return []
+
+
+def _saved(manager_of, adverse_event):
+    return manager_of.filter(adverse_event=adverse_event).first() if adverse_event.pk else None
+
+
+def dlt_preview(record) -> list[Derived]:
+    """The DLT candidates the protocol's rules (D1–D6) would raise if this adverse event, or its
+    CRS or ICANS details, were saved as typed: the same rules the recompute runs, nothing saved.
+    A few queries (the first infusion, the event's other details, the study settings)."""
+    if isinstance(record, AdverseEvent):
+        adverse_event = record
+    elif isinstance(record, CrsDetails | IcansDetails):
+        adverse_event = record.adverse_event
+    else:
+        return []
+    crs = record if isinstance(record, CrsDetails) else _saved(CrsDetails.objects, adverse_event)
+    icans = (record if isinstance(record, IcansDetails)
+             else _saved(IcansDetails.objects, adverse_event))
+    gvhd = _saved(GvhdDetails.objects, adverse_event)
+    if adverse_event.grade is None or not adverse_event.relatedness:
+        return []
+    day0 = Infusion.objects.filter(patient_id=adverse_event.patient_id).aggregate(
+        first=Min("date"))["first"]
+    row = SafetyRow(
+        adverse_event.pk, "", adverse_event.term, adverse_event.grade, adverse_event.onset_date,
+        adverse_event.resolution_date, adverse_event.relatedness, adverse_event.serious, None,
+        None, day0, derived_crs_grade(crs) if crs else None,
+        derived_icans_grade(icans) if icans else None, gvhd.magic_grade if gvhd else None)
+    flags = rule_flags([row], today=timezone.localdate()).get(adverse_event.pk, [])
+    return [Derived("DLT candidate", f"{flag.rule}: {flag.explanation}"
+                    + (" (duration still pending)" if flag.duration_pending else ""))
+            for flag in flags]
 
 
 def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list]]:

@@ -5,9 +5,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from monitoring.selectors import open_query_counts
+from monitoring.locks import locked_patient_ids
+from monitoring.reviews import casebook_lock_of
+from monitoring.selectors import casebook_lock_trail, open_query_counts
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
-from signoff.services import casebook_signature
+from signoff.selectors import casebook_signature
 from trial_edc.models import Study
 from trial_edc.roles import VIEW_CRF
 
@@ -33,9 +35,11 @@ def patient_index(request):
     window = Study.load().dlt_window_days
     patients = list(patient_list(search))
     by_patient = calendars(patients, today)
-    queries = open_query_counts([p.pk for p in patients])
+    ids = [p.pk for p in patients]
+    queries, locked = open_query_counts(ids), locked_patient_ids(ids)
     rows = [{"patient": p, "status": _status(p, today, window),
-             "overdue": overdue_count(by_patient.get(p.pk)), "open_queries": queries.get(p.pk, 0)}
+             "overdue": overdue_count(by_patient.get(p.pk)), "open_queries": queries.get(p.pk, 0),
+             "locked": p.pk in locked}
             for p in patients]
     return render(request, "patients/list.html", {"rows": rows, "q": search})
 
@@ -52,4 +56,5 @@ def patient_casebook(request, subject_id):
         "patient": patient, "sections": sections, "events": chronicle(patient, sections),
         "status": _status(patient, today, Study.load().dlt_window_days),
         "schedule": patient_schedule(patient, as_of=today),
-        "signature": casebook_signature(patient), "signature_meaning": CASEBOOK_SIGNATURE_MEANING})
+        "signature": casebook_signature(patient), "signature_meaning": CASEBOOK_SIGNATURE_MEANING,
+        "casebook_lock": casebook_lock_of(patient), "lock_trail": casebook_lock_trail(patient)})

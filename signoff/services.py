@@ -8,18 +8,21 @@ from trial_edc.audit import record_save, record_void
 from trial_edc.esignature import check_signer, signer_printed_name
 
 from .models import CasebookSignature
+from .selectors import casebook_signature
 
-
-def casebook_signature(patient) -> CasebookSignature | None:
-    """The patient's active casebook signature: one query."""
-    return CasebookSignature.objects.filter(patient=patient).select_related("signed_by").first()
+SUPERSEDED_REASON = "signature superseded: data changed since signing, signed again"
 
 
 @transaction.atomic
 def casebook_sign(*, patient, by, password: str) -> CasebookSignature:
+    """Sign the casebook. A signature whose data changed since is superseded (voided with the
+    reason, kept in the trail) by the new one; a current one must be revoked first."""
     check_signer(by, password)
-    if casebook_signature(patient) is not None:
+    current = casebook_signature(patient)
+    if current is not None and not current.data_changed:
         raise ValidationError("This casebook is already signed; revoke that signature first.")
+    if current is not None:
+        record_void(current, by=by, reason=SUPERSEDED_REASON)
     signature = CasebookSignature(patient=patient, signed_by=by, signed_at=timezone.now(),
                                   signer_printed_name=signer_printed_name(by))
     return record_save(signature, by=by, reason="casebook signed")

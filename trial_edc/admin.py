@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import ClinicalRecord, record_save, record_void
+from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
 from .models import EndpointSnapshot, Study
 
 
@@ -26,6 +26,14 @@ class AuditedAdminForm(forms.ModelForm):
 
     def reason_given(self, cleaned) -> bool:
         return bool((cleaned.get("change_reason") or "").strip())
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the typed values
+        # A locked record is refused on the form, with the lock named, rather than on save.
+        try:
+            check_writable(self.instance)
+        except LockedRecordError as locked:
+            self.add_error(None, locked)
 
 
 class ClinicalAdminForm(AuditedAdminForm):

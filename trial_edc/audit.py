@@ -9,8 +9,14 @@ the rules of a regulated record (ICH E6(R3) 4.9 / 21 CFR Part 11 §11.10(e)):
 - nothing clinical is deleted: a record is *voided* with a reason and stays in the database and
   its history; default managers hide voided rows, `all_objects` shows them;
 - an edit based on an out-of-date copy is refused (optimistic locking on `row_version`), so two
-  people editing the same form cannot silently overwrite each other.
+  people editing the same form cannot silently overwrite each other;
+- a record a monitor has locked (the form, or the patient's whole casebook) is refused to every
+  writer: `record_save` runs the write checks apps register with `refuse_writes_with` (the
+  monitoring app registers its lock check), so the browser, the API, the admin and the import
+  all meet the same lock.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +44,13 @@ class StaleRecordError(Exception):
             f"{record._meta.verbose_name} was changed by someone else after you opened it; "
             "your changes were not saved. Review the current values and save again."
         )
+
+
+class LockedRecordError(ValidationError):
+    """The record, or the patient's casebook, is locked: nobody may change it until unlocked."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="locked")
 
 
 class MissingChangeReasonError(ValidationError):
@@ -134,16 +147,43 @@ def system_user():
     return user
 
 
+# Checks every audited write passes first; each raises (LockedRecordError) to refuse it.
+_write_checks: list[Callable[[AuditedModel], None]] = []
+
+
+def refuse_writes_with(check: Callable[[AuditedModel], None]) -> None:
+    """Make `record_save` (and so `record_void`) run `check(record)` before each write.
+
+    An app registers its rule once, from its AppConfig.ready(); the rule may refuse a write by
+    raising, before anything is written.
+    """
+    if check not in _write_checks:
+        _write_checks.append(check)
+
+
+def check_writable(record: AuditedModel) -> None:
+    """Raise what `record_save` would raise for a lock, without writing: for forms that want
+    to say so before the user types."""
+    for check in _write_checks:
+        check(record)
+
+
 def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = True):
     """Validate and save one record, leaving an audit entry attributed to `by` with `reason`.
 
     A new record needs no reason ("initial entry" is stored); an edit does. The edit is applied
     only if the row still has the `row_version` the editor loaded; otherwise StaleRecordError.
+    A locked record (or a record of a locked casebook) is refused with LockedRecordError.
     """
     reason = (reason or "").strip()
-    is_new = record._state.adding
-    if not is_new and not reason:
+    if not record._state.adding and not reason:
         raise MissingChangeReasonError()
+    check_writable(record)
+    return _save_checked(record, by=by, reason=reason, validate=validate)
+
+
+def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool):
+    is_new = record._state.adding
     if validate:
         record.full_clean()
     record._history_user = by
@@ -171,10 +211,12 @@ def record_void(record: ClinicalRecord, *, by, reason: str):
     if record.is_voided:
         raise ValidationError(f"This {record._meta.verbose_name} is already voided.",
                               code="already_voided")
+    # Checked before the record is touched, so a refused void leaves it as it was.
+    check_writable(record)
     record.voided_at = timezone.now()
     record.voided_by = by
     record.void_reason = reason.strip()
-    return record_save(record, by=by, reason=f"voided: {reason.strip()}", validate=False)
+    return _save_checked(record, by=by, reason=f"voided: {reason.strip()}", validate=False)
 
 
 def field_changes(record: AuditedModel) -> list[dict]:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "simple_history",
+    "django_htmx",
     "trial_edc",
     "patients",
     "dosing",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: a live preview asks for the fragment it swaps in, not the whole page.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attributes audit-trail entries made during a request to the signed-in user.
     "simple_history.middleware.HistoryRequestMiddleware",

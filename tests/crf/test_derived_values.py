@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from efficacy.selectors import derived_response
-from safety.models import CrsDetails, DltCandidate
+from safety.models import AdverseEvent, CrsDetails, DltCandidate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,15 +63,81 @@ def test_the_adverse_event_page_flags_its_dlt_candidates(client, investigator, i
 
 def test_the_crs_form_previews_the_derived_grade_without_saving(client, coordinator,
                                                                 infused_patient):
-    # given
+    # given: htmx posts the form as it is typed, marked as a preview
     ae = factories.adverse_event(infused_patient, grade=3)
     client.force_login(coordinator)
     url = f"/patients/RD-001/adverse-event/{ae.pk}/crs/new/"
     # when
     preview = client.post(url, {"_preview": "1", "max_temp_c": 39.2,
-                                "hypotension": "one_vasopressor", "oxygen": "low_flow"})
-    incomplete = client.post(url, {"_preview": "1", "max_temp_c": ""})
-    # then
+                                "hypotension": "one_vasopressor", "oxygen": "low_flow"},
+                          headers={"HX-Request": "true"})
+    incomplete = client.post(url, {"_preview": "1", "max_temp_c": ""},
+                             headers={"HX-Request": "true"})
+    # then: only the fragment htmx swaps in
     assert "grade 3 CRS (hypotension: one vasopressor)" in preview.content.decode()
+    assert "<form" not in preview.content.decode()
     assert "Complete the form" in incomplete.content.decode()
     assert not CrsDetails.objects.exists()
+
+
+def test_without_javascript_the_preview_button_shows_the_whole_form_with_the_grade(
+        client, coordinator, infused_patient):
+    # given: the form's own "Show the derived value" button, no htmx
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    # when
+    page = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/crs/new/", {
+        "_preview": "1", "max_temp_c": 39.2, "hypotension": "one_vasopressor",
+        "oxygen": "low_flow"}).content.decode()
+    # then: the form keeps what was typed, shows the grade, and nothing is saved
+    assert 'value="39.2"' in page and "<form" in page
+    assert "grade 3 CRS (hypotension: one vasopressor)" in page
+    assert not CrsDetails.objects.exists()
+
+
+def test_the_crf_form_loads_the_vendored_htmx_and_no_cdn(client, coordinator, infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    page = client.get(f"/patients/RD-001/adverse-event/{ae.pk}/crs/new/").content.decode()
+    assert "/static/vendor/htmx/htmx.min.js" in page
+    assert 'hx-post="/patients/RD-001/' in page
+    assert "https://" not in page
+
+
+def test_the_adverse_event_form_previews_the_dlt_candidate_it_would_raise(
+        client, coordinator, infused_patient):
+    # given: a grade 4 CRS two days after the infusion, typed but not saved
+    client.force_login(coordinator)
+    typed = {"_preview": "1", "term": "Cytokine release syndrome", "grade": 4,
+             "onset_date": "2024-03-14", "relatedness": "probable"}
+    # when
+    flagged = client.post("/patients/RD-001/adverse-event/new/", typed,
+                          headers={"HX-Request": "true"}).content.decode()
+    mild = client.post("/patients/RD-001/adverse-event/new/", {**typed, "grade": 1},
+                       headers={"HX-Request": "true"}).content.decode()
+    # then
+    assert "DLT candidate" in flagged and "D2: grade 4 CRS" in flagged
+    assert "DLT candidate" not in mild
+    assert not DltCandidate.objects.exists()
+
+
+def test_crs_details_that_derive_grade_4_preview_a_dlt_candidate(client, coordinator,
+                                                                 infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    page = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/crs/new/", {
+        "_preview": "1", "max_temp_c": 39.6, "hypotension": "multiple_vasopressors",
+        "oxygen": "high_flow"}, headers={"HX-Request": "true"}).content.decode()
+    assert "D2: grade 4 CRS" in page
+
+
+def test_editing_previews_before_the_reason_for_change_is_typed(client, coordinator,
+                                                                infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=3)
+    client.force_login(coordinator)
+    page = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/edit/", {
+        "_preview": "1", "term": ae.term, "grade": 4, "onset_date": ae.onset_date,
+        "relatedness": ae.relatedness, "row_version": ae.row_version, "reason": ""},
+        headers={"HX-Request": "true"}).content.decode()
+    assert "D2: grade 4 CRS" in page
+    assert AdverseEvent.objects.get(pk=ae.pk).grade == 3

@@ -82,6 +82,47 @@ def sign_in(page):
     return submit
 
 
+PREVIEW_DEBOUNCE_MS = 250  # hx-trigger's delay on the CRF forms' live preview
+
+
+def preview_answered(page):
+    """`with preview_answered(page): <open a CRF form>` returns once the form's live preview
+    (htmx posts it on load) has been answered: a test must not end, and the live server's test
+    database go away, while it is still being served."""
+    return page.expect_response(lambda response: response.request.method == "POST"
+                                and "_preview=1" in (response.request.post_data or ""))
+
+
+@pytest.fixture
+def save(page):
+    """`save()` submits the CRF form on screen once its live preview has settled: the test
+    database is one in-memory SQLite connection that the live server's threads share."""
+    from playwright.sync_api import expect
+
+    def submit():
+        if page.locator("#derived-live").count():
+            page.wait_for_timeout(PREVIEW_DEBOUNCE_MS + 50)
+            expect(page.locator("#derived-live.htmx-request")).to_have_count(0)
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+
+    return submit
+
+
 @pytest.fixture
 def coordinator_user(transactional_db):
     return factories.user("coordinator", username="ana", password=PASSWORD)
+
+
+@pytest.fixture
+def monitor_user(transactional_db):
+    return factories.user("monitor", username="mona", password=PASSWORD)
+
+
+@pytest.fixture
+def infused_adverse_event(transactional_db):
+    """RD-001, conditioned and infused, with a grade 3 CRS adverse event."""
+    patient = factories.patient("RD-001")
+    factories.lymphodepletion(patient)
+    factories.infusion(patient)
+    return factories.adverse_event(patient, grade=3)

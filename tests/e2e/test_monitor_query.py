@@ -4,22 +4,14 @@ value with a reason, the monitor closes it, and the audit trail shows each step 
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
-
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-long-test-passphrase"
 
-
-def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot,
-                                                         coordinator_user):
+def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot, save,
+                                                         coordinator_user, monitor_user,
+                                                         infused_adverse_event):
     # given: an infused patient with a grade 3 CRS, and a monitor
-    factories.user("monitor", username="mona", password=PASSWORD)
-    patient = factories.patient("RD-001")
-    factories.lymphodepletion(patient)
-    factories.infusion(patient)
-    ae = factories.adverse_event(patient, grade=3)
-    record = f"/patients/RD-001/adverse-event/{ae.pk}/"
+    record = f"/patients/RD-001/adverse-event/{infused_adverse_event.pk}/"
 
     # when the monitor raises a query on the grade
     sign_in("mona")
@@ -40,7 +32,7 @@ def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screensh
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Grade").fill("2")
     page.get_by_label("Reason for change").fill("Source re-checked: grade 2")
-    page.get_by_role("button", name="Save").click()
+    save()
     page.get_by_label("Answer").fill("Corrected to grade 2 from the source.")
     page.get_by_role("button", name="Send answer").click()
     expect(page.get_by_text("Query answered.")).to_be_visible()

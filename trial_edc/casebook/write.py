@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dosing.models import DoseLevel
+from monitoring.locks import trial_locks
 from safety.models import DltCandidate
 from trial_edc.audit import ClinicalRecord, record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
@@ -19,7 +20,7 @@ from trial_edc.freshness import data_changed
 from trial_edc.models import Study
 
 from . import spec
-from .read import Plan
+from .read import BundleProblems, Plan
 
 IMPORT_REASON = "import"
 REPLACE_REASON = "replaced by a casebook import"
@@ -43,7 +44,13 @@ VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
 
 
 def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progress) -> dict:
-    """Write the plan; returns the number of rows written per form."""
+    """Write the plan; returns the number of rows written per form.
+
+    A replace is refused (BundleProblems, nothing written) while any form or casebook is locked:
+    it would void locked records. The locks are read once, not per row.
+    """
+    if replace and (locks := trial_locks()):
+        raise BundleProblems([f"replace: {lock.message}" for lock in locks])
     system = system_user()
     now = timezone.now()
     with transaction.atomic():

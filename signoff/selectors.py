@@ -1,0 +1,64 @@
+"""Whether a signed casebook's data changed after the signature, read from the audit trail.
+
+A signature attests the data as they were when it was given (21 CFR Part 11 §11.70: the
+signature is linked to its record). Any audited change after it to the patient's data (a CRF
+saved or voided, a DLT decision signed or revoked) makes it "data changed since signing"; the
+signature itself is kept, and the investigator signs again.
+"""
+
+from django.db.models import CharField, Exists, OuterRef, Value
+
+from patients.crfs import CRFS
+from patients.models import Patient
+from safety.models import DltAdjudication
+
+from .models import CasebookSignature
+
+# The records a casebook signature covers: every CRF and the investigator's DLT decisions.
+SIGNED_MODELS = (*(crf.model for crf in CRFS.values()), DltAdjudication)
+
+
+def _patient_path(model) -> str:
+    """The lookup from a history row to its patient's id."""
+    if model is Patient:
+        return "id"
+    fields = {f.name for f in model._meta.get_fields()}
+    return "patient_id" if "patient" in fields else "adverse_event__patient_id"
+
+
+def _history_after(model, patient_ref, since_ref):
+    return model.history.filter(**{_patient_path(model): patient_ref,
+                                   "history_date__gt": since_ref})
+
+
+def signatures(patient_ids) -> dict[int, CasebookSignature]:
+    """{patient id: active signature, with `data_changed` set}: one query, whatever the trial's
+    size (one EXISTS per signed model on each signature)."""
+    flags = {f"changed_{i}": Exists(_history_after(model, OuterRef("patient_id"),
+                                                   OuterRef("signed_at")))
+             for i, model in enumerate(SIGNED_MODELS)}
+    found = {}
+    for signature in (CasebookSignature.objects.filter(patient_id__in=patient_ids)
+                      .select_related("signed_by").annotate(**flags)):
+        signature.data_changed = any(getattr(signature, name) for name in flags)
+        found[signature.patient_id] = signature
+    return found
+
+
+def casebook_signature(patient) -> CasebookSignature | None:
+    """The patient's active signature with `data_changed`, or None: one query."""
+    return signatures([patient.pk]).get(patient.pk)
+
+
+def changes_since(signature: CasebookSignature) -> list[dict]:
+    """What changed in the casebook after the signature, newest first: form, record, when, who
+    and why, from the audit trail. One query (a UNION over the signed models' histories)."""
+    parts = [
+        _history_after(model, signature.patient_id, signature.signed_at).values_list(
+            Value(str(model._meta.verbose_name), output_field=CharField()), "id",
+            "history_date", "history_user__username", "history_change_reason").order_by()
+        for model in SIGNED_MODELS]
+    first, *others = parts
+    rows = first.union(*others, all=True).order_by("-history_date")
+    return [{"form": form, "record_id": pk, "when": when, "who": who, "reason": reason}
+            for form, pk, when, who, reason in rows]
