@@ -52,17 +52,10 @@ def form_unlock(*, record, by, reason: str) -> FormReview:
     return record_save(review, by=by, reason=f"unlocked: {reason}")
 
 
-# The audit trail keeps a reason in 100 characters, "casebook unlocked: " included.
-REASON_MAX_LENGTH = 80
-
-
 def _reason(reason: str, action: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": f"A reason is required to {action}."})
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters "
-                                         f"(it has {len(reason)})."})
     return reason
 
 

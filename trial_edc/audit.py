@@ -90,7 +90,10 @@ class AuditedModel(models.Model):
         help_text="Incremented on every save; an edit based on an older version is refused.",
     )
 
-    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+    # The reason for a change is text of any length: simple-history's default column is 100
+    # characters, which PostgreSQL enforces, and a reason is written by a person.
+    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"],
+                                history_change_reason_field=models.TextField(null=True))
     objects = AuditedQuerySet.as_manager()
 
     class Meta:

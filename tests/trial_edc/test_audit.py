@@ -39,6 +39,18 @@ def test_an_edit_records_who_when_old_new_and_why(coordinator, monitor):
     assert latest["when"] is not None
 
 
+def test_a_long_reason_is_kept_whole(monitor):
+    """Reasons are people's words: PostgreSQL would refuse one past a fixed column width."""
+    patient = factories.patient(age_at_consent=27)
+    patient.age_at_consent = 28
+    reason = "; ".join(["source document (clinic letter of the referring centre) says 28"] * 6)
+
+    record_save(patient, by=monitor, reason=reason)
+
+    assert len(reason) > 300
+    assert field_changes(patient)[0]["reason"] == reason
+
+
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_an_edit_without_a_reason_is_refused_and_changes_nothing(coordinator, reason):
     patient = factories.patient(age_at_consent=27)
