@@ -2,9 +2,9 @@
 
 Every write path (record_save, record_void, the casebook import) calls `data_changed()` inside
 its transaction; after the commit a recompute is scheduled. With a broker, bursts coalesce: at
-most one recompute waits in the queue at a time (a cache key marks it), and it starts half a
-second after the change that queued it, so the changes of that half second ride along: 100 saves
-in a second give a handful of recomputes, and a save is in a snapshot within about a second.
+most one recompute waits in the queue at a time (a cache key marks it), and it starts a quarter
+of a second after the change that queued it, so the changes of that moment ride along: 100
+saves in a second give a handful of recomputes, and a save is in a snapshot within about a second.
 If the broker or cache is down, the clinical save still stands: the failure is logged, the
 snapshot shows `stale: true`, and the next recompute (another save, a report request, or the
 nightly run) catches up.
@@ -20,7 +20,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 QUEUED_KEY = "edc:endpoints:recompute-queued"
 QUEUED_TTL_SECONDS = 120  # if a worker dies with the task, a later change re-queues it
-COALESCE_SECONDS = 0.5
+COALESCE_SECONDS = 0.25
 
 
 def data_changed() -> None:
