@@ -59,16 +59,13 @@ def values_rows(queryset, *names: str) -> list[tuple]:
         columns.append(alias)
         converters.append((i, convert))
     rows = _fetch(queryset.annotate(**casts).values_list(*columns))
-    if not converters:
+    if not converters or not rows:
         return rows
-    out = []
-    for row in rows:
-        row = list(row)
-        for i, convert in converters:
-            if row[i] is not None:
-                row[i] = convert(row[i])
-        out.append(tuple(row))
-    return out
+    # Column by column: zip and map do the looping in C.
+    by_column = list(zip(*rows, strict=True))
+    for i, convert in converters:
+        by_column[i] = [None if value is None else convert(value) for value in by_column[i]]
+    return list(zip(*by_column, strict=True))
 
 
 def _fetch(queryset) -> list[tuple]:

@@ -4,6 +4,7 @@ The call path: view / task / command → `endpoint_report` or `recompute` → `l
 number of queries whatever the trial's size) → `trial_edc.report.build_report` (pure).
 """
 
+import gc
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -65,8 +66,8 @@ def data_version() -> str:
 
 def _by_patient(rows, make):
     grouped = defaultdict(list)
-    for patient_id, *values in rows:
-        grouped[patient_id].append(make(*values))
+    for row in rows:
+        grouped[row[0]].append(make(*row[1:]))
     return grouped
 
 
@@ -180,12 +181,31 @@ def _one_recompute_at_a_time():
             cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK])
 
 
+@contextmanager
+def _without_cycle_collection():
+    """A recompute allocates a few hundred thousand small objects and frees them all at the end;
+    Python's cycle collector, triggered by the allocations, would walk them again and again
+    (about a fifth of the time at 10,000 patients). Reference counting still frees what is
+    dropped; the collector is switched back on (process-wide) when the recompute ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def recompute(cutoff: date | None = None) -> EndpointSnapshot:
     """Re-evaluate the DLT rules, then compute every endpoint and the data-review listing at
     `cutoff` (default today) and store the snapshot. Every row is read once, in one consistent
     view of the data, and the data version is read in the same view after the DLT candidates
     are brought in line."""
-    cutoff = cutoff or timezone.localdate()
+    with _without_cycle_collection():
+        return _recompute(cutoff or timezone.localdate())
+
+
+def _recompute(cutoff: date) -> EndpointSnapshot:
     started = time.perf_counter()
     with _one_recompute_at_a_time():
         outermost = not connection.in_atomic_block

@@ -62,6 +62,23 @@ def test_the_recompute_reads_once_and_agrees_with_the_standalone_readers():
     assert snapshot.report == json.loads(json.dumps(build_report(load_trial(), CUTOFF)))
 
 
+def test_the_cycle_collector_is_back_on_after_a_recompute_even_one_that_fails(monkeypatch):
+    import gc
+
+    import trial_edc.reports as reports
+
+    recompute(CUTOFF)
+    assert gc.isenabled()
+
+    def fail():
+        assert not gc.isenabled()  # off while the rows are read and the report built
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(reports, "read_trial_rows", fail)
+    with pytest.raises(RuntimeError):
+        recompute(CUTOFF)
+    assert gc.isenabled()
+
+
 def test_the_data_version_moves_with_every_change_and_only_then(infused_patient, coordinator):
     first = data_version()
     assert data_version() == first
