@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
 
@@ -17,6 +18,11 @@ urlpatterns = [
     path("queries/", include("monitoring.urls")),
     path("dlt-review/", include("safety.urls")),
     path("casebook-signature/", include("signoff.urls")),
-    path("api/v1/", include("trial_edc.api")),
+    path("api/v1/", include("trial_edc.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="api-schema"),
+         name="api-swagger-ui"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="api-schema"),
+         name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
