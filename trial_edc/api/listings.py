@@ -24,6 +24,7 @@ from trial_edc.roles import VIEW_REPORTS
 
 from . import filters as f
 from . import serializers as s
+from .lab_results import LabResultsCreate
 from .permissions import HasPermissionFor, sees_free_text
 
 SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Free text' are "
@@ -138,7 +139,8 @@ DeathViewSet = _listing(
 PkSampleViewSet = _listing(
     PkSample, s.PkSampleRowSerializer, f.PkSampleFilter, what="PK samples",
     ordering=("subject_id", "collected_at"),
-    ordering_fields=("subject_id", "collected_at", "nominal_day", "dose_level_code"))
+    ordering_fields=("subject_id", "collected_at", "nominal_day", "dose_level_code"),
+    bases=(LabResultsCreate,))
 DltAdjudicationViewSet = _listing(
     DltAdjudication, s.DltAdjudicationRowSerializer, f.DltAdjudicationFilter,
     what="DLT adjudications", ordering=("subject_id", "signed_at"),
