@@ -23,7 +23,13 @@ from trial_edc.roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_DATA_REVIEW, 
 from .errors import ErrorSerializer, error_body
 from .permissions import HasPermissionFor
 
-BUNDLE = OpenApiTypes.OBJECT
+BUNDLE = inline_serializer("CasebookBundle", {
+    "format": serializers.ChoiceField(choices=["edc-casebook"], help_text="Always edc-casebook."),
+    "version": serializers.ChoiceField(choices=[1], help_text="The bundle format's version."),
+    "study": serializers.DictField(help_text="Protocol settings and dose levels (contract §3)."),
+    "patients": serializers.ListField(
+        child=serializers.DictField(), help_text="Each patient's whole record (contract §3)."),
+})
 CUTOFF = OpenApiParameter(
     "cutoff", OpenApiTypes.DATE, description="Data cutoff, YYYY-MM-DD; default today.")
 
@@ -78,7 +84,7 @@ class SnapshotView(APIView):
     def get(self, request):
         raw = request.query_params.get("cutoff")
         try:
-            cutoff = date.fromisoformat(raw) if raw else None
+            cutoff = date.fromisoformat(raw) if raw is not None else None
         except ValueError:
             problem = f"cutoff: {raw!r} is not a date YYYY-MM-DD"
             return Response(error_body(problem, [problem]), status=status.HTTP_400_BAD_REQUEST)
@@ -91,8 +97,8 @@ SNAPSHOT = inline_serializer("Snapshot", {
                                                     "computed from."),
     "stale": serializers.BooleanField(help_text="True when data changed since; a recompute "
                                                 "is scheduled."),
-    "duration_ms": serializers.IntegerField(help_text="How long the computation took."),
-})
+    "duration_ms": serializers.FloatField(help_text="How long the computation took (ms)."),
+}, help_text="The snapshot the report comes from, and whether it is stale.")
 
 
 def _snapshot_schema(name: str, summary: str, description: str, fields: dict):
@@ -138,7 +144,7 @@ class EndpointReportView(SnapshotView):
             "recorded": _json("The value as recorded (null for a pending DLT candidate)."),
             "derived": _json("The value the rules derive (the rule id for a DLT candidate)."),
             "message": serializers.CharField(help_text="The finding in one sentence."),
-        }, many=True),
+        }, many=True, help_text="Everything the rules flag, one finding per record and rule."),
     })
 class DataReviewView(SnapshotView):
     """The data-review listing (contract §5): sponsors, monitors, investigators, coordinators."""

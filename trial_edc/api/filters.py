@@ -5,7 +5,11 @@ Date ranges are `<field>_after` / `<field>_before` (both inclusive, YYYY-MM-DD).
 """
 
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django_filters.fields import DateRangeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
 from efficacy.models import (
@@ -18,6 +22,42 @@ from efficacy.models import (
 from patients.models import Diagnosis, Sex
 from pk.models import Matrix
 from safety.models import DltDecision, Relatedness
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing a parameter given twice (which value was meant is unknowable) or
+    given empty (django-filter would quietly not filter: a client's slip would list everything).
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        params = request.query_params
+        problems = {}
+        for name in params:
+            values = params.getlist(name)
+            if len(values) > 1:
+                problems[name] = "given more than once; give it once."
+            elif values[0] == "":
+                problems[name] = "empty; give a value or leave the parameter out."
+        if problems:
+            raise exceptions.ValidationError(problems)
+        return super().filter_queryset(request, queryset, view)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false, nothing else (a typo must not silently drop the filter)."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class IsoDateRangeField(DateRangeField):
@@ -65,7 +105,7 @@ class AdverseEventFilter(PatientRecordFilter):
     grade = filters.NumberFilter(help_text="Only events of this grade (1–5).")
     grade_min = filters.NumberFilter(field_name="grade", lookup_expr="gte",
                                      help_text="Only events of this grade or higher.")
-    serious = filters.BooleanFilter(help_text="Only serious (true) or non-serious (false) events.")
+    serious = StrictBooleanFilter(help_text="Only serious (true) or non-serious (false) events.")
     relatedness = filters.ChoiceFilter(choices=Relatedness.choices,
                                        help_text="Only events of this relatedness to RD13-02.")
     onset_date = _date_range("onset_date", "Onset date")
@@ -115,11 +155,30 @@ class DltAdjudicationFilter(PatientRecordFilter):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """`?ordering=` as DRF reads it, always ending on the id so pages never overlap."""
+    """`?ordering=field,-other` among the view's `ordering_fields`, always ending on the id so
+    pages never overlap. DRF ignores an unknown field; here it is a 400 naming the choices."""
 
     def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            allowed = view.ordering_fields
+            unknown = [term for term in raw.split(",") if term.strip().lstrip("-") not in allowed]
+            if unknown:
+                raise exceptions.ValidationError({self.ordering_param: (
+                    f"{', '.join(unknown)}: not one of {', '.join(allowed)} (prefix - for "
+                    "descending)")})
         ordering = list(super().get_ordering(request, queryset, view) or [])
         tie = view.tie_breaker
         if tie not in ordering and f"-{tie}" not in ordering:
             ordering.append(tie)
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["description"] = (
+                "Comma-separated fields to order by, - for descending: "
+                f"{', '.join(view.ordering_fields)}. Ties are always broken by id.")
+            parameter["schema"]["pattern"] = (
+                "^-?(%s)(,-?(%s))*$" % (("|".join(view.ordering_fields),) * 2))
+        return parameters

@@ -9,8 +9,7 @@ few related rows a serializer reads are joined or prefetched.
 
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -41,8 +40,9 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [IsAuthenticated, HasPermissionFor]
     required_permissions = {"GET": VIEW_REPORTS}
-    filter_backends = [DjangoFilterBackend, f.StableOrderingFilter]
+    filter_backends = [f.StrictFilterBackend, f.StableOrderingFilter]
     tie_breaker = "id"
+    lookup_value_regex = "[0-9]+"
     model = None
     patient_path = "patient"
     parents = ("patient",)  # a record of a voided parent is out of the trial's data too
@@ -75,7 +75,8 @@ def _listing(model, serializer, filterset, *, what: str, ordering: tuple, orderi
             f"paginated, filterable and ordered (default {', '.join(ordering)}, then id)."
             + SPONSOR_NOTE)),
         retrieve=extend_schema(summary=f"One of the {what}", description=(
-            f"One record of the {what} listing, by id." + SPONSOR_NOTE)),
+            f"One record of the {what} listing, by id." + SPONSOR_NOTE), parameters=[
+                OpenApiParameter("id", int, OpenApiParameter.PATH, description=s.ID_HELP)]),
     )
     body = {"model": model, "serializer_class": serializer, "filterset_class": filterset,
             "ordering": ordering, "ordering_fields": ordering_fields,
@@ -89,7 +90,7 @@ class PatientViewSet(ListingViewSet):
     serializer_class = s.PatientRowSerializer
     filterset_class = f.PatientFilter
     lookup_field = "subject_id"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[^/\x00]+"
     tie_breaker = "subject_id"
     ordering = ("subject_id",)
     ordering_fields = ("subject_id", "age_at_consent", "dose_level_code", "diagnosis")
@@ -110,7 +111,9 @@ PatientViewSet = extend_schema_view(
         "of the first infusion and today's status. No names, initials or dates of birth (the EDC "
         "keeps none)." + SPONSOR_NOTE)),
     retrieve=extend_schema(summary="One patient", description=(
-        "One patient by subject ID." + SPONSOR_NOTE)),
+        "One patient by subject ID." + SPONSOR_NOTE), parameters=[OpenApiParameter(
+            "subject_id", str, OpenApiParameter.PATH,
+            description="The patient's subject ID, e.g. RD-001.")]),
 )(PatientViewSet)
 
 

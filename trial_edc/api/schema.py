@@ -23,3 +23,17 @@ class ApiSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(ErrorSerializer, code)
             responses[code]["description"] = description
         return responses
+
+
+def strict_string_parameters(result, generator, request, public):
+    """Spectacular post-processing: a string parameter is never empty (StrictFilterBackend)
+    and holds no NUL character (Django's forms refuse it; PostgreSQL cannot store it)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") != "string" or "enum" in schema or "format" in schema:
+                    continue
+                schema.setdefault("minLength", 1)
+                schema.setdefault("pattern", "^[^\\x00]+$")
+    return result

@@ -1,9 +1,11 @@
 """Routes of `/api/v1/`: the listings, the lab's PK post, the casebook and the reports."""
 
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import listings
+from .errors import error_body
 from .exchange import CasebookView, DataReviewView, EndpointReportView
 
 router = SimpleRouter()
@@ -24,4 +26,7 @@ urlpatterns = [
     path("reports/endpoints/", EndpointReportView.as_view(), name="api-endpoint-report"),
     path("reports/data-review/", DataReviewView.as_view(), name="api-data-review"),
     *router.urls,
+    # Anything else under /api/v1/ answers in the API's error body, not an HTML page.
+    re_path(r"^", lambda request: JsonResponse(
+        error_body(f"No such API URL: {request.path}"), status=404), name="api-not-found"),
 ]
