@@ -82,8 +82,10 @@ def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
 
 
 def _patients_named_in(rows: list) -> dict[str, Patient]:
+    # A NUL cannot be in a subject ID, and PostgreSQL refuses it even in a query.
     subjects = {row["subject_id"] for row in rows
-                if isinstance(row, dict) and isinstance(row.get("subject_id"), str)}
+                if isinstance(row, dict) and isinstance(row.get("subject_id"), str)
+                and "\x00" not in row["subject_id"]}
     return {p.subject_id: p for p in Patient.objects.filter(subject_id__in=subjects)}
 
 

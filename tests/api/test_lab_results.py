@@ -143,6 +143,8 @@ def test_a_batch_sent_twice_is_not_stored_twice(trial, as_role):
      f"pk_samples: {MAX_SAMPLES_PER_BATCH + 1} samples: at most {MAX_SAMPLES_PER_BATCH} per "
      "request"),
     (["RD-002"], "pk_samples[0]: expected an object, got a string"),
+    ([sample("RD\x00002")], "pk_samples[0].subject_id: 'RD\\x00002' is not a patient of this "
+                            "trial"),
     ([{"subject_id": 2, "nominal_day": 7, "collected_at": "2024-03-19T09:00:00Z",
        "car_copies_per_ug_gdna": 1.0}], "pk_samples[0].subject_id: 2 is not a string"),
 ])

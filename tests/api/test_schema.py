@@ -5,7 +5,9 @@ import schemathesis
 import yaml
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -79,14 +81,28 @@ def test_the_documentation_pages_are_served_from_this_server(client, page, asset
     assert finders.find(asset), asset
 
 
+@pytest.fixture
+def wsgi_app():
+    """The project's WSGI application, called in-process inside the test's transaction.
+
+    As Django's test client does, requests must not close the database connection at their
+    end (it would close the test's transaction on PostgreSQL).
+    """
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["admin", "sponsor"])
-def test_the_api_keeps_to_its_schema(trial, settings, role):
+def test_the_api_keeps_to_its_schema(trial, settings, wsgi_app, role):
     """schemathesis against the served /api/schema/: for generated requests, valid and invalid,
     to every operation, no 5xx, and every status, content type and body as documented."""
     # Hundreds of calls in seconds: the token rate limit is tested elsewhere.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
                                "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"}}
-    api = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    api = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     headers = {"Authorization": f"Token {user_api_token(factories.user(role))}"}
     operations = [result.ok() for result in api.get_all_operations()]
     assert len(operations) == 23
