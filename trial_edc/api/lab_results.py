@@ -17,11 +17,12 @@ from trial_edc.casebook import BundleProblems
 from trial_edc.roles import VIEW_REPORTS
 
 from .errors import ErrorSerializer, error_body
+from .serializers import DescribedModelSerializer
 
 ADD_PK_SAMPLE = "pk.add_pksample"
 
 
-class LabResultSerializer(serializers.ModelSerializer):
+class LabResultSerializer(DescribedModelSerializer):
     """One posted sample: the casebook bundle's PK sample object plus the subject ID."""
 
     subject_id = serializers.CharField(help_text="The patient's subject ID, e.g. RD-001.")

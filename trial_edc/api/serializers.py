@@ -19,6 +19,7 @@ from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
+from trial_edc.ranges import RangeValidator
 from trial_edc.roles import role_of
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
@@ -27,7 +28,26 @@ DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g.
 ID_HELP = "Identifier of this record in the EDC; stable, never reused."
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class DescribedModelSerializer(serializers.ModelSerializer):
+    """Every field described in the schema: the model's help text or verbose name, and the
+    allowed range (trial_edc.ranges) as words and, where inclusive, as minimum and maximum."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if not kwargs.get("help_text"):
+            kwargs["help_text"] = capfirst(str(model_field.verbose_name)) + "."
+        for validator in model_field.validators:
+            if isinstance(validator, RangeValidator):
+                allowed = validator.range
+                kwargs["help_text"] += f" Must be {allowed.meaning}."
+                if allowed.low is not None and not allowed.low_exclusive:
+                    kwargs["min_value"] = allowed.low
+                if allowed.high is not None:
+                    kwargs["max_value"] = allowed.high
+        return field_class, kwargs
+
+
+class ListingSerializer(DescribedModelSerializer):
     """A listing row; `Meta.free_text_fields` are left out for readers without CRF access."""
 
     def get_fields(self):
@@ -46,8 +66,6 @@ class ListingSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if not kwargs.get("help_text"):
-            kwargs["help_text"] = capfirst(str(model_field.verbose_name)) + "."
         if field_name in self.Meta.free_text_fields:
             kwargs["help_text"] += " Free text: not sent to sponsors."
         return field_class, kwargs
