@@ -2,9 +2,11 @@
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
-from safety.models import DltAdjudication
+from safety.models import AdverseEvent, DltAdjudication
+from tests import factories
 from tests.api.conftest import token_client
 from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import demo_bundle
@@ -17,6 +19,12 @@ LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "
 
 def queries_per_listing(role: str, patients: int) -> dict[str, tuple[int, int]]:
     casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    # The import's decisions are signed by the system user; an investigator signs more, so the
+    # signer's role is read from real users' groups too.
+    unadjudicated = AdverseEvent.objects.filter(
+        ~Exists(DltAdjudication.objects.filter(adverse_event=OuterRef("pk"))))
+    for adverse_event in unadjudicated[:patients // 4]:
+        factories.adjudication(adverse_event, "rejected")
     client = token_client(role)
     counts = {}
     for listing in LISTINGS:
