@@ -35,6 +35,12 @@ def test_a_listing_cannot_be_changed(trial, as_role):
     assert response.json() == {"detail": 'Method "PUT" not allowed.', "problems": []}
 
 
+@pytest.mark.parametrize(("role", "expected"), [
+    ("coordinator", 200), ("sponsor", 200), ("investigator", 200), (None, 401)])
+def test_options_answers_whoever_may_use_the_endpoint(trial, as_role, role, expected):
+    assert as_role(role).options("/api/v1/pk-samples/").status_code == expected
+
+
 def test_head_is_read_like_get(trial, as_role):
     assert as_role("sponsor").head("/api/v1/deaths/").status_code == 200
     assert as_role("coordinator").head("/api/v1/deaths/").status_code == 403
