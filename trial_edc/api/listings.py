@@ -26,8 +26,8 @@ from . import serializers as s
 from .lab_results import LabResultsCreate
 from .permissions import HasPermissionFor, sees_free_text
 
-SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Free text' are "
-                "absent from their rows.")
+SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Not sent to "
+                "sponsors' are absent from their rows.")
 
 
 def _dose_level_of(patient_path: str):

@@ -1,9 +1,9 @@
 """The rows of the API listings, in two shapes: the full one, and the sponsor's de-identified one.
 
-Each serializer names its `free_text_fields`: what a person typed (narratives, rationales, sites,
-lots) or names of staff. They are sent only to readers who may open the CRFs
-(`permissions.sees_free_text`); a sponsor's rows do not carry those keys at all. The patient
-listing carries no names, initials or dates of birth for anyone: the EDC keeps none.
+Each serializer names the fields `not_for_sponsors`: what a person typed (narratives, rationales,
+sites, lots), names of staff, and the patient's own dates. They are sent only to readers who may
+open the CRFs (`permissions.sees_free_text`); a sponsor's rows do not carry those keys at all.
+The patient listing carries no names, initials or dates of birth for anyone: the EDC keeps none.
 
 Every field is described in the OpenAPI schema from the model's help text or verbose name.
 """
@@ -48,26 +48,26 @@ class DescribedModelSerializer(serializers.ModelSerializer):
 
 
 class ListingSerializer(DescribedModelSerializer):
-    """A listing row; `Meta.free_text_fields` are left out for readers without CRF access."""
+    """A listing row; `Meta.not_for_sponsors` are left out for readers without CRF access."""
 
     def get_fields(self):
         fields = super().get_fields()
         if self.context.get("deidentified"):
-            for name in self.Meta.free_text_fields:
+            for name in self.Meta.not_for_sponsors:
                 fields.pop(name)
         return fields
 
     def get_extra_kwargs(self):
         # Absent from a sponsor's rows, so not required in the schema; every row is output only.
         extra = super().get_extra_kwargs()
-        for name in self.Meta.free_text_fields:
+        for name in self.Meta.not_for_sponsors:
             extra.setdefault(name, {})["required"] = False
         return extra
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if field_name in self.Meta.free_text_fields:
-            kwargs["help_text"] += " Free text: not sent to sponsors."
+        if field_name in self.Meta.not_for_sponsors:
+            kwargs["help_text"] += " Not sent to sponsors."
         return field_class, kwargs
 
 
@@ -88,7 +88,7 @@ class PatientRowSerializer(ListingSerializer):
                   "screening_marrow_blasts_pct", "dose_level", "status", "consent_date",
                   "enrollment_date", "first_infusion_date", "off_study_date", "off_study_reason")
         # Dates of the patient's own record narrow down who they are; sponsors get the status.
-        free_text_fields = ("consent_date", "enrollment_date", "first_infusion_date",
+        not_for_sponsors = ("consent_date", "enrollment_date", "first_infusion_date",
                             "off_study_date", "off_study_reason")
 
     def get_status(self, patient) -> str:
@@ -122,7 +122,7 @@ class InfusionRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "number", "date", "time", "cells_per_kg",
                   "total_cells", "weight_kg", "effective_cells_per_kg", "viability_pct",
                   "product_lot")
-        free_text_fields = ("product_lot",)
+        not_for_sponsors = ("product_lot",)
 
 
 class AdverseEventRowSerializer(PatientRecordSerializer):
@@ -131,7 +131,7 @@ class AdverseEventRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "term", "grade", "onset_date",
                   "resolution_date", "serious", "relatedness", "outcome", "action_taken",
                   "site_aware_at", "sponsor_reported_at", "narrative")
-        free_text_fields = ("narrative",)
+        not_for_sponsors = ("narrative",)
 
 
 class ResponseAssessmentRowSerializer(PatientRecordSerializer):
@@ -140,28 +140,28 @@ class ResponseAssessmentRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "visit", "date", "marrow_blasts_pct", "mrd_pct",
                   "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL",
                   "response")
-        free_text_fields = ()
+        not_for_sponsors = ()
 
 
 class DiseaseEventRowSerializer(PatientRecordSerializer):
     class Meta:
         model = DiseaseEvent
         fields = (*PatientRecordSerializer.LEAD, "date", "type", "site")
-        free_text_fields = ("site",)
+        not_for_sponsors = ("site",)
 
 
 class HsctRowSerializer(PatientRecordSerializer):
     class Meta:
         model = Hsct
         fields = (*PatientRecordSerializer.LEAD, "date", "donor_type")
-        free_text_fields = ("donor_type",)
+        not_for_sponsors = ("donor_type",)
 
 
 class DeathRowSerializer(PatientRecordSerializer):
     class Meta:
         model = Death
         fields = (*PatientRecordSerializer.LEAD, "date", "cause")
-        free_text_fields = ()
+        not_for_sponsors = ()
 
 
 class PkSampleRowSerializer(PatientRecordSerializer):
@@ -169,7 +169,7 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
-        free_text_fields = ()
+        not_for_sponsors = ()
 
 
 @extend_schema_field({"type": "string", "nullable": True,
@@ -202,4 +202,4 @@ class DltAdjudicationRowSerializer(PatientRecordSerializer):
         model = DltAdjudication
         fields = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade", "decision",
                   "signed_at", "signer_role", "signer_printed_name", "rationale")
-        free_text_fields = ("signer_printed_name", "rationale")
+        not_for_sponsors = ("signer_printed_name", "rationale")
