@@ -20,7 +20,7 @@ from trial_edc.accounts import user_api_token
 pytestmark = pytest.mark.django_db
 
 # Bounded so that the whole run takes well under a minute.
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 4
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
             "hsct", "deaths", "pk-samples", "dlt-adjudications")
 
