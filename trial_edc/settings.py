@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
     "trial_edc",
@@ -195,6 +198,34 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "trial_edc.api.pagination.CappedPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 100),
+    # Scripts and integrations authenticate with a token; browser sessions are not limited.
+    "DEFAULT_THROTTLE_CLASSES": ["trial_edc.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "trial_edc.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "trial_edc.api.schema.ApiSchema",
+}
+# The largest page a client may ask for with ?page_size=.
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 1000)
+
+# OpenAPI 3 at /api/schema/, with Swagger UI and ReDoc served from this server (no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RD13-02 trial EDC API",
+    "DESCRIPTION": (
+        "Read-only listings of the trial's data for sponsors, monitors and investigators, the "
+        "central lab's PK results, the casebook exchange and the reports. Authenticate with "
+        "`Authorization: Token <key>` (`manage.py create_user NAME --role ROLE --token`) or a "
+        "browser session. Sponsors receive de-identified rows: no free text, no staff names. "
+        "Every error answers `{\"detail\": ..., \"problems\": [...]}`."),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "trial_edc.api.schema.strict_string_parameters"],
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
+from .api.docs import RedocPage, SwaggerPage
 
 admin.site.site_header = "RD13-02 trial EDC: administration"
 admin.site.site_title = "Trial EDC admin"
@@ -19,5 +21,11 @@ urlpatterns = [
     path("casebook-signature/", include("signoff.urls")),
     path("api/v1/exports/", include("exports.urls")),
     path("api/v1/", include("trial_edc.api")),
+    path("api/v1/", include("trial_edc.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/swagger-ui/", SwaggerPage.as_view(url_name="api-schema"),
+         name="api-swagger-ui"),
+    path("api/schema/redoc/", RedocPage.as_view(url_name="api-schema"),
+         name="api-redoc"),
     path("admin/", admin.site.urls),
 ]

@@ -175,7 +175,8 @@ def test_the_api_takes_a_cutoff_and_refuses_a_bad_one(client):
         "2024-12-31"
     bad = client.get("/api/v1/reports/endpoints/?cutoff=31/12/2024")
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "cutoff: '31/12/2024' is not a date YYYY-MM-DD"}
+    assert bad.json() == {"detail": "cutoff: '31/12/2024' is not a date YYYY-MM-DD",
+                          "problems": ["cutoff: '31/12/2024' is not a date YYYY-MM-DD"]}
 
 
 def test_the_api_and_the_command_give_the_same_json(capsys):

@@ -1,0 +1,22 @@
+"""Rate limits for token-authenticated calls (integrations and scripts).
+
+Browser sessions are not limited here: a person reading pages cannot flood the server, a
+script with a token can. The rate is read when each request is throttled (`REST_FRAMEWORK`'s
+`DEFAULT_THROTTLE_RATES["token"]`, env `API_TOKEN_RATE`), so settings changes take effect.
+"""
+
+from rest_framework.authtoken.models import Token
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+
+
+class TokenRateThrottle(UserRateThrottle):
+    scope = "token"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, Token):
+            return True
+        return super().allow_request(request, view)
