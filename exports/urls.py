@@ -1,9 +1,9 @@
 from django.urls import path
 
-from .views import ExportView
+from .views import export_view
 
 urlpatterns = [
-    path("sdtm.zip", ExportView.as_view(kind="sdtm"), name="api-export-sdtm"),
-    path("odm.xml", ExportView.as_view(kind="odm"), name="api-export-odm"),
-    path("forms.zip", ExportView.as_view(kind="forms"), name="api-export-forms"),
+    path("sdtm.zip", export_view("sdtm"), name="api-export-sdtm"),
+    path("odm.xml", export_view("odm"), name="api-export-odm"),
+    path("forms.zip", export_view("forms"), name="api-export-forms"),
 ]

@@ -20,7 +20,6 @@ urlpatterns = [
     path("dlt-review/", include("safety.urls")),
     path("casebook-signature/", include("signoff.urls")),
     path("api/v1/exports/", include("exports.urls")),
-    path("api/v1/", include("trial_edc.api")),
     path("api/v1/", include("trial_edc.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/schema/swagger-ui/", SwaggerPage.as_view(url_name="api-schema"),
