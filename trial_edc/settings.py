@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "safety",
     "efficacy",
     "pk",
+    # Before the last app: an app without models gets no post_migrate, and the role groups
+    # are synced on the last app's post_migrate (trial_edc.roles.sync_role_groups).
+    "reporting",
     "monitoring",
     "signoff",
 ]
