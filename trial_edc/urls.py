@@ -17,6 +17,7 @@ urlpatterns = [
     path("queries/", include("monitoring.urls")),
     path("dlt-review/", include("safety.urls")),
     path("casebook-signature/", include("signoff.urls")),
+    path("reports/", include("reporting.urls")),
     path("api/v1/", include("trial_edc.api")),
     path("admin/", admin.site.urls),
 ]
