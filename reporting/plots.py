@@ -194,7 +194,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def inline_svg(fig: Figure) -> str:
-    """The SVG element alone, for embedding in an HTML page (no XML prolog or doctype)."""
-    text = figure_bytes(fig, "svg").decode()
+def svg_element(svg: bytes) -> str:
+    """The SVG document's element alone, for embedding in an HTML page (no XML prolog or
+    doctype)."""
+    text = svg.decode()
     return text[text.index("<svg"):]

@@ -64,8 +64,9 @@ def proportion_cells(block: dict) -> tuple[str, str, str]:
 
 def populations_table(report: dict) -> Table:
     counts = report["populations"]
-    return Table("populations", "Populations", ("Enrolled", "Infused (mITT)", "DLT-evaluable"),
-                 ((str(counts["enrolled"]), str(counts["infused"]),
+    return Table("populations", "Populations",
+                 ("", "Enrolled", "Infused (mITT)", "DLT-evaluable"),
+                 (("Patients", str(counts["enrolled"]), str(counts["infused"]),
                    str(counts["dlt_evaluable"])),))
 
 

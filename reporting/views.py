@@ -14,9 +14,8 @@ from trial_edc.models import Study
 from trial_edc.roles import VIEW_REPORTS
 
 from .forms import CutoffForm
-from .pdf import report_pdf
-from .plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, figure_bytes, inline_svg
-from .services import report_data
+from .plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
+from .services import ReportData
 from .tables import review_table, summary_tables
 
 
@@ -46,13 +45,13 @@ def report_page(request):
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return render(request, "reporting/report.html", {"form": form}, status=400)
-    data = report_data(cutoff)
-    plots = [{"name": name, "title": PLOT_TITLES[name], "svg": inline_svg(data.figure(name))}
-             for name in PLOT_NAMES]
+    data = ReportData(cutoff)
+    plots = [{"name": name, "title": PLOT_TITLES[name],
+              "svg": svg_element(data.plot(name, "svg"))} for name in PLOT_NAMES]
     return render(request, "reporting/report.html", {
         "form": CutoffForm(initial={"cutoff": cutoff}), "cutoff": cutoff,
         "snapshot": data.report["snapshot"], "tables": summary_tables(data.report),
-        "review": review_table(data.review), "plots": plots, "study": Study.load()})
+        "review": review_table(data.review), "plots": plots})
 
 
 @_reader
@@ -66,7 +65,7 @@ def plot_download(request, name: str):
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return _bad_cutoff(form)
-    body = figure_bytes(report_data(cutoff).figure(name), fmt)
+    body = ReportData(cutoff).plot(name, fmt)
     return _attachment(HttpResponse(body, content_type=CONTENT_TYPES[fmt]),
                        f"{name}-{cutoff.isoformat()}.{fmt}")
 
@@ -76,10 +75,6 @@ def pdf_download(request):
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return _bad_cutoff(form)
-    data = report_data(cutoff)
-    study = Study.load().protocol_id
-    body = report_pdf(study=study, report=data.report, tables=summary_tables(data.report),
-                      review=review_table(data.review),
-                      figures=(data.figure(name) for name in PLOT_NAMES))
+    body = ReportData(cutoff).pdf()
     return _attachment(HttpResponse(body, content_type="application/pdf"),
-                       f"{study}-endpoint-report-{cutoff.isoformat()}.pdf")
+                       f"{Study.load().protocol_id}-endpoint-report-{cutoff.isoformat()}.pdf")

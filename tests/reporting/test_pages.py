@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 
 import pypdf
 import pytest
@@ -119,9 +120,9 @@ def test_the_cutoff_is_chosen_with_a_date_and_changes_the_report(client, demo_tr
     early = client.get(PAGE, {"cutoff": "2023-06-30"}).content.decode()
     assert 'type="date" name="cutoff" value="2025-06-30"' in late
     assert 'value="2023-06-30"' in early
-    infused = [re.search(r"Enrolled.*?<td>(\d+)</td>", page, re.S).group(1)
-               for page in (early, late)]
-    assert int(infused[0]) < int(infused[1])
+    enrolled = [re.search(r"Patients</th><td>(\d+)</td>", page).group(1)
+                for page in (early, late)]
+    assert int(enrolled[0]) < int(enrolled[1])
     assert "cutoff=2023-06-30" in early  # the downloads follow the cutoff
 
 
@@ -151,6 +152,28 @@ def test_the_snapshot_freshness_is_shown_and_a_stale_one_schedules_a_recompute(
     assert "stale" in stale and "a recompute has been scheduled" in stale
     assert EndpointSnapshot.objects.order_by("-pk").first().data_version == data_version()
     assert "<strong>fresh</strong>" in client.get(PAGE, AT_CUTOFF).content.decode()
+
+
+def test_drawn_plots_are_reused_until_the_records_change(client, demo_trial):
+    # given: the page seen once
+    client = signed_in(client, "sponsor")
+    first = section(client.get(PAGE, AT_CUTOFF).content.decode(), "plot-swimmer")
+    # when it is seen again, then nothing is loaded for drawing
+    with CaptureQueriesContext(connection) as again:
+        html = client.get(PAGE, AT_CUTOFF).content.decode()
+    assert section(html, "plot-swimmer") == first
+    with CaptureQueriesContext(connection) as drawing:
+        client.get("/reports/plots/swimmer/", {"format": "png", **AT_CUTOFF})
+    assert len(drawing) > len(again) + 10  # the trial's records were read to draw
+    # when a patient is infused after that, then the swimmer has their bar
+    newcomer = factories.patient("RD-900", consent_date=date(2025, 5, 1),
+                                 enrollment_date=date(2025, 5, 2))
+    factories.lymphodepletion(newcomer, start=date(2025, 5, 5))
+    factories.infusion(newcomer, on=date(2025, 5, 10))
+    swimmer = section(client.get(PAGE, AT_CUTOFF).content.decode(), "plot-swimmer")
+    assert swimmer.count('id="swimmer-bar-') == first.count('id="swimmer-bar-') + 1
+    assert 'id="swimmer-bar-RD-900"' in swimmer
+    assert 'id="swimmer-bar-RD-900"' not in first
 
 
 # --- Downloads -------------------------------------------------------------------------------

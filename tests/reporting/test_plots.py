@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from reporting.plots import PLOT_NAMES, figure_bytes, inline_svg, report_figure
+from reporting.plots import PLOT_NAMES, figure_bytes, report_figure, svg_element
 from tests.trial_edc.test_report import generated_trial
 from trial_edc.report import build_report
 
@@ -20,7 +20,7 @@ def generated():
 
 def svg_of(name, generated) -> str:
     report, trial = generated
-    return inline_svg(report_figure(name, report, trial))
+    return svg_element(figure_bytes(report_figure(name, report, trial), "svg"))
 
 
 @pytest.mark.parametrize("name", ["km-dor", "km-efs", "km-os"])
@@ -82,4 +82,5 @@ def test_an_empty_trial_still_draws_every_plot():
     trial = generated_trial(0, seed=1)
     report = build_report(trial, CUTOFF)
     for name in PLOT_NAMES:
-        assert "<svg" in inline_svg(report_figure(name, report, trial.as_of(CUTOFF)))
+        svg = figure_bytes(report_figure(name, report, trial.as_of(CUTOFF)), "svg")
+        assert b"<svg" in svg
