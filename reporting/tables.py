@@ -44,11 +44,12 @@ def interval(low: float | None, high: float | None) -> str:
 
 
 def number(value: float | int | None, digits: int = 3) -> str:
-    """A count or a measured value: integers as they are, floats to `digits` significant."""
+    """A count or a measured value: whole numbers below 100,000 as they are (counts, days),
+    anything else to `digits` significant figures, so a column of concentrations reads alike."""
     if value is None:
         return DASH
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{value:,.0f}"
+    if float(value).is_integer() and abs(value) < 100_000:
+        return f"{value:.0f}"
     return f"{value:.{digits}g}"
 
 

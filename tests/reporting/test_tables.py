@@ -12,7 +12,9 @@ def test_rates_and_intervals_are_percentages_with_one_decimal():
     assert (percent(0.7), percent(None)) == ("70.0%", "—")
     assert interval(0.34750, 0.93330) == "34.8–93.3%"
     assert interval(None, None) == "—"
-    assert (number(3), number(2.0), number(123456.7), number(None)) == ("3", "2", "1.23e+05", "—")
+    assert (number(3), number(240.0), number(None)) == ("3", "240", "—")
+    assert (number(123456.7), number(231874.0), number(0.705)) == ("1.23e+05", "2.32e+05",
+                                                                    "0.705")
 
 
 def test_a_median_not_reached_reads_nr_and_an_unestimable_rate_a_dash():
