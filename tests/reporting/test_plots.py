@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from reporting.plots import PLOT_NAMES, figure_bytes, report_figure, svg_element
+from tests.trial_edc import test_report as endpoint_tests
 from tests.trial_edc.test_report import generated_trial
 from trial_edc.report import build_report
 
@@ -84,3 +85,9 @@ def test_an_empty_trial_still_draws_every_plot():
     for name in PLOT_NAMES:
         svg = figure_bytes(report_figure(name, report, trial.as_of(CUTOFF)), "svg")
         assert b"<svg" in svg
+
+
+@pytest.mark.parametrize("module", ["reporting/plot_data.py", "reporting/tables.py",
+                                    "reporting/plots.py", "reporting/pdf.py"])
+def test_the_drawing_modules_import_nothing_from_django(module):
+    endpoint_tests.test_the_endpoint_modules_import_nothing_from_django(module)
