@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     # Before the apps with models that end the list: the role groups are synced after the
     # last app's migrations, and an app without models gets no post_migrate signal.
     "exports",
+    "reporting",
     "monitoring",
     "signoff",
 ]

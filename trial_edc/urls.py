@@ -19,6 +19,7 @@ urlpatterns = [
     path("queries/", include("monitoring.urls")),
     path("dlt-review/", include("safety.urls")),
     path("casebook-signature/", include("signoff.urls")),
+    path("reports/", include("reporting.urls")),
     path("api/v1/exports/", include("exports.urls")),
     path("api/v1/", include("trial_edc.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

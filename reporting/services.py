@@ -1,0 +1,75 @@
+"""The report page's data: the snapshot's endpoint report and data review, and the trial at the
+cutoff for the patient-level plots; the drawn plots and PDF, cached.
+
+The report's numbers come from the latest snapshot for the cutoff (`trial_edc.reports`), served
+stale when the data changed since, with a recompute scheduled, as the API serves them. The
+swimmer plot and the PK curves need each patient's record, which a snapshot does not keep: they
+are drawn from the trial as it stands (`load_trial`, a fixed number of queries) cut at the same
+cutoff. A stale snapshot is labelled as such on the page and in the PDF.
+
+Drawing takes far longer than reading: a drawn plot or PDF is kept in the cache under the
+snapshot it shows and the audit trail's position (`data_version`) of the records it read, so any
+change to either draws afresh, and the trial is only loaded when something must be drawn.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import cached_property
+
+from django.core.cache import cache
+
+from trial_edc.models import Study
+from trial_edc.reports import data_review_report, data_version, endpoint_report, load_trial
+from trial_edc.trial_data import TrialAsOf
+
+from .pdf import report_pdf
+from .plots import PLOT_NAMES, figure_bytes, report_figure
+from .tables import review_table, summary_tables
+
+logger = logging.getLogger(__name__)
+CACHE_SECONDS = 24 * 3600
+
+
+class ReportData:
+    """Everything the report page, its plots and its PDF show at `cutoff`."""
+
+    def __init__(self, cutoff: date):
+        self.cutoff = cutoff
+        self.report = endpoint_report(cutoff, recompute_if_stale=False)  # contract §4
+        self.review = data_review_report(cutoff, recompute_if_stale=False)  # contract §5
+        self.records_version = data_version()
+
+    @cached_property
+    def trial(self) -> TrialAsOf:
+        return load_trial().as_of(self.cutoff)
+
+    def plot(self, name: str, fmt: str) -> bytes:
+        """Plot `name` (one of `plots.PLOT_NAMES`) as SVG or PNG bytes."""
+        return self._cached(f"plot:{name}:{fmt}",
+                            lambda: figure_bytes(report_figure(name, self.report, self.trial),
+                                                 fmt))
+
+    def pdf(self) -> bytes:
+        """The report for the safety review committee."""
+        return self._cached("pdf", lambda: report_pdf(
+            study=Study.load().protocol_id, report=self.report,
+            tables=summary_tables(self.report), review=review_table(self.review),
+            figures=(report_figure(name, self.report, self.trial) for name in PLOT_NAMES)))
+
+    def _cached(self, what: str, draw: Callable[[], bytes]) -> bytes:
+        snapshot = self.report["snapshot"]
+        key = (f"reporting:{what}:{self.cutoff.isoformat()}:{snapshot['computed_at']}:"
+               f"{snapshot['data_version']}:{self.records_version}")
+        try:
+            body = cache.get(key)
+        except Exception:  # the cache is a convenience: without it, draw
+            logger.warning("cache unavailable: drawing %s without it", what)
+            return draw()
+        if body is None:
+            body = draw()
+            try:
+                cache.set(key, body, CACHE_SECONDS)
+            except Exception:
+                logger.warning("cache unavailable: %s not kept", what)
+        return body

@@ -1,0 +1,80 @@
+"""The report pages: the endpoint report with its plots, each plot's download, and the PDF.
+
+Readers: the roles holding `VIEW_REPORTS` (investigators, monitors, sponsors, admins; contract
+§6). Nothing here shows a CRF or a free-text field: the tables are numbers, the plots carry the
+pseudonymous subject codes, and the data-review messages are written by the rules.
+"""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from trial_edc.models import Study
+from trial_edc.roles import VIEW_REPORTS
+
+from .forms import CutoffForm
+from .plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
+from .services import ReportData
+from .tables import review_table, summary_tables
+
+
+def _reader(view):
+    return require_GET(login_required(permission_required(VIEW_REPORTS,
+                                                          raise_exception=True)(view)))
+
+
+def _read_cutoff(request):
+    """The form and its cutoff (today when absent), or None for the cutoff when it is invalid."""
+    form = CutoffForm(request.GET)
+    return form, (form.cutoff_or_today() if form.is_valid() else None)
+
+
+def _bad_cutoff(form) -> HttpResponse:
+    return HttpResponseBadRequest(" ".join(form.errors["cutoff"]),
+                                  content_type="text/plain; charset=utf-8")
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@_reader
+def report_page(request):
+    form, cutoff = _read_cutoff(request)
+    if cutoff is None:
+        return render(request, "reporting/report.html", {"form": form}, status=400)
+    data = ReportData(cutoff)
+    plots = [{"name": name, "title": PLOT_TITLES[name],
+              "svg": svg_element(data.plot(name, "svg"))} for name in PLOT_NAMES]
+    return render(request, "reporting/report.html", {
+        "form": CutoffForm(initial={"cutoff": cutoff}), "cutoff": cutoff,
+        "snapshot": data.report["snapshot"], "tables": summary_tables(data.report),
+        "review": review_table(data.review), "plots": plots})
+
+
+@_reader
+def plot_download(request, name: str):
+    if name not in PLOT_NAMES:
+        raise Http404(f"no plot named {name!r}")
+    fmt = request.GET.get("format", "svg")
+    if fmt not in CONTENT_TYPES:
+        return HttpResponseBadRequest(f"format: {fmt!r} is not one of svg, png.",
+                                      content_type="text/plain; charset=utf-8")
+    form, cutoff = _read_cutoff(request)
+    if cutoff is None:
+        return _bad_cutoff(form)
+    body = ReportData(cutoff).plot(name, fmt)
+    return _attachment(HttpResponse(body, content_type=CONTENT_TYPES[fmt]),
+                       f"{name}-{cutoff.isoformat()}.{fmt}")
+
+
+@_reader
+def pdf_download(request):
+    form, cutoff = _read_cutoff(request)
+    if cutoff is None:
+        return _bad_cutoff(form)
+    body = ReportData(cutoff).pdf()
+    return _attachment(HttpResponse(body, content_type="application/pdf"),
+                       f"{Study.load().protocol_id}-endpoint-report-{cutoff.isoformat()}.pdf")
