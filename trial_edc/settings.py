@@ -232,10 +232,12 @@ RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
 # The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
     "redis") else "")
+# Short socket timeouts: a cache that does not answer must not hold up a clinical save.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 CACHES = {"default": {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": CACHE_URL,
-    "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    "OPTIONS": REDIS_CACHE_OPTIONS,
 } if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Logging: no identifying data; subject IDs are pseudonymous codes -----------------------
