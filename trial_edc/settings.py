@@ -217,6 +217,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 1}
+# A task a worker took but never acknowledged (the worker was killed) goes back to the queue
+# after this many seconds. Longer than the longest recompute, or a slow one is run twice
+# (harmless: recomputes take turns, see trial_edc.reports, but wasted work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 # The nightly safety net: a full recompute even if no change scheduled one.
 CELERY_BEAT_SCHEDULE = {
     "nightly-endpoint-recompute": {

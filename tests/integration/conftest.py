@@ -76,7 +76,7 @@ def publishing_like_production(broker: str, queue: str, settings):
     recompute-coalescing key in the same Redis and the production cache timeouts."""
     # Celery's conf reads the Django settings: enter before changing them, so that it restores
     # the original values.
-    with celery_publishing_to(broker, task_default_queue=queue):
+    with celery_publishing_to(broker, task_default_queue=queue) as app:
         settings.CELERY_TASK_ALWAYS_EAGER = False
         settings.CACHES = {"default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker,
@@ -84,7 +84,7 @@ def publishing_like_production(broker: str, queue: str, settings):
         from django.core.cache import cache
 
         cache.clear()
-        yield
+        yield app
 
 
 @pytest.fixture
