@@ -36,7 +36,7 @@ def broker_url():
     return url
 
 
-def test_database_url() -> str:
+def shared_database_url() -> str:
     """The URL of the test database this process uses, for the processes a test starts."""
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -46,7 +46,7 @@ def test_database_url() -> str:
 def start_worker(broker: str, queue: str, *, app: str = "trial_edc",
                  env: dict | None = None) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "true", "CELERY_BROKER_URL": broker,
-           "CELERY_TASK_DEFAULT_QUEUE": queue, "DATABASE_URL": test_database_url(),
+           "CELERY_TASK_DEFAULT_QUEUE": queue, "DATABASE_URL": shared_database_url(),
            **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=solo",
