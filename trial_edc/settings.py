@@ -220,8 +220,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
 # A task a worker took but never acknowledged (the worker was killed) goes back to the queue
 # after this many seconds. Longer than the longest recompute, or a slow one is run twice
 # (harmless: recomputes take turns, see trial_edc.reports, but wasted work).
+# The socket timeouts: a Redis that accepts connections but does not answer (hung, overloaded)
+# would otherwise hold a publishing save for minutes.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    "socket_timeout": 2, "socket_connect_timeout": 2}
 # The nightly safety net: a full recompute even if no change scheduled one.
 CELERY_BEAT_SCHEDULE = {
     "nightly-endpoint-recompute": {

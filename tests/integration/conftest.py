@@ -4,6 +4,7 @@ under CI=true (skip_or_fail)."""
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,6 +130,13 @@ class OwnRedis:
         deadline = time.monotonic() + seconds
         while client.hlen("unacked") and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def hang(self):
+        """The server keeps its port open but answers nothing, as a hung or swamped Redis."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
 
     def kill(self):
         self.process.kill()

@@ -82,3 +82,25 @@ def test_saves_survive_redis_going_away_and_the_report_catches_up(worker_on_own_
     snapshot = report_snapshot()
     assert snapshot["stale"] is False
     assert snapshot["data_version"] == data_version()
+
+
+def test_a_redis_that_hangs_delays_a_save_by_its_timeout_only(own_redis, settings):
+    # given a trial, and Redis accepting connections but answering nothing
+    settings.RECOMPUTE_ON_CHANGE = False
+    casebook_import_json(demo_bundle(2, 3))
+    settings.RECOMPUTE_ON_CHANGE = True
+    patient = Patient.objects.order_by("subject_id").first()
+    with publishing_like_production(own_redis.url, "edc-faults-hung", settings):
+        own_redis.hang()
+        try:
+            # when a coordinator saves
+            patient.consent_version = "v2"
+            started = time.perf_counter()
+            record_save(patient, by=factories.user(), reason="new consent version")
+            took = time.perf_counter() - started
+        finally:
+            own_redis.resume()
+
+    # then the save waited for the cache's timeout, not for the broker's retries, and stands
+    assert took < MOST_SECONDS_PER_SAVE_WITHOUT_REDIS, f"a save waited {took:.1f} s"
+    assert Patient.objects.get(pk=patient.pk).consent_version == "v2"
