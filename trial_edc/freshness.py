@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 QUEUED_KEY = "edc:endpoints:recompute-queued"
 QUEUED_TTL_SECONDS = 120  # if a worker dies with the task, a later change re-queues it
 COALESCE_SECONDS = 0.25
+UNSCHEDULED = "could not schedule an endpoint recompute; the report shows stale until the next one"
 
 
 def data_changed() -> None:
@@ -43,12 +44,20 @@ def schedule_recompute(cutoff: date | None = None) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         recompute_endpoints_task.delay(**kwargs)
         return
+    # Broker or cache down: the data are saved; the snapshot shows stale. Each Redis call that
+    # fails costs a save up to its socket timeout (settings), so none is tried after the cache
+    # has failed.
     try:
-        if cache.add(QUEUED_KEY, "1", timeout=QUEUED_TTL_SECONDS):
-            recompute_endpoints_task.apply_async(kwargs=kwargs, countdown=COALESCE_SECONDS)
-    except Exception:  # broker or cache down: the data are saved; the snapshot shows stale
-        logger.exception("could not schedule an endpoint recompute; the report shows stale "
-                         "until the next one")
+        queued = cache.add(QUEUED_KEY, "1", timeout=QUEUED_TTL_SECONDS)
+    except Exception:
+        logger.exception(UNSCHEDULED)
+        return
+    if not queued:
+        return
+    try:
+        recompute_endpoints_task.apply_async(kwargs=kwargs, countdown=COALESCE_SECONDS)
+    except Exception:
+        logger.exception(UNSCHEDULED)
         try:
             cache.delete(QUEUED_KEY)
         except Exception:

@@ -249,6 +249,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 1}
+# A task a worker took but never acknowledged (the worker was killed) goes back to the queue
+# after this many seconds. Longer than the longest recompute, or a slow one is run twice
+# (harmless: recomputes take turns, see trial_edc.reports, but wasted work).
+# The socket timeouts: a Redis that accepts connections but does not answer (hung, overloaded)
+# would otherwise hold a publishing save for minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    "socket_timeout": 2, "socket_connect_timeout": 2}
 # The nightly safety net: a full recompute even if no change scheduled one.
 CELERY_BEAT_SCHEDULE = {
     "nightly-endpoint-recompute": {
@@ -264,10 +272,12 @@ RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
 # The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
     "redis") else "")
+# Short socket timeouts: a cache that does not answer must not hold up a clinical save.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 CACHES = {"default": {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": CACHE_URL,
-    "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    "OPTIONS": REDIS_CACHE_OPTIONS,
 } if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Logging: no identifying data; subject IDs are pseudonymous codes -----------------------

@@ -12,8 +12,11 @@ def worker_health_task() -> dict:
     return worker_health()
 
 
+# ignore_result: the snapshot is the result. Publishing a task whose result is kept also
+# subscribes this process to the result store, which, with Redis gone, retries for 20 s inside
+# the save and then gives up for good ("The Celery application must be restarted").
 @shared_task(name="trial_edc.recompute_endpoints", acks_late=True, autoretry_for=(Exception,),
-             retry_backoff=2, retry_backoff_max=60, max_retries=5)
+             retry_backoff=2, retry_backoff_max=60, max_retries=5, ignore_result=True)
 def recompute_endpoints_task(cutoff: str | None = None) -> dict:
     """Idempotent: a recompute reads the data as they are and stores a new snapshot."""
     from .freshness import recompute_started

@@ -5,28 +5,18 @@ import time
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from patients.models import Patient
 from tests import factories
+from tests.integration.conftest import wait_for_snapshot_of
 from trial_edc.audit import record_save
 from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import demo_bundle
 from trial_edc.freshness import COALESCE_SECONDS
 from trial_edc.models import EndpointSnapshot
-from trial_edc.reports import data_version, latest_snapshot
+from trial_edc.reports import data_version
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for_snapshot_of(version: str, seconds: float = 60) -> EndpointSnapshot:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        snapshot = latest_snapshot(timezone.localdate())
-        if snapshot is not None and int(snapshot.data_version) >= int(version):
-            return snapshot
-        time.sleep(0.1)
-    raise AssertionError(f"no snapshot of data version {version} within {seconds} s")
 
 
 def test_a_crf_save_produces_a_fresh_snapshot(live_celery):
