@@ -7,6 +7,9 @@
 from django.core.exceptions import ValidationError
 
 WRONG_PASSWORD = "The password is not correct: nothing was signed."
+# What a signature is (§11.50); once made, none of them changes (§11.70: a signature stays
+# linked to its record). A signature is revoked by voiding it with a reason, and made anew.
+SIGNATURE_FIELDS = ("signed_by", "signer_printed_name", "signed_at", "signature_meaning")
 
 
 def check_signer(user, password: str) -> None:
@@ -17,3 +20,18 @@ def check_signer(user, password: str) -> None:
 
 def signer_printed_name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def refuse_signature_changes(record) -> None:
+    """Refuse an edit of a signed record's signer, name, time or meaning, from any writer
+    (registered with `trial_edc.audit.refuse_writes_with`)."""
+    if record._state.adding or not all(hasattr(record, f) for f in SIGNATURE_FIELDS):
+        return
+    columns = [record._meta.get_field(name).attname for name in SIGNATURE_FIELDS]
+    stored = type(record)._base_manager.filter(pk=record.pk).values(*columns).first()
+    changed = [name for name, column in zip(SIGNATURE_FIELDS, columns, strict=True)
+               if stored is not None and stored[column] != getattr(record, column)]
+    if changed:
+        raise ValidationError(
+            {name: "A signature cannot be changed: revoke it with a reason and sign again."
+             for name in changed}, code="signature_changed")
