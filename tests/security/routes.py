@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from monitoring.services import query_raise
@@ -19,6 +20,8 @@ from trial_edc.reports import recompute
 
 ADMIN_MODEL = re.compile(r"admin/(\w+)/(\w+)/")
 # <conv:name>, (?P<name>…), and the admin history's unnamed ([^/]+) (object id, history id).
+ANONYMOUS = "anonymous"
+ROLES = ("admin", "coordinator", "investigator", "monitor", "sponsor")
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)|(\(\[\^/\]\+\))")
 
 
@@ -116,3 +119,11 @@ def demo_trial() -> DemoTrial:
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
     return DemoTrial(adverse_event.patient.subject_id, adverse_event, query.pk)
+
+
+def client_for(users: dict, column: str, **options) -> Client:
+    """A test client signed in as `users[column]`, or anonymous."""
+    client = Client(**options)
+    if column != ANONYMOUS:
+        client.force_login(users[column])
+    return client

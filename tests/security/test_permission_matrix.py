@@ -6,14 +6,9 @@ import fnmatch
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import transaction
-from django.test import Client
 
-from tests import factories
-from tests.security.routes import all_routes, demo_trial
+from tests.security.routes import ANONYMOUS, ROLES, all_routes, client_for
 
-ANONYMOUS = "anonymous"
-ROLES = ("admin", "coordinator", "investigator", "monitor", "sponsor")
 COLUMNS = (ANONYMOUS, *ROLES)
 
 OK, DENIED, POST_ONLY, NOT_FOUND, NO_TOKEN = "200", "403", "405", "404", "401"
@@ -126,23 +121,6 @@ def outcome(response) -> str:
 
 def matches(seen: str, wanted: str) -> bool:
     return fnmatch.fnmatchcase(seen, wanted)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """One small trial for the whole module, rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        trial = demo_trial()
-        users = {role: factories.user(role) for role in ROLES}
-        yield trial, users
-        transaction.set_rollback(True)
-
-
-def client_for(users, column) -> Client:
-    client = Client()
-    if column != ANONYMOUS:
-        client.force_login(users[column])
-    return client
 
 
 def test_every_route_is_classified_in_the_roles_table():
