@@ -14,12 +14,15 @@ from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
 from trial_edc.accounts import user_api_token
+from trial_edc.audit import record_save
 from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import GVHD, demo_bundle
 from trial_edc.reports import recompute
 
 ADMIN_MODEL = re.compile(r"admin/(\w+)/(\w+)/")
 # <conv:name>, (?P<name>…), and the admin history's unnamed ([^/]+) (object id, history id).
+# Identifying details of the kind a careless free-text entry holds.
+FREE_TEXT = "seen at home by Jane Roe"
 ANONYMOUS = "anonymous"
 ROLES = ("admin", "coordinator", "investigator", "monitor", "sponsor")
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)|(\(\[\^/\]\+\))")
@@ -108,10 +111,14 @@ def demo_trial() -> DemoTrial:
     patient = adverse_event.patient
     factories.eligibility(patient)
     factories.gvhd_details(factories.adverse_event(
-        patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible"))
+        patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
+        narrative=FREE_TEXT))
+    # Free text of every kind a sponsor must never receive: narrative, reason, query.
+    adverse_event.narrative = FREE_TEXT
+    record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
     monitor = factories.user("monitor")
     query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
-                        question="Please confirm the grade.", by=monitor)
+                        question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")
