@@ -85,6 +85,7 @@ class DemoTrial:
             "url": "no-such-page/",
             "content_type_id": "0",
             "object_id": "0",
+            "format": "json",  # DRF's format suffixes
         }
         unnamed = iter(())
         model = admin_model(route)
@@ -94,10 +95,19 @@ class DemoTrial:
             values["object_id"] = values["id"] = first.pk
             history = getattr(model, "history", None)
             unnamed = iter([first.pk, history and history.filter(id=first.pk)[0].history_id])
-        path = PARAMETER.sub(lambda m: str(next(unnamed) if m.group(3)
-                                           else values[m.group(1) or m.group(2)]),
-                             route.pattern)
-        return "/" + path.replace("^", "").replace("$", "")
+
+        def value(match) -> str:
+            if match.group(3):
+                return str(next(unnamed))
+            name = match.group(1) or match.group(2)
+            if name not in values:
+                raise LookupError(f"{route}: give the path parameter {name!r} a value from the "
+                                  f"demo trial in {__name__}.DemoTrial.url")
+            return str(values[name])
+
+        path = PARAMETER.sub(value, route.pattern)
+        # What is left of a regular expression: anchors, escaped dots, optional slashes.
+        return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
 
 
 def demo_trial() -> DemoTrial:

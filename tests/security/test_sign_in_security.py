@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.trial_edc.test_settings import PRODUCTION, settings_seen
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,9 @@ def test_weak_passwords_are_refused_with_the_rule_they_break(password, code):
 
 def test_a_long_uncommon_password_is_accepted(ana):
     validate_password("plum-orbit-cascade-41", ana)
+
+
+def test_the_limit_and_the_lockout_time_are_read_from_the_environment(tmp_path):
+    seen = settings_seen({**PRODUCTION, "LOGIN_FAILURE_LIMIT": "8", "LOGIN_LOCKOUT_MINUTES": "0"},
+                         tmp_path, "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME")
+    assert seen == {"AXES_FAILURE_LIMIT": "8", "AXES_COOLOFF_TIME": "None"}  # 0: until reset
