@@ -32,6 +32,7 @@ PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)|(\(\[\^/\]\+\))")
 class Route:
     pattern: str  # the route as declared, e.g. "patients/<str:subject_id>/"
     name: str | None  # namespaced URL name, None for the admin's unnamed routes
+    model: type | None = None  # the model a DRF viewset lists, if any
 
     @property
     def parameters(self) -> list[str]:
@@ -49,8 +50,10 @@ def all_routes(patterns=None, prefix="", namespace="") -> list[Route]:
             inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
             found += all_routes(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
+            queryset = getattr(getattr(entry.callback, "cls", None), "queryset", None)
             found.append(Route(prefix + str(entry.pattern),
-                               namespace + entry.name if entry.name else None))
+                               namespace + entry.name if entry.name else None,
+                               queryset.model if queryset is not None else None))
     return found
 
 
@@ -86,7 +89,10 @@ class DemoTrial:
             "content_type_id": "0",
             "object_id": "0",
             "format": "json",  # DRF's format suffixes
+            "name": "km-dor",  # a plot of the report pages
         }
+        if route.model is not None and "pk" in route.parameters:  # an API listing's row
+            values["pk"] = route.model._default_manager.order_by("pk").first().pk
         unnamed = iter(())
         model = admin_model(route)
         if model is not None:  # the admin's pages of one row: its first row

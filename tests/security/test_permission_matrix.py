@@ -63,11 +63,21 @@ TABLE = [
     ("signoff:sign", INVESTIGATOR_ACTION),
     ("signoff:revoke", INVESTIGATOR_ACTION),
     ("signoff:*", READ_CRF),
+    # Report pages (sponsors read them; coordinators enter data, not read results).
+    ("reporting:*", row(admin=OK, investigator=OK, monitor=OK, sponsor=OK)),
+    # The API's description and its documentation pages hold no trial data.
+    ("api-schema", everyone(OK, anonymous=OK)),
+    ("api-swagger-ui", everyone(OK, anonymous=OK)),
+    ("api-redoc", everyone(OK, anonymous=OK)),
+    ("api-not-found", everyone(NOT_FOUND, anonymous=NOT_FOUND)),
     ("api-casebook", row(NO_TOKEN, admin=OK, monitor=OK)),
     ("api-endpoint-report", API_REPORT),
     ("api-data-review", everyone(OK, anonymous=NO_TOKEN)),
     ("api/v1/reports/*", API_REPORT),
     ("api/v1/exports/*", API_EXPORT),
+    # The read-only listings: de-identified for sponsors.
+    ("api-*-list", API_REPORT),
+    ("api-*-detail", API_REPORT),
     # The admin site's own pages.
     ("admin:login", {**everyone(OK, anonymous=OK), "admin": "redirect /admin/",
                      "monitor": "redirect /admin/"}),
