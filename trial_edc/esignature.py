@@ -4,7 +4,11 @@
 §11.50: the signed record shows the printed name, the date and time, and the meaning.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
+
+logger = logging.getLogger(__name__)
 
 WRONG_PASSWORD = "The password is not correct: nothing was signed."
 # What a signature is (§11.50); once made, none of them changes (§11.70: a signature stays
@@ -13,8 +17,14 @@ SIGNATURE_FIELDS = ("signed_by", "signer_printed_name", "signed_at", "signature_
 
 
 def check_signer(user, password: str) -> None:
-    """Refuse the signature unless `password` is the signed-in user's own."""
+    """Refuse the signature unless `password` is the signed-in user's own.
+
+    A refusal is logged with the account's name (never the password): §11.300(d) asks that
+    attempts at unauthorised use be detected and reported.
+    """
     if not password or not user.check_password(password):
+        logger.warning("e-signature refused: wrong password in the session of %s",
+                       user.get_username())
         raise ValidationError({"password": WRONG_PASSWORD}, code="wrong_password")
 
 

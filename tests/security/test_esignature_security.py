@@ -50,6 +50,15 @@ def test_another_users_password_in_my_session_signs_no_casebook(client, alice, b
     assert not CasebookSignature.all_objects.exists()
 
 
+def test_a_refused_signature_is_logged_with_the_account_not_the_password(caplog, client, alice,
+                                                                         bob, infused_patient):
+    client.force_login(bob)
+    client.post(SIGN, {"password": "alice-own-passphrase-1"})
+    refused = [r.getMessage() for r in caplog.records if r.name == "trial_edc.esignature"]
+    assert refused == ["e-signature refused: wrong password in the session of bob"]
+    assert "alice-own-passphrase-1" not in caplog.text
+
+
 def test_another_users_password_in_my_session_signs_no_dlt_decision(client, alice, bob,
                                                                     candidate):
     client.force_login(bob)
