@@ -1,4 +1,5 @@
-from trial_edc.admin import register_clinical
+from trial_edc.admin import ClinicalAdmin, register_clinical
+from trial_edc.esignature import SIGNATURE_FIELDS
 
 from .models import (
     AdverseEvent,
@@ -12,6 +13,13 @@ from .models import (
 register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset_date",
                                               "serious", "relatedness"),
                   list_select_related=("patient",), list_filter=("grade", "serious"))
-register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate, DltAdjudication,
+register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate,
                   list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",))
+# A DLT decision is signed only on the DLT review page, with the investigator's own password:
+# the admin shows it and may void it with a reason, but never adds one nor alters it.
+register_clinical(DltAdjudication, list_display=("adverse_event", "__str__"),
+                  list_select_related=("adverse_event",),
+                  readonly_fields=(*ClinicalAdmin.readonly_fields, "adverse_event", "decision",
+                                   "rationale", *SIGNATURE_FIELDS),
+                  has_add_permission=lambda self, request: False)

@@ -77,7 +77,9 @@ def role_permissions() -> dict[str, set[str]]:
         ADMIN: read_crfs | reports | _model_perms(["add", "change"])
         | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, IMPORT_CASEBOOK, EXPORT_CASEBOOK,
            "trial_edc.view_study", "trial_edc.change_study",
-           "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"},
+           "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
+           # Sign-in lockouts (django-axes): an admin reads them and resets one by deleting it.
+           "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog"},
     }
 
 

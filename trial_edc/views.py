@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from patients.selectors import trial_counts
 
@@ -10,6 +10,7 @@ from .models import Study
 from .roles import role_of
 
 
+@require_safe
 @login_required
 def home(request):
     """Each role's start page: the work that role does."""

@@ -1,0 +1,152 @@
+"""Every route of the URL configuration, with its path parameters filled from a small demo
+trial, so that the security tests follow the routes the project has rather than a list."""
+
+import re
+from dataclasses import dataclass
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from monitoring.services import query_raise
+from safety.models import AdverseEvent, DltCandidate
+from tests import factories
+from trial_edc.accounts import user_api_token
+from trial_edc.audit import record_save
+from trial_edc.casebook import casebook_import_json
+from trial_edc.demo_trial import GVHD, demo_bundle
+from trial_edc.reports import recompute
+
+ADMIN_MODEL = re.compile(r"admin/(\w+)/(\w+)/")
+# <conv:name>, (?P<name>…), and the admin history's unnamed ([^/]+) (object id, history id).
+# Identifying details of the kind a careless free-text entry holds.
+FREE_TEXT = "seen at home by Jane Roe"
+ANONYMOUS = "anonymous"
+ROLES = ("admin", "coordinator", "investigator", "monitor", "sponsor")
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)|(\(\[\^/\]\+\))")
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # the route as declared, e.g. "patients/<str:subject_id>/"
+    name: str | None  # namespaced URL name, None for the admin's unnamed routes
+    model: type | None = None  # the model a DRF viewset lists, if any
+
+    @property
+    def parameters(self) -> list[str]:
+        return [a or b or "unnamed" for a, b, _ in PARAMETER.findall(self.pattern)]
+
+    def __str__(self):
+        return f"{self.name or '(unnamed)'} {self.pattern}"
+
+
+def all_routes(patterns=None, prefix="", namespace="") -> list[Route]:
+    """Every URL pattern of the project, nested includes followed."""
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
+            found += all_routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            queryset = getattr(getattr(entry.callback, "cls", None), "queryset", None)
+            found.append(Route(prefix + str(entry.pattern),
+                               namespace + entry.name if entry.name else None,
+                               queryset.model if queryset is not None else None))
+    return found
+
+
+def admin_model(route: Route):
+    """The model of an admin route such as admin/patients/patient/<path:object_id>/."""
+    found = ADMIN_MODEL.match(route.pattern)
+    if found is None:
+        return None
+    try:
+        model = apps.get_model(*found.groups())
+    except LookupError:  # admin/password_change/ and the like
+        return None
+    return model if admin.site.is_registered(model) else None
+
+
+@dataclass
+class DemoTrial:
+    subject_id: str
+    adverse_event: AdverseEvent
+    query_pk: int
+
+    def url(self, route: Route) -> str:
+        """The route with each path parameter filled by a real object of the demo trial."""
+        values = {
+            "subject_id": self.subject_id,
+            # An adverse event's page; beside an adverse event's pk, a sub-form it lacks.
+            "slug": "gvhd" if "adverse_event_pk" in route.parameters else "adverse-event",
+            "adverse_event_pk": self.adverse_event.pk,
+            # A record's pk beside its slug; alone (monitoring's /queries/<pk>/…), a query's.
+            "pk": self.adverse_event.pk if "slug" in route.parameters else self.query_pk,
+            "app_label": "patients",
+            "url": "no-such-page/",
+            "content_type_id": "0",
+            "object_id": "0",
+            "format": "json",  # DRF's format suffixes
+            "name": "km-dor",  # a plot of the report pages
+        }
+        if route.model is not None and "pk" in route.parameters:  # an API listing's row
+            values["pk"] = route.model._default_manager.order_by("pk").first().pk
+        unnamed = iter(())
+        model = admin_model(route)
+        if model is not None:  # the admin's pages of one row: its first row
+            first = model._default_manager.order_by("pk").first()
+            assert first is not None, f"the demo trial has no {model._meta.label} row"
+            values["object_id"] = values["id"] = first.pk
+            history = getattr(model, "history", None)
+            unnamed = iter([first.pk, history and history.filter(id=first.pk)[0].history_id])
+
+        def value(match) -> str:
+            if match.group(3):
+                return str(next(unnamed))
+            name = match.group(1) or match.group(2)
+            if name not in values:
+                raise LookupError(f"{route}: give the path parameter {name!r} a value from the "
+                                  f"demo trial in {__name__}.DemoTrial.url")
+            return str(values[name])
+
+        path = PARAMETER.sub(value, route.pattern)
+        # What is left of a regular expression: anchors, escaped dots, optional slashes.
+        return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+
+
+def demo_trial() -> DemoTrial:
+    """A few synthetic patients through the real import, the DLT rules and the endpoints, so
+    that every model the admin lists holds a row."""
+    casebook_import_json(demo_bundle(10, seed=3))
+    recompute()
+    candidate = DltCandidate.objects.select_related("adverse_event__patient").first()
+    adverse_event = candidate.adverse_event
+    # The bundle has no eligibility form, and few trials this small have GVHD.
+    patient = adverse_event.patient
+    factories.eligibility(patient)
+    factories.gvhd_details(factories.adverse_event(
+        patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
+        narrative=FREE_TEXT))
+    # Free text of every kind a sponsor must never receive: narrative, reason, query.
+    adverse_event.narrative = FREE_TEXT
+    record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
+    monitor = factories.user("monitor")
+    query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
+                        question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
+    user_api_token(factories.user("sponsor"))
+    attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
+                   http_accept="*/*", path_info="/accounts/login/")
+    AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**attempt)
+    AccessFailureLog.objects.create(**attempt)
+    return DemoTrial(adverse_event.patient.subject_id, adverse_event, query.pk)
+
+
+def client_for(users: dict, column: str, **options) -> Client:
+    """A test client signed in as `users[column]`, or anonymous."""
+    client = Client(**options)
+    if column != ANONYMOUS:
+        client.force_login(users[column])
+    return client
