@@ -5,6 +5,8 @@ Readers: the roles holding `VIEW_REPORTS` (investigators, monitors, sponsors, ad
 pseudonymous subject codes, and the data-review messages are written by the rules.
 """
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -40,6 +42,10 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
+# The plots are inline SVG, which matplotlib styles with <style> and style="" attributes: the
+# site's policy forbids inline styles, so this page (and only this page) allows them. Scripts
+# stay forbidden.
+@csp_update({"style-src": [SELF, UNSAFE_INLINE]})
 @_reader
 def report_page(request):
     form, cutoff = _read_cutoff(request)

@@ -99,6 +99,19 @@ def test_the_page_shows_every_plot_as_inline_svg_with_its_downloads(client, demo
     assert 'id="pk-cells-RD-' in html
 
 
+def test_the_page_lets_the_inline_plots_keep_their_styles_but_runs_no_inline_script(
+        client, demo_trial):
+    """matplotlib's SVG is styled inline; under the site's policy the plots drew black."""
+    response = signed_in(client, "sponsor").get(PAGE, AT_CUTOFF)
+    policy = dict(part.strip().split(" ", 1) for part in
+                  response["Content-Security-Policy"].split(";") if part.strip())
+    assert "'unsafe-inline'" in policy["style-src"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert 'style="' in response.content.decode()
+    home = client.get("/")
+    assert "'unsafe-inline'" not in home["Content-Security-Policy"]
+
+
 def test_the_page_shows_the_tables_and_the_data_review(client, demo_trial):
     html = signed_in(client, "monitor").get(PAGE, AT_CUTOFF).content.decode()
     report = endpoint_report(CUTOFF, recompute_if_stale=False)
