@@ -14,6 +14,7 @@ from bench.harness import setup_django
 
 BENCHMARKS = ("audited_save:run", "import_casebook:run", "endpoints:run")
 WITH_BROKER = ("endpoints:freshness",)
+ON_POSTGRES = ("web:run",)  # gunicorn serving the pages and the API: a production setup
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/edc_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 
@@ -73,6 +74,8 @@ def main() -> None:
         # The synchronous figures time the work itself; in production the recompute that a save
         # schedules runs on a worker, and the freshness run measures that path end to end.
         runs = [(BENCHMARKS, {"RECOMPUTE_ON_CHANGE": "false"})]
+        if database_url:
+            runs.append((ON_POSTGRES, {"RECOMPUTE_ON_CHANGE": "false"}))
         if broker:
             runs.append((WITH_BROKER, {"CELERY_BROKER_URL": broker}))
         for names, extra in runs:
