@@ -50,10 +50,12 @@ def all_routes(patterns=None, prefix="", namespace="") -> list[Route]:
             inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
             found += all_routes(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
-            queryset = getattr(getattr(entry.callback, "cls", None), "queryset", None)
+            view = getattr(entry.callback, "cls", None)
+            queryset = getattr(view, "queryset", None)
+            # The API's listings name their model (their queryset is built per request).
+            model = queryset.model if queryset is not None else getattr(view, "model", None)
             found.append(Route(prefix + str(entry.pattern),
-                               namespace + entry.name if entry.name else None,
-                               queryset.model if queryset is not None else None))
+                               namespace + entry.name if entry.name else None, model))
     return found
 
 
