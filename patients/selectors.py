@@ -9,7 +9,8 @@ from .models import Patient
 
 
 def patient_list(search: str = ""):
-    """Patients with their first infusion (date and dose level) annotated: one query."""
+    """Patients with their first infusion (date and dose level) annotated: one query. Ordered by
+    subject ID then pk, so the patient list's pages never share or skip a patient."""
     first_infusion = Infusion.objects.filter(patient=OuterRef("pk")).order_by("number", "date")
     patients = Patient.objects.annotate(
         first_infusion_date=Subquery(first_infusion.values("date")[:1]),
@@ -18,7 +19,7 @@ def patient_list(search: str = ""):
     )
     if search:
         patients = patients.filter(Q(subject_id__icontains=search) | Q(diagnosis__iexact=search))
-    return patients.order_by("subject_id")
+    return patients.order_by("subject_id", "pk")
 
 
 def trial_counts() -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from monitoring.models import CasebookLock
 from monitoring.reviews import casebook_lock, casebook_unlock
 from monitoring.services import query_raise
+from patients import views as patient_views
 from patients.models import Patient
 from safety.models import AdverseEvent, DltCandidate
 from safety.services import dlt_candidates_sync
@@ -44,6 +45,55 @@ def test_pages_take_the_same_number_of_queries_for_a_small_and_a_larger_trial(cl
     # then
     assert DltCandidate.objects.count() > small_candidates  # the queue did grow
     assert small == larger, (small, larger)
+
+
+LIST_PAGES = ["/patients/", "/patients/?page=2", "/patients/?q=RD&page=2"]
+
+
+def patient_list_queries(client, patients: int) -> tuple[dict[str, int], int]:
+    """Queries of each of the patient list's pages, and the rows its first page shows."""
+    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    counts = {}
+    for page in LIST_PAGES:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page)
+        assert response.status_code == 200
+        counts[page] = len(captured)
+    return counts, len(client.get("/patients/").context["rows"])
+
+
+def test_the_patient_list_takes_the_same_queries_and_shows_one_page_at_two_sizes(client):
+    # given
+    client.force_login(factories.user("coordinator"))
+    # when: both sizes are over a page, the larger one three pages
+    small, small_rows = patient_list_queries(client, patients=60)
+    larger, larger_rows = patient_list_queries(client, patients=150)
+    # then
+    assert small == larger, (small, larger)
+    assert small_rows == larger_rows == patient_views.PATIENTS_PER_PAGE
+
+
+def recording(read, asked: list):
+    """`read`, noting the patients (or patient ids) it is asked about."""
+    def wrapper(patients, *args):
+        asked.append({getattr(p, "pk", p) for p in patients})
+        return read(patients, *args)
+    return wrapper
+
+
+def test_the_patient_list_reads_its_columns_for_the_shown_page_only(client, monkeypatch):
+    # given: the list's per-row reads (overdue visits, open queries, locks) are watched
+    client.force_login(factories.user("coordinator"))
+    casebook_import_json(demo_bundle(150, seed=7), replace=True)
+    asked = []
+    for read in ("calendars", "open_query_counts", "locked_patient_ids"):
+        monkeypatch.setattr(patient_views, read, recording(getattr(patient_views, read), asked))
+    # when
+    response = client.get("/patients/?page=2")
+    # then
+    page_ids = {row["patient"].pk for row in response.context["rows"]}
+    assert len(page_ids) == patient_views.PATIENTS_PER_PAGE
+    assert asked == [page_ids] * 3
 
 
 def _monitored_trial(patients: int, *, monitor, investigator, coordinator) -> str:
