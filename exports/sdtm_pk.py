@@ -7,14 +7,13 @@ CAR-T cells/µL by flow cytometry (CARTCELL). A qPCR result below the LLOQ is PC
 
 PP: Cmax, Tmax, AUC(0–28 d), Tlast and Clast of each infused patient and analyte, computed by
 `pk.nca` from the peripheral-blood samples exactly as the endpoint report does
-(`trial_edc.report.pk_points`, times in days from the first infusion). PPCAT is the analyte's
+(`trial_edc.report.BloodSamples`, times in days from the first infusion). PPCAT is the analyte's
 PCTESTCD. AUCINT carries PPSTINT P0D and PPENINT P28D; an AUC that cannot cover day 0–28 (no
 sample on day 28, or none after day 0) is PPSTAT "NOT DONE" with the reason, never a partial
 area under the full interval's name.
 """
 
-from pk.nca import nca
-from trial_edc.report import CELLS, COPIES, pk_points
+from trial_edc.report import CELLS, COPIES, BloodSamples
 
 from .sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, study_day
 from .sdtm_variables import Dataset
@@ -69,13 +68,12 @@ def _auc_status(result) -> str | None:
 
 def pp_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
     rows = DomainRows("PP", data.study_id)
-    for patient in data.trial.patients:
-        if not patient.infusions:
-            continue
+    blood = BloodSamples.of(tuple(p for p in data.trial.patients if p.infusions))
+    results = {analyte: blood.nca(analyte) for analyte in ANALYTES}
+    for index, patient in enumerate(blood.patients):
         subject = subject_of[patient.subject_id]
         for analyte, (testcd, _test, unit, _method) in ANALYTES.items():
-            points = pk_points(patient, analyte)
-            result = nca(points) if points else None
+            result = results[analyte][index]
             if result is None:
                 continue
             not_done = _auc_status(result)

@@ -23,6 +23,10 @@ Conventions where the spec is silent:
   entry) become one: the mean of their quantified values, or BLQ if none was quantified.
 - A negative value or a non-finite time is an error, not something to guess about.
 
+`nca` reads one curve; `nca_of_curves` reads all of a trial's curves at once as numpy columns
+(a recompute has one per patient and analyte). They are one implementation, checked in the
+tests against a plain point-by-point reading of the rules above.
+
 Per-dose-level summaries (`summarize`): median and range of Cmax, Tmax and AUC0–28; geometric
 mean exp(mean(ln x)) and geometric CV% = √(exp(s²) − 1) · 100, s the sample SD (n − 1) of ln x,
 of Cmax and AUC0–28. AUC summaries leave out partial AUCs.
@@ -31,7 +35,6 @@ of Cmax and AUC0–28. AUC summaries leave out partial AUCs.
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -64,16 +67,123 @@ class NcaResult:
 
 def nca(points: Sequence[PkPoint]) -> NcaResult | None:
     """Cmax, Tmax, AUC0–28, Tlast and Clast of one curve; None without a quantifiable sample."""
-    profile = _profile(points)
-    quantified = [(time, value) for time, value in profile if value is not None]
-    if not quantified:
-        return None
-    # max() keeps the first of equal values, which is Tmax's "first on ties".
-    tmax, cmax = max(quantified, key=lambda sample: sample[1])
-    tlast, clast = quantified[-1]
-    auc, partial = _auc_0_28(profile)
-    return NcaResult(cmax=cmax, tmax=tmax, auc_0_28=auc, auc_0_28_partial=partial,
-                     tlast=tlast, clast=clast)
+    return nca_of_curves(
+        [0] * len(points), [point.time_days for point in points],
+        [point.value for point in points], [point.below_lloq for point in points], curves=1)[0]
+
+
+def nca_of_curves(curve, time_days, value, below_lloq, *, curves: int
+                  ) -> list[NcaResult | None]:
+    """`nca` of many curves at once, as columns: sample i belongs to curve `curve[i]` (0 …
+    curves − 1) and has `time_days[i]`, `value[i]` (None or NaN: not measured) and
+    `below_lloq[i]`. One result per curve, in curve order.
+
+    A trial's PK block has a curve per patient and analyte: numpy does the per-sample work of
+    all of them in a few array passes (each step below is the module docstring's rule).
+    """
+    curve = np.asarray(curve, dtype=np.intp)
+    time = np.asarray(time_days, dtype=float)
+    value = np.asarray(value, dtype=float)  # None becomes NaN
+    blq = np.asarray(below_lloq, dtype=bool)
+    _refuse_impossible(time, value, blq)
+    missing = np.isnan(value)
+    keep = (time >= 0) & (blq | ~missing)
+    quantified = (~blq & (value > 0))[keep]  # PKNCA reads a 0 as below the limit
+    curve, time = curve[keep], time[keep]
+    value = np.where(quantified, value[keep], 0.0)
+    order = np.lexsort((time, curve))
+    curve, time, value, quantified = curve[order], time[order], value[order], quantified[order]
+    # The profile: one point per curve and time, the mean of its quantified values or BLQ.
+    first_of_time = _starts(curve, time)
+    p_curve, p_time = curve[first_of_time], time[first_of_time]
+    if len(p_curve) == 0:
+        return [None] * curves
+    n_quantified = np.add.reduceat(quantified.astype(float), first_of_time)
+    p_quantified = n_quantified > 0
+    p_value = np.add.reduceat(value, first_of_time) / np.maximum(n_quantified, 1.0)
+    # Cmax with its Tmax (the first on ties), Tlast and Clast: over the quantified points.
+    q_curve, q_time, q_value = p_curve[p_quantified], p_time[p_quantified], p_value[p_quantified]
+    has_result = np.zeros(curves, dtype=bool)
+    has_result[q_curve] = True
+    by_peak = np.lexsort((q_time, -q_value, q_curve))
+    peak = by_peak[_starts(q_curve[by_peak])]
+    cmax, tmax = _per_curve(curves, q_curve[peak], q_value[peak], q_time[peak])
+    last = _ends(q_curve)
+    tlast, clast = _per_curve(curves, q_curve[last], q_time[last], q_value[last])
+    auc, partial = _auc_0_28_of_curves(curves, p_curve, p_time, p_value, p_quantified)
+    return [NcaResult(cmax=cmax[i], tmax=tmax[i], auc_0_28=auc[i], auc_0_28_partial=partial[i],
+                      tlast=tlast[i], clast=clast[i]) if has_result[i] else None
+            for i in range(curves)]
+
+
+def _refuse_impossible(time, value, blq) -> None:
+    """A non-finite time or a negative measured value is an error, not something to guess."""
+    not_finite = np.flatnonzero(~np.isfinite(time))
+    if len(not_finite):
+        raise ValueError("sample time must be a finite number of days, "
+                         f"got {time[not_finite[0]]}")
+    negative = np.flatnonzero(~blq & (value < 0))  # NaN < 0 is False
+    if len(negative):
+        i = negative[0]
+        raise ValueError(f"a measured value cannot be negative, got {value[i]} on day {time[i]}")
+
+
+def _starts(curve, time=None):
+    """Indices where a run of equal curve (and time) values starts; the arrays are sorted."""
+    start = np.ones(len(curve), dtype=bool)
+    start[1:] = curve[1:] != curve[:-1]
+    if time is not None:
+        start[1:] |= time[1:] != time[:-1]
+    return np.flatnonzero(start)
+
+
+def _ends(curve):
+    """Indices of the last entry of each curve; `curve` is sorted."""
+    end = np.ones(len(curve), dtype=bool)
+    end[:-1] = curve[1:] != curve[:-1]
+    return np.flatnonzero(end)
+
+
+def _per_curve(curves: int, at, *columns) -> list[list]:
+    """Each column's values spread over `curves` slots (indices `at`), as Python lists."""
+    spread = []
+    for column in columns:
+        full = np.zeros(curves)
+        full[at] = column
+        spread.append(full.tolist())
+    return spread
+
+
+def _auc_0_28_of_curves(curves: int, curve, time, value, quantified):
+    """(AUC0–28, partial) of each curve's profile by the linear trapezoidal rule after PKNCA's
+    BLQ rules (module docstring); the profile is sorted by curve and time, BLQ values are 0."""
+    window = time <= AUC_END_DAY
+    curve, time, value, quantified = curve[window], time[window], value[window], \
+        quantified[window]
+    # BLQ before the first and after the last quantified point count as 0; between, left out.
+    first_q = np.full(curves, np.inf)
+    last_q = np.full(curves, -np.inf)
+    q_curve, q_time = curve[quantified], time[quantified]
+    first_q[q_curve[_starts(q_curve)]] = q_time[_starts(q_curve)]
+    last_q[q_curve[_ends(q_curve)]] = q_time[_ends(q_curve)]
+    on_curve = quantified | ~((first_q[curve] < time) & (time < last_q[curve]))
+    curve, time, value = curve[on_curve], time[on_curve], value[on_curve]
+    points = np.bincount(curve, minlength=curves)
+    start_time = np.zeros(curves)
+    start_value = np.zeros(curves)
+    end_time = np.zeros(curves)  # an empty curve is (0, 0) alone: partial
+    starts, ends = _starts(curve), _ends(curve)
+    start_time[curve[starts]], start_value[curve[starts]] = time[starts], value[starts]
+    end_time[curve[ends]] = time[ends]
+    # A curve that does not start at day 0 starts at (0, 0): its first trapezoid is added.
+    from_zero = (points == 0) | (start_time > 0)
+    area = np.where(from_zero, start_time * start_value / 2, 0.0)
+    same = curve[1:] == curve[:-1]
+    trapezoids = (time[1:] - time[:-1]) * (value[:-1] + value[1:]) / 2
+    area += np.bincount(curve[1:][same], weights=trapezoids[same], minlength=curves)
+    enough = (points + from_zero) >= 2
+    return ([a if ok else None for a, ok in zip(area.tolist(), enough.tolist(), strict=True)],
+            (end_time != AUC_END_DAY).tolist())
 
 
 def summarize(results: Sequence[NcaResult | None]) -> dict:
@@ -99,56 +209,6 @@ def summarize(results: Sequence[NcaResult | None]) -> dict:
         "auc_0_28_geomean": _geomean(auc),
         "auc_0_28_geocv_pct": _geocv_pct(auc),
     }
-
-
-def _profile(points: Sequence[PkPoint]) -> list[tuple[float, float | None]]:
-    """(time, value) sorted by time, one per time from day 0 on; value None means BLQ."""
-    usable = []
-    for time, value, below_lloq in points:
-        if not math.isfinite(time):
-            raise ValueError(f"sample time must be a finite number of days, got {time}")
-        is_missing = value is None or math.isnan(value)
-        if not below_lloq and not is_missing and value < 0:
-            raise ValueError(f"a measured value cannot be negative, got {value} on day {time}")
-        if time < 0 or (is_missing and not below_lloq):
-            continue
-        # PKNCA reads a 0 as below the limit of quantification.
-        quantified = not below_lloq and value > 0
-        usable.append((float(time), float(value) if quantified else None))
-    usable.sort(key=itemgetter(0))  # stable; already in order as the loader reads them
-    profile, i = [], 0
-    while i < len(usable):
-        time, end = usable[i][0], i + 1
-        while end < len(usable) and usable[end][0] == time:
-            end += 1
-        if end == i + 1:
-            profile.append(usable[i])
-        else:  # samples sharing a time: the mean of the quantified ones, or BLQ
-            values = [value for _, value in usable[i:end] if value is not None]
-            # math.fsum, not numpy: called per sample time, numpy's call overhead dominated.
-            profile.append((time, math.fsum(values) / len(values) if values else None))
-        i = end
-    return profile
-
-
-def _auc_0_28(profile: list[tuple[float, float | None]]) -> tuple[float | None, bool]:
-    """(AUC0–28, partial) by the linear trapezoidal rule after PKNCA's BLQ rules."""
-    window = [(time, value) for time, value in profile if time <= AUC_END_DAY]
-    quantified_times = [time for time, value in window if value is not None]
-    first = quantified_times[0] if quantified_times else math.inf
-    last = quantified_times[-1] if quantified_times else -math.inf
-    # BLQ before the first and after the last quantified sample count as 0; between, left out.
-    curve = [(time, 0.0 if value is None else value) for time, value in window
-             if value is not None or not first < time < last]
-    if not curve or curve[0][0] > 0:
-        curve.insert(0, (0.0, 0.0))
-    partial = curve[-1][0] != AUC_END_DAY
-    if len(curve) < 2:
-        return None, partial
-    # The linear trapezoidal rule, summed in plain Python: a handful of points per patient.
-    area = math.fsum((t1 - t0) * (v0 + v1) / 2
-                     for (t0, v0), (t1, v1) in zip(curve, curve[1:], strict=False))
-    return area, partial
 
 
 def _median_range(name: str, values: list[float]) -> dict:

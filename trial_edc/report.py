@@ -31,10 +31,11 @@ Pure: imports nothing from Django.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from efficacy.endpoints import efficacy_report, populations
-from pk.nca import PkPoint, nca, summarize
+from pk.nca import NcaResult, PkPoint, nca_of_curves, summarize
 from safety.dlt_endpoints import dlt_report
 from trial_edc.trial_data import InfusionData, PatientData, PkSampleData, TrialAsOf, TrialData
 
@@ -102,32 +103,66 @@ def pk_report(trial: TrialAsOf, analyte: str) -> dict:
 
 def pk_reports(trial: TrialAsOf, analytes: tuple[str, ...]) -> list[dict]:
     """`pk_report` of each analyte, each sample's time worked out once for all of them."""
-    patients = {analyte: [] for analyte in analytes}
-    results = {analyte: {level.code: [] for level in trial.study.dose_levels}
-               for analyte in analytes}
-    for patient in trial.infused:
-        samples = _blood_samples(patient)
-        if not samples:
-            continue
-        dose_level = patient.infusions[0].dose_level_code
-        for analyte in analytes:
-            points = _points(samples, analyte)
-            result = nca(points) if points else None
+    blood = BloodSamples.of(trial.infused)
+    reports = []
+    for analyte in analytes:
+        patients = []
+        results = {level.code: [] for level in trial.study.dose_levels}
+        for patient, result in zip(blood.patients, blood.nca(analyte), strict=True):
             if result is None:
                 continue
-            patients[analyte].append({
+            dose_level = patient.infusions[0].dose_level_code
+            patients.append({
                 "subject_id": patient.subject_id, "dose_level": dose_level,
                 "cmax": result.cmax, "tmax": result.tmax, "auc_0_28": result.auc_0_28,
                 "auc_0_28_partial": result.auc_0_28_partial,
                 "tlast": result.tlast, "clast": result.clast,
             })
-            results[analyte][dose_level].append(result)
-    return [{
-        "analyte": analyte,
-        "patients": patients[analyte],
-        "by_dose_level": [{"dose_level": code, **summarize(by_level)}
-                          for code, by_level in results[analyte].items()],
-    } for analyte in analytes]
+            results[dose_level].append(result)
+        reports.append({
+            "analyte": analyte,
+            "patients": patients,
+            "by_dose_level": [{"dose_level": code, **summarize(by_level)}
+                              for code, by_level in results.items()],
+        })
+    return reports
+
+
+@dataclass(frozen=True)
+class BloodSamples:
+    """The peripheral-blood samples of infused patients as columns, each with its time in days
+    since the patient's first infusion: `pk.nca.nca_of_curves`'s input, a curve per patient."""
+
+    patients: tuple[PatientData, ...]
+    curve: list[int]  # index of the sample's patient in `patients`
+    time_days: list[float]
+    samples: list[PkSampleData]
+
+    @classmethod
+    def of(cls, patients: tuple[PatientData, ...]) -> BloodSamples:
+        curve, time_days, samples = [], [], []
+        for index, patient in enumerate(patients):
+            if not patient.pk_samples:
+                continue
+            day0 = patient.infusions[0].date
+            started_at = infusion_started_at(patient.infusions[0])
+            blood = [sample for sample in patient.pk_samples
+                     if sample.matrix == PERIPHERAL_BLOOD]
+            curve += [index] * len(blood)
+            time_days += [_days_after(sample, day0, started_at) for sample in blood]
+            samples += blood
+        return cls(patients, curve, time_days, samples)
+
+    def nca(self, analyte: str) -> list[NcaResult | None]:
+        """Each patient's parameters for `analyte`, in `patients` order."""
+        if analyte == COPIES:
+            values = [sample.car_copies_per_ug_gdna for sample in self.samples]
+            below_lloq = [sample.below_lloq for sample in self.samples]
+        else:  # flow counts carry no BLQ flag: a reported 0 is below the limit (pk.nca)
+            values = [sample.car_t_cells_per_uL for sample in self.samples]
+            below_lloq = [False] * len(self.samples)
+        return nca_of_curves(self.curve, self.time_days, values, below_lloq,
+                             curves=len(self.patients))
 
 
 def _days_after(sample: PkSampleData, day0: date, started_at: datetime | None) -> float:

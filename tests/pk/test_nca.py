@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pk.nca import NcaResult, PkPoint, nca, summarize
+from pk.nca import NcaResult, PkPoint, nca, nca_of_curves, summarize
 
 BLQ = None  # a below-LLOQ sample in the tables below
 
@@ -175,3 +175,74 @@ def test_properties_of_any_curve(points):
     assert all(result.cmax >= p.value for p in quantified(points))
     assert result.tmax in {p.time_days for p in quantified(points)}
     assert result.tmax <= result.tlast and result.clast <= result.cmax
+
+
+# --- Against a plain per-curve reading of the rules ----------------------------------------------
+
+def reference_nca(points):
+    """The module docstring's rules read one curve at a time in plain Python, point by point: the
+    oracle for `nca_of_curves`, which works on arrays of many curves."""
+    kept = [p for p in points if p.time_days >= 0
+            and (p.below_lloq or p.value is not None and not math.isnan(p.value))]
+    usable = sorted(((float(p.time_days), p.value if not p.below_lloq and p.value > 0 else None)
+                     for p in kept), key=lambda point: point[0])
+    profile = []
+    for time in sorted({t for t, _ in usable}):
+        values = [v for t, v in usable if t == time and v is not None]
+        profile.append((time, math.fsum(values) / len(values) if values else None))
+    quantified_points = [(t, v) for t, v in profile if v is not None]
+    if not quantified_points:
+        return None
+    cmax = max(v for _, v in quantified_points)
+    tmax = min(t for t, v in quantified_points if v == cmax)
+    window = [(t, v) for t, v in profile if t <= 28]
+    times = [t for t, v in window if v is not None]
+    first, last = (times[0], times[-1]) if times else (math.inf, -math.inf)
+    auc_curve = [(t, v or 0.0) for t, v in window if v is not None or not first < t < last]
+    if not auc_curve or auc_curve[0][0] > 0:
+        auc_curve.insert(0, (0.0, 0.0))
+    pairs = zip(auc_curve, auc_curve[1:], strict=False)
+    auc = None if len(auc_curve) < 2 else math.fsum(
+        (t1 - t0) * (v0 + v1) / 2 for (t0, v0), (t1, v1) in pairs)
+    return NcaResult(cmax=cmax, tmax=tmax, auc_0_28=auc,
+                     auc_0_28_partial=auc_curve[-1][0] != 28, tlast=quantified_points[-1][0],
+                     clast=quantified_points[-1][1])
+
+
+def same_result(got, expected):
+    if expected is None or got is None:
+        return got is expected
+    return (got.cmax, got.tmax, got.tlast, got.clast, got.auc_0_28_partial) == (
+        pytest.approx(expected.cmax, rel=1e-12), expected.tmax, expected.tlast,
+        pytest.approx(expected.clast, rel=1e-12), expected.auc_0_28_partial) and (
+        got.auc_0_28 is expected.auc_0_28 is None
+        or got.auc_0_28 == pytest.approx(expected.auc_0_28, rel=1e-9, abs=1e-12))
+
+
+replicated_points = st.lists(
+    st.builds(PkPoint,
+              time_days=st.one_of(st.sampled_from([-1.0, 0.0, 1.0, 4.0, 7.0, 28.0, 56.0]),
+                                  st.floats(-2, 60)),
+              value=st.one_of(st.none(), st.just(math.nan), st.just(0.0), st.floats(0, 1e6)),
+              below_lloq=st.booleans()),
+    max_size=15)
+
+
+@given(replicated_points)
+def test_one_curve_agrees_with_the_plain_reading(points):
+    assert same_result(nca(points), reference_nca(points))
+
+
+@given(st.lists(replicated_points, max_size=8), st.randoms())
+def test_many_curves_at_once_agree_with_each_curve_alone(curves, random):
+    # given the samples of several curves, shuffled together
+    samples = [(i, p) for i, points in enumerate(curves) for p in points]
+    random.shuffle(samples)
+    # when
+    results = nca_of_curves([i for i, _ in samples], [p.time_days for _, p in samples],
+                            [p.value for _, p in samples], [p.below_lloq for _, p in samples],
+                            curves=len(curves))
+    # then
+    assert len(results) == len(curves)
+    for got, points in zip(results, curves, strict=True):
+        assert same_result(got, reference_nca(points))
