@@ -64,6 +64,8 @@ class ResponseAssessment(TimelineChecked, ClinicalRecord):
 
     class Meta:
         ordering = ["patient", "date", "id"]
+        # The default order, read by every recompute and casebook page, without a sort.
+        indexes = [models.Index(fields=["patient", "date"], name="assessment_patient_date")]
         constraints = range_checks("responseassessment", marrow_blasts_pct=PERCENT,
                                    mrd_pct=PERCENT, anc_per_uL=NON_NEGATIVE,
                                    platelets_per_uL=NON_NEGATIVE)

@@ -32,6 +32,8 @@ class PkSample(TimelineChecked, ClinicalRecord):
     class Meta:
         verbose_name = "PK sample"
         ordering = ["patient", "collected_at", "id"]
+        # The default order, read by every recompute and casebook page, without a sort.
+        indexes = [models.Index(fields=["patient", "collected_at"], name="pksample_patient_time")]
         constraints = range_checks("pksample", nominal_day=STUDY_DAY,
                                    car_copies_per_ug_gdna=NON_NEGATIVE,
                                    car_t_cells_per_uL=NON_NEGATIVE)
