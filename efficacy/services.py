@@ -5,8 +5,8 @@ A fixed number of queries (the assessments, the patients' baselines, day 0) at a
 in date order (nadir of the earlier on-study marrow values, whether a CR/CRi came before).
 """
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from dosing.selectors import first_infusion_dates
 from patients.models import Patient
@@ -16,8 +16,9 @@ from .models import ResponseAssessment, Visit
 from .response import AssessmentValues, DerivedResponse, ResponseContext, derive_response
 
 
-@dataclass(frozen=True)
-class AssessmentRow:
+class AssessmentRow(NamedTuple):
+    """A named tuple: a recompute builds one per assessment of the trial."""
+
     subject_id: str
     visit: str
     date: date
@@ -47,21 +48,24 @@ def assessment_rows_of(rows: list[tuple], *, subjects: dict[int, str],
     """`AssessmentRow`s of `read_assessments` rows (those after `cutoff` left out: only earlier
     assessments make the context of a later one, so leaving them out here or in the query is
     the same)."""
-    out, patient, nadir, prior_cr = [], None, None, False
+    out, patient = [], None
     for patient_id, visit, on, response, _mrd, marrow, *values in rows:
         if cutoff is not None and on > cutoff:
             continue
         if patient_id != patient:
-            patient, nadir, prior_cr = patient_id, None, False
-        context = ResponseContext(screening_marrow_blasts_pct=baselines.get(patient_id),
-                                  nadir_marrow_blasts_pct=nadir, prior_cr=prior_cr)
+            patient, first, nadir, prior_cr = patient_id, day0.get(patient_id), None, False
+            baseline = baselines.get(patient_id)
+            context = ResponseContext(screening_marrow_blasts_pct=baseline)
         derived = derive_response(AssessmentValues(marrow, *values), context)
-        first = day0.get(patient_id)
         out.append(AssessmentRow(subjects[patient_id], visit, on,
                                  (on - first).days if first else None, response, derived))
-        if visit != Visit.SCREENING and marrow is not None:
-            nadir = marrow if nadir is None else min(nadir, marrow)
-        prior_cr = prior_cr or response in ("CR", "CRi")
+        changed = False
+        if visit != Visit.SCREENING and marrow is not None and (nadir is None or marrow < nadir):
+            nadir, changed = marrow, True
+        if not prior_cr and response in ("CR", "CRi"):
+            prior_cr = changed = True
+        if changed:  # the next assessment's context
+            context = ResponseContext(baseline, nadir, prior_cr)
     return out
 
 

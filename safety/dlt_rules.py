@@ -24,6 +24,7 @@ Conventions where the protocol is silent:
   candidates, under any rule (CTCAE has no grade 5 for them; a fatal infection is its own AE).
 """
 
+import functools
 import re
 from dataclasses import dataclass, fields
 
@@ -75,6 +76,7 @@ def _normalise(term: str) -> str:
 _KIND_BY_TERM = {_normalise(t): kind for kind, terms in KIND_TERMS.items() for t in terms}
 
 
+@functools.lru_cache(maxsize=4096)  # a trial uses a few hundred terms, each thousands of times
 def ae_kind(term: str) -> str:
     """The kind of an AE term (`KIND_TERMS`), "other" for any term not listed."""
     return _KIND_BY_TERM.get(_normalise(term), "other")
@@ -276,5 +278,11 @@ def dlt_flags(ae: AeFacts, settings: DltSettings, *, as_of_day: int | None = Non
         return []
     if not is_attributable(ae.relatedness) or ae.kind == "lymphopenia":
         return []
-    flags = (rule(ae, settings, as_of_day) for switch, rule in RULES if getattr(settings, switch))
+    flags = (rule(ae, settings, as_of_day) for rule in _switched_on(settings))
     return [flag for flag in flags if flag is not None]
+
+
+@functools.lru_cache(maxsize=16)
+def _switched_on(settings: DltSettings) -> tuple:
+    """The rules the study's settings switch on, worked out once per settings, not per AE."""
+    return tuple(rule for switch, rule in RULES if getattr(settings, switch))

@@ -8,6 +8,7 @@ command → `dlt_candidates_reconcile` → `safety.dlt_rules.dlt_flags` (pure); 
 
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,9 +29,9 @@ RULES_REASON = "DLT rules re-evaluated"
 NO_LONGER_REASON = "the DLT rules no longer flag this event"
 
 
-@dataclass(frozen=True)
-class SafetyRow:
-    """One adverse event with what the rules read of it."""
+class SafetyRow(NamedTuple):
+    """One adverse event with what the rules read of it (a named tuple: one per AE of the trial
+    on every recompute)."""
 
     ae_id: int
     subject_id: str
@@ -159,11 +160,13 @@ def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
               for ae_id, flags in rule_flags(rows, today=today, study=study).items()
               for f in flags}
     raised_by_rules, raised_by_people = {}, []
-    for candidate in DltCandidate.objects.all():
-        if candidate.raised_by_id is None:
-            raised_by_rules[(candidate.adverse_event_id, candidate.rule)] = candidate
+    for pk, ae_id, rule, raised_by, explanation, pending in values_rows(
+            DltCandidate.objects.all(), "pk", "adverse_event_id", "rule", "raised_by_id",
+            "explanation", "duration_pending"):
+        if raised_by is None:
+            raised_by_rules[(ae_id, rule)] = (pk, explanation, pending)
         else:
-            raised_by_people.append((candidate.adverse_event_id, candidate.rule))
+            raised_by_people.append((ae_id, rule))
     system = system_user()
     new = [DltCandidate(adverse_event_id=ae_id, rule=rule, explanation=f.explanation[:300],
                         duration_pending=f.duration_pending)
@@ -171,21 +174,24 @@ def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
     if new:
         insert_with_history(DltCandidate, new, user=system, reason=RULES_REASON,
                             when=timezone.now())
+    # Model instances only for the candidates to write: usually none of thousands.
+    gone = {pk for key, (pk, *_) in raised_by_rules.items() if key not in wanted}
+    changed = {pk: wanted[key] for key, (pk, explanation, pending) in raised_by_rules.items()
+               if key in wanted and (explanation, pending) != (wanted[key].explanation[:300],
+                                                               wanted[key].duration_pending)}
+    to_write = DltCandidate.objects.in_bulk([*gone, *changed]) if gone or changed else {}
     now = timezone.now()
-    changed, gone = [], []
-    for key, candidate in raised_by_rules.items():
-        flag = wanted.get(key)
-        if flag is None:
-            candidate.voided_at, candidate.voided_by = now, system
-            candidate.void_reason = NO_LONGER_REASON
-            gone.append(candidate)
-        elif (candidate.explanation, candidate.duration_pending) != (flag.explanation[:300],
-                                                                     flag.duration_pending):
-            candidate.explanation = flag.explanation[:300]
-            candidate.duration_pending = flag.duration_pending
-            changed.append(candidate)
-    _bulk_update(changed, ["explanation", "duration_pending"], system, RULES_REASON, now)
-    _bulk_update(gone, ["voided_at", "voided_by", "void_reason"], system, NO_LONGER_REASON, now)
+    for pk in gone:
+        candidate = to_write[pk]
+        candidate.voided_at, candidate.voided_by = now, system
+        candidate.void_reason = NO_LONGER_REASON
+    for pk, flag in changed.items():
+        to_write[pk].explanation = flag.explanation[:300]
+        to_write[pk].duration_pending = flag.duration_pending
+    _bulk_update([to_write[pk] for pk in changed], ["explanation", "duration_pending"], system,
+                 RULES_REASON, now)
+    _bulk_update([to_write[pk] for pk in gone], ["voided_at", "voided_by", "void_reason"],
+                 system, NO_LONGER_REASON, now)
     return Reconciled(
         counts={"raised": len(new), "updated": len(changed), "voided": len(gone)},
         candidates=sorted([*wanted, *raised_by_people], key=lambda pair: (pair[1], pair[0])))

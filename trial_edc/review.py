@@ -126,7 +126,7 @@ def _pk_findings_of(trial, cutoff: date):
             continue
         day0 = patient.infusions[0].date
         for sample in patient.pk_samples:
-            collected = sample.collected_at.astimezone(UTC).date()
+            collected = sample.collected_on
             window = PK_WINDOWS.get(sample.nominal_day)
             if collected > cutoff or window is None:
                 continue

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +57,14 @@ class StudyData:
             raise ValueError(f"dose levels must be sorted by rank, got ranks {ranks}")
 
 
-@dataclass(frozen=True, slots=True)
-class InfusionData:
+class InfusionData(NamedTuple):
     number: int  # 1 is the first infusion: its date is day 0
     date: date
     time: time | None  # start of the infusion: naive is UTC, else in its tzinfo; None: unknown
     dose_level_code: str
 
 
-@dataclass(frozen=True, slots=True)
-class AdverseEventData:
+class AdverseEventData(NamedTuple):
     term: str
     grade: int
     onset_date: date
@@ -74,39 +73,44 @@ class AdverseEventData:
     adjudication: str | None  # "confirmed", "rejected", or None (not adjudicated)
 
 
-@dataclass(frozen=True, slots=True)
-class AssessmentData:
+class AssessmentData(NamedTuple):
     visit: str  # SCREENING, W4, W8, W12, M6, M9, M12, UNSCHEDULED
     date: date
     response: str  # the investigator's category: CR, CRi, PR, SD, PD, NE
     mrd_pct: float | None  # bone-marrow MRD by flow, % of nucleated cells; None: not measured
 
 
-@dataclass(frozen=True, slots=True)
-class DiseaseEventData:
+class DiseaseEventData(NamedTuple):
     date: date
     type: str  # "relapse" or "progression"
 
 
-@dataclass(frozen=True, slots=True)
-class PkSampleData:
+class _PkSampleFields(NamedTuple):
     nominal_day: int
     collected_at: datetime  # aware
     matrix: str  # peripheral_blood, bone_marrow, csf
     car_copies_per_ug_gdna: float | None
     below_lloq: bool  # the qPCR result is below its lower limit of quantification
     car_t_cells_per_uL: float | None
-    # The collection date in UTC, the sample's date for the cutoff (derived, read often).
-    collected_on: date = field(init=False, repr=False, compare=False)
+    collected_on: date  # the collection date in UTC, the sample's date for the cutoff
 
-    def __post_init__(self):
-        collected_at = self.collected_at
-        if collected_at.tzinfo is not UTC:  # the loader's zone; anything else is converted
+
+class PkSampleData(_PkSampleFields):
+    """One PK sample; `collected_on` is derived from `collected_at`, not passed."""
+
+    __slots__ = ()
+
+    def __new__(cls, nominal_day: int, collected_at: datetime, matrix: str,
+                car_copies_per_ug_gdna: float | None, below_lloq: bool,
+                car_t_cells_per_uL: float | None):
+        in_utc = collected_at
+        if in_utc.tzinfo is not UTC:  # the loader's zone; anything else is converted
             # A naive datetime would silently be read in the server's local zone.
-            if collected_at.utcoffset() is None:
+            if in_utc.utcoffset() is None:
                 raise ValueError(f"collected_at must be timezone-aware, got {collected_at}")
-            collected_at = collected_at.astimezone(UTC)
-        object.__setattr__(self, "collected_on", collected_at.date())
+            in_utc = in_utc.astimezone(UTC)
+        return super().__new__(cls, nominal_day, collected_at, matrix, car_copies_per_ug_gdna,
+                               below_lloq, car_t_cells_per_uL, in_utc.date())
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,5 +230,5 @@ def _on_or_before(day: date | None, cutoff: date) -> date | None:
 
 def _ae_as_of(ae: AdverseEventData, cutoff: date) -> AdverseEventData:
     if ae.resolution_date is not None and ae.resolution_date > cutoff:
-        return replace(ae, resolution_date=None)
+        return ae._replace(resolution_date=None)
     return ae
