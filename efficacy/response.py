@@ -28,7 +28,7 @@ Conventions where the rules are silent:
   responding is SD.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXTRAMEDULLARY = ("none", "cr", "pr", "sd", "pd", "not_assessed")
 CR_MARROW_BLASTS_BELOW_PCT = 5.0
@@ -43,8 +43,9 @@ MRD_NEGATIVE_BELOW_PCT = 0.01
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class AssessmentValues:
+# Named tuples, immutable like frozen dataclasses and cheaper to build: a recompute builds one
+# of each per assessment of the trial.
+class AssessmentValues(NamedTuple):
     marrow_blasts_pct: float | None  # None: marrow not assessed
     peripheral_blasts: bool | None  # None: not assessed
     extramedullary: str = "none"
@@ -52,15 +53,13 @@ class AssessmentValues:
     platelets_per_uL: float | None = None
 
 
-@dataclass(frozen=True)
-class ResponseContext:
+class ResponseContext(NamedTuple):
     screening_marrow_blasts_pct: float | None = None
     nadir_marrow_blasts_pct: float | None = None  # lowest prior on-study value
     prior_cr: bool = False  # the patient had CR or CRi before this assessment
 
 
-@dataclass(frozen=True)
-class DerivedResponse:
+class DerivedResponse(NamedTuple):
     category: str  # CR, CRi, PR, SD, PD or NE (`efficacy.models.Response`)
     reason: str
     disease_event: str | None = None  # "relapse" or "progression": a PD needs that record
@@ -142,8 +141,10 @@ def _complete(v: AssessmentValues, marrow: float) -> DerivedResponse:
     return DerivedResponse("CR", f"marrow blasts {marrow:g}%, counts recovered")
 
 
-def derive_response(v: AssessmentValues, c: ResponseContext = ResponseContext()
-                    ) -> DerivedResponse:
+NO_CONTEXT = ResponseContext()
+
+
+def derive_response(v: AssessmentValues, c: ResponseContext = NO_CONTEXT) -> DerivedResponse:
     """CR, CRi, PR, SD, PD or NE for one assessment, with the reason in a few words."""
     _check(v, c)
     if c.prior_cr and (sign := _relapse(v)):

@@ -23,7 +23,6 @@ from trial_edc.models import Study
 from .dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
 from .models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
-from .selectors import findings_of
 
 RULES_REASON = "DLT rules re-evaluated"
 NO_LONGER_REASON = "the DLT rules no longer flag this event"
@@ -75,8 +74,9 @@ class GradedDetails:
 
 def _graded(model, findings_class, grade) -> dict[int, Graded]:
     """Derived grade per AE id, from the details rows read without model instances."""
+    # The details columns named as the findings' fields, selected in the fields' order.
     names = [f.name for f in fields(findings_class)]
-    return {ae_id: grade(findings_of(findings_class, dict(zip(names, values, strict=True))))
+    return {ae_id: grade(findings_class(*values))
             for ae_id, *values in values_rows(model.objects.all(), "adverse_event_id", *names)}
 
 
