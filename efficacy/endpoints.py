@@ -36,8 +36,8 @@ Pure: imports nothing from Django.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 from efficacy.proportions import clopper_pearson
 from efficacy.response import mrd_negative
@@ -61,20 +61,27 @@ CENSORED_LAST_KNOWN_ALIVE = "last known alive"
 CENSORED_HSCT = "HSCT"
 
 
-@dataclass(frozen=True, slots=True)
-class TimeToEvent:
-    """One patient's follow-up in a time-to-event endpoint, with why it ends where it does."""
-
+class _TimeToEventFields(NamedTuple):
     subject_id: str
     start: date
     end: date
     event: bool  # False: censored at `end`
     reason: str  # "relapse", "progression", "death (<cause>)", or a CENSORED_* reason
 
-    def __post_init__(self):
-        if self.end < self.start:
-            raise ValueError(f"{self.subject_id}: follow-up ends ({self.end}, {self.reason}) "
-                             f"before it starts ({self.start})")
+
+class TimeToEvent(_TimeToEventFields):
+    """One patient's follow-up in a time-to-event endpoint, with why it ends where it does.
+
+    A named tuple (five are built per infused patient on every recompute) that refuses an end
+    before the start."""
+
+    __slots__ = ()
+
+    def __new__(cls, subject_id: str, start: date, end: date, event: bool, reason: str):
+        if end < start:
+            raise ValueError(f"{subject_id}: follow-up ends ({end}, {reason}) "
+                             f"before it starts ({start})")
+        return tuple.__new__(cls, (subject_id, start, end, event, reason))
 
     @property
     def days(self) -> int:
@@ -194,7 +201,7 @@ def censored_at_hsct(time: TimeToEvent, hsct_date: date | None) -> TimeToEvent:
         return time
     if time.event and hsct_date >= time.end:
         return time
-    return replace(time, end=hsct_date, event=False, reason=CENSORED_HSCT)
+    return TimeToEvent(time.subject_id, time.start, hsct_date, False, CENSORED_HSCT)
 
 
 def time_to_event_listing(trial: TrialAsOf) -> dict[str, list[TimeToEvent]]:

@@ -27,6 +27,7 @@ Conventions where the protocol is silent:
 import functools
 import re
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 RELATEDNESS = ("unrelated", "unlikely", "possible", "probable", "definite")
 ATTRIBUTABLE = frozenset({"possible", "probable", "definite"})
@@ -106,34 +107,45 @@ def dlt_settings_from(study) -> DltSettings:
     return DltSettings(**{f.name: getattr(study, f.name) for f in fields(DltSettings)})
 
 
-@dataclass(frozen=True)
-class AeFacts:
-    """What the rules read of one AE record. Days are study days (day 0 = first infusion)."""
-
+class _AeFactsFields(NamedTuple):
     term: str
     grade: int  # CTCAE / ASTCT as recorded, 1–5
     onset_day: int | None  # None: the patient was not infused
     relatedness: str
-    resolution_day: int | None = None  # None: unresolved
-    crs_grade: int | None = None  # ASTCT grade derived from the CRS details
-    icans_grade: int | None = None  # ASTCT grade derived from the ICANS details
-    gvhd_magic_grade: int | None = None
-    cytopenia_grade_on_recovery_day: int | None = None  # CTCAE grade of the count; None: unknown
-    kind: str | None = None  # None: derived from the term by `ae_kind`
+    resolution_day: int | None  # None: unresolved
+    crs_grade: int | None  # ASTCT grade derived from the CRS details
+    icans_grade: int | None  # ASTCT grade derived from the ICANS details
+    gvhd_magic_grade: int | None
+    cytopenia_grade_on_recovery_day: int | None  # CTCAE grade of the count; None: unknown
+    kind: str  # `AE_KINDS`
 
-    def __post_init__(self):
-        if not 1 <= self.grade <= 5:
-            raise ValueError(f"grade: {self.grade} is not a CTCAE grade (1–5)")
-        if self.relatedness not in RELATEDNESS:
-            raise ValueError(f"relatedness: {self.relatedness!r} is not one of "
+
+class AeFacts(_AeFactsFields):
+    """What the rules read of one AE record. Days are study days (day 0 = first infusion).
+
+    A named tuple that checks its values (the rules read one per AE of the trial on every
+    recompute); `kind` None is derived from the term by `ae_kind`."""
+
+    __slots__ = ()
+
+    def __new__(cls, term: str, grade: int, onset_day: int | None, relatedness: str,
+                resolution_day: int | None = None, crs_grade: int | None = None,
+                icans_grade: int | None = None, gvhd_magic_grade: int | None = None,
+                cytopenia_grade_on_recovery_day: int | None = None, kind: str | None = None):
+        if not 1 <= grade <= 5:
+            raise ValueError(f"grade: {grade} is not a CTCAE grade (1–5)")
+        if relatedness not in RELATEDNESS:
+            raise ValueError(f"relatedness: {relatedness!r} is not one of "
                              f"{', '.join(RELATEDNESS)}")
-        if self.kind is None:
-            object.__setattr__(self, "kind", ae_kind(self.term))
-        elif self.kind not in AE_KINDS:
-            raise ValueError(f"kind: {self.kind!r} is not one of {', '.join(AE_KINDS)}")
-        if self.resolution_day is not None and self.onset_day is not None \
-                and self.resolution_day < self.onset_day:
+        if kind is None:
+            kind = ae_kind(term)
+        elif kind not in AE_KINDS:
+            raise ValueError(f"kind: {kind!r} is not one of {', '.join(AE_KINDS)}")
+        if resolution_day is not None and onset_day is not None and resolution_day < onset_day:
             raise ValueError("resolution_day: before the onset day")
+        return tuple.__new__(cls, (term, grade, onset_day, relatedness, resolution_day,
+                                   crs_grade, icans_grade, gvhd_magic_grade,
+                                   cytopenia_grade_on_recovery_day, kind))
 
     @property
     def duration_days(self) -> int | None:

@@ -48,11 +48,13 @@ class SafetyRow(NamedTuple):
     gvhd_magic_grade: int | None
 
     def facts(self) -> AeFacts:
-        def day(d):
-            return (None if d is None or self.day0 is None else (d - self.day0).days)
+        day0, resolution = self.day0, self.resolution_date
         return AeFacts(
-            term=self.term, grade=self.grade, onset_day=day(self.onset_date),
-            relatedness=self.relatedness, resolution_day=day(self.resolution_date),
+            term=self.term, grade=self.grade,
+            onset_day=None if day0 is None else (self.onset_date - day0).days,
+            relatedness=self.relatedness,
+            resolution_day=None if day0 is None or resolution is None else (
+                resolution - day0).days,
             crs_grade=self.crs.grade if self.crs else None,
             icans_grade=self.icans.grade if self.icans else None,
             gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))

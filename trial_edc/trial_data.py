@@ -96,7 +96,8 @@ class _PkSampleFields(NamedTuple):
 
 
 class PkSampleData(_PkSampleFields):
-    """One PK sample; `collected_on` is derived from `collected_at`, not passed."""
+    """One PK sample; `collected_on` is derived from `collected_at`, not passed. A named tuple:
+    a recompute builds one per sample of the trial."""
 
     __slots__ = ()
 
@@ -109,8 +110,8 @@ class PkSampleData(_PkSampleFields):
             if in_utc.utcoffset() is None:
                 raise ValueError(f"collected_at must be timezone-aware, got {collected_at}")
             in_utc = in_utc.astimezone(UTC)
-        return super().__new__(cls, nominal_day, collected_at, matrix, car_copies_per_ug_gdna,
-                               below_lloq, car_t_cells_per_uL, in_utc.date())
+        return tuple.__new__(cls, (nominal_day, collected_at, matrix, car_copies_per_ug_gdna,
+                                   below_lloq, car_t_cells_per_uL, in_utc.date()))
 
 
 @dataclass(frozen=True, slots=True)
