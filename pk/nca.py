@@ -34,7 +34,6 @@ of Cmax and AUC0–28. AUC summaries leave out partial AUCs.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -53,8 +52,7 @@ class PkPoint(NamedTuple):
     below_lloq: bool
 
 
-@dataclass(frozen=True)
-class NcaResult:
+class NcaResult(NamedTuple):
     """Parameters of one patient's curve; times in days, values in the analyte's unit."""
 
     cmax: float
@@ -105,15 +103,18 @@ def nca_of_curves(curve, time_days, value, below_lloq, *, curves: int
     q_curve, q_time, q_value = p_curve[p_quantified], p_time[p_quantified], p_value[p_quantified]
     has_result = np.zeros(curves, dtype=bool)
     has_result[q_curve] = True
-    by_peak = np.lexsort((q_time, -q_value, q_curve))
-    peak = by_peak[_starts(q_curve[by_peak])]
+    if len(q_curve) == 0:
+        return [None] * curves
+    starts = _starts(q_curve)
+    highest = np.maximum.reduceat(q_value, starts)
+    at_peak = q_value == np.repeat(highest, np.diff(np.append(starts, len(q_curve))))
+    peak = np.flatnonzero(at_peak)[_starts(q_curve[at_peak])]  # each curve's first in time
     cmax, tmax = _per_curve(curves, q_curve[peak], q_value[peak], q_time[peak])
     last = _ends(q_curve)
     tlast, clast = _per_curve(curves, q_curve[last], q_time[last], q_value[last])
     auc, partial = _auc_0_28_of_curves(curves, p_curve, p_time, p_value, p_quantified)
-    return [NcaResult(cmax=cmax[i], tmax=tmax[i], auc_0_28=auc[i], auc_0_28_partial=partial[i],
-                      tlast=tlast[i], clast=clast[i]) if has_result[i] else None
-            for i in range(curves)]
+    return [NcaResult(*parameters) if present else None for present, *parameters in zip(
+        has_result.tolist(), cmax, tmax, auc, partial, tlast, clast, strict=True)]
 
 
 def _refuse_impossible(time, value, blq) -> None:
