@@ -4,7 +4,10 @@ The protocol's numbers (DLT window, rule thresholds, escalation target) are data
 and audited, never constants in code (clinical-rules.md).
 """
 
+import json
+
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .audit import AuditedModel
@@ -95,6 +98,27 @@ class Study(AuditedModel):
         return study if study is not None else cls(pk=1)
 
 
+class JSONDocumentField(models.TextField):
+    """A JSON document kept as text: stored and served whole, never queried inside.
+
+    A JSONField is jsonb on PostgreSQL, which parses and re-encodes the whole document on every
+    insert: about 90 ms for a 10,000-patient snapshot (5 MB), against 75 ms as text. The Python
+    side reads and writes dicts and lists as a JSONField does.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+
 class EndpointSnapshot(models.Model):
     """A computed endpoint report, kept so that reports are served without recomputing.
 
@@ -108,8 +132,8 @@ class EndpointSnapshot(models.Model):
     computed_at = models.DateTimeField(auto_now_add=True)
     duration_ms = models.FloatField()
     data_version = models.CharField(max_length=40)
-    report = models.JSONField()
-    review = models.JSONField(default=dict, help_text="The data-review listing (contract §5).")
+    report = JSONDocumentField()
+    review = JSONDocumentField(default=dict, help_text="The data-review listing (contract §5).")
 
     class Meta:
         indexes = [models.Index(fields=["cutoff", "-computed_at"], name="snapshot_latest")]

@@ -186,3 +186,19 @@ def test_the_api_and_the_command_give_the_same_json(capsys):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {user_api_token(factories.user('sponsor'))}")
     assert client.get("/api/v1/reports/endpoints/?cutoff=2025-01-31").json() == from_command
+
+
+def test_a_snapshot_keeps_its_documents_as_json_text():
+    # given a report with every JSON type and a date (DjangoJSONEncoder writes it as ISO text)
+    report = {"n": 3, "rate": 0.25, "none": None, "flag": True, "list": [1, "a"],
+              "cutoff": date(2025, 6, 30)}
+    # when
+    snapshot = EndpointSnapshot.objects.create(cutoff=date(2025, 6, 30), data_version="1",
+                                               report=report, duration_ms=1.0)
+    # then the column holds JSON text, read back as the same document
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT report, review FROM trial_edc_endpointsnapshot WHERE id = %s",
+                       [snapshot.pk])
+        stored, review = cursor.fetchone()
+    assert json.loads(stored) == {**report, "cutoff": "2025-06-30"} and json.loads(review) == {}
+    assert EndpointSnapshot.objects.get(pk=snapshot.pk).report == json.loads(stored)
