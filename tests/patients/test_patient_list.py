@@ -91,6 +91,8 @@ def test_a_search_is_applied_before_paging(coordinator_client, trial_of_60):
 
 @pytest.mark.parametrize("page, shown_page", [
     ("999", 2),  # past the end: the last page
+    ("0", 1),  # before the start: the first page
+    ("-3", 1),
     ("abc", 1),  # not a number: the first page
     ("2.5", 1),
     ("", 1),
