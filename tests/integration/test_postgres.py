@@ -74,3 +74,25 @@ def test_postgresql_enforces_the_check_constraints(infused_patient):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Patient.objects.update(cd7_positive_blasts_pct=101)
+
+
+def test_a_large_import_refreshes_the_planner_statistics(django_capture_on_commit_callbacks):
+    # given
+    from trial_edc.casebook import casebook_import_json
+    from trial_edc.casebook.write import ANALYZE_AFTER_ROWS
+    from trial_edc.demo_trial import demo_bundle
+
+    def planner_rows(table):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = casebook_import_json(demo_bundle(60, seed=3), replace=True)
+    # then the planner knows how many rows there are now (reltuples is -1 or 0 before ANALYZE)
+    assert sum(counts.values()) >= ANALYZE_AFTER_ROWS
+    from pk.models import PkSample
+    from safety.models import AdverseEvent
+    assert planner_rows("safety_adverseevent") == AdverseEvent.all_objects.count() > 0
+    assert planner_rows("pk_pksample") == PkSample.all_objects.count() > 0
