@@ -11,6 +11,8 @@ threads, each on its own connection:
 - the coordinator's patient list (`/patients/`, the first page);
 - a sponsor's API listing of adverse events (`/api/v1/adverse-events/`, 100 rows, token).
 
+Each URL gets two rounds; the one with the shorter wall time is kept.
+
 Printed: p50 and p95 latency, throughput, each as a ratio to the floor, and the page's number of
 queries (Django's test client in this process, the same view) at each size.
 """
@@ -149,7 +151,10 @@ def web_rows() -> list[tuple]:
         try:
             floor = None
             for label, path, headers in urls:
-                latencies, wall = _load(port, path, headers, requests)
+                # The better of two rounds, as the other benchmarks take the best of their
+                # runs: one stalled connection (a TCP retry on loopback) can cost a second.
+                latencies, wall = min((_load(port, path, headers, requests) for _ in range(2)),
+                                      key=lambda result: result[1])
                 p50, p95 = statistics.median(latencies), _p95(latencies)
                 throughput = len(latencies) / wall
                 floor = floor or (p50, p95, throughput)
