@@ -9,8 +9,9 @@ BENCH_PATIENTS sets the trial size (default 10,000).
 import os
 import subprocess
 import sys
+import tempfile
 
-from bench.harness import setup_django
+from bench.harness import setup_django, summary_table
 
 BENCHMARKS = ("audited_save:run", "import_casebook:run", "endpoints:run")
 WITH_BROKER = ("endpoints:freshness",)
@@ -70,6 +71,8 @@ def main() -> None:
         databases.append(url)
     broker = redis_url()
     failed = False
+    summary = tempfile.NamedTemporaryFile(prefix="edc-bench-", suffix=".jsonl", delete=False)
+    summary.close()
     for database_url in databases:
         # The synchronous figures time the work itself; in production the recompute that a save
         # schedules runs on a worker, and the freshness run measures that path end to end.
@@ -80,8 +83,11 @@ def main() -> None:
             runs.append((WITH_BROKER, {"CELERY_BROKER_URL": broker}))
         for names, extra in runs:
             env = {**os.environ, "BENCH_CHILD": ",".join(names),
-                   "BENCH_DATABASE_URL": database_url, **extra}
+                   "BENCH_DATABASE_URL": database_url, "BENCH_SUMMARY": summary.name, **extra}
             failed |= subprocess.run([sys.executable, "-m", "bench"], env=env).returncode != 0
+    print("\n== summary: every figure against the floor measured in the same run ==")
+    print(summary_table(summary.name))
+    os.unlink(summary.name)
     sys.exit(1 if failed else 0)
 
 

@@ -7,7 +7,7 @@ other records), optimistic-lock check and the history row — for a create and f
 
 from datetime import date
 
-from bench.harness import best_of, table
+from bench.harness import best_of, summarize, table
 
 PATIENTS, EVENTS_EACH = 30, 10
 N = PATIENTS * EVENTS_EACH
@@ -68,4 +68,8 @@ def run() -> str:
         ("record_save: edit with reason", f"{edit / N * 1e3:.2f}", f"{edit / floor:.1f}",
          len(edit_queries)),
     ]
+    summarize("CRF save: create", None, "ms/save", create / N * 1e3, floor / N * 1e3,
+              len(create_queries))
+    summarize("CRF save: edit with reason", None, "ms/save", edit / N * 1e3, floor / N * 1e3,
+              len(edit_queries))
     return table(rows, ("CRF save (adverse event)", "ms/save", "× floor", "queries"))

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import best_of, table
+from bench.harness import best_of, summarize, table
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("patients_patient", "dosing_infusion", "dosing_doselevel", "safety_adverseevent",
@@ -56,6 +56,7 @@ def scale_rows() -> list[tuple]:
             recompute()
         seconds = best_of(3, recompute)
         infused = recompute().report["populations"]["infused"]
+        summarize("endpoint recompute", size, "ms", seconds * 1000, floor * 1000, len(queries))
         rows.append((f"{size:,}", f"{infused:,}", f"{floor * 1000:.0f}", f"{seconds * 1000:.0f}",
                      f"{seconds / floor:.1f}", len(queries)))
     return rows
@@ -97,6 +98,9 @@ def freshness_rows(patients: int = 1000, saves: int = 20) -> list[tuple]:
         worker.wait(timeout=60)
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+    summarize("freshness (save → snapshot)", patients, "p50 ms",
+              statistics.median(latencies) * 1000)
+    summarize("freshness (save → snapshot)", patients, "p95 ms", p95 * 1000)
     return [(f"{patients:,}", saves, f"{statistics.median(latencies) * 1000:.0f}",
              f"{p95 * 1000:.0f}")]
 

@@ -1,6 +1,7 @@
 """A throwaway database for a benchmark run, and a timer."""
 
 import atexit
+import json
 import os
 import secrets
 import shutil
@@ -57,3 +58,37 @@ def table(rows: list[tuple], headers: tuple) -> str:
     lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def summarize(benchmark: str, patients: int | None, figure: str, value: float,
+              floor: float | None = None, queries: int | None = None) -> None:
+    """Add a row to `make bench`'s closing summary table (a JSON line in BENCH_SUMMARY, which
+    the parent process prints once every run is done)."""
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    from django.db import connection
+
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"database": connection.vendor, "benchmark": benchmark,
+                              "patients": patients, "figure": figure, "value": value,
+                              "floor": floor, "queries": queries}) + "\n")
+
+
+def summary_table(path: str) -> str:
+    """Every summarized figure of the run as one table, with its ratio to its floor."""
+    rows = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            r = json.loads(line)
+            ratio = f"{r['value'] / r['floor']:.2f}" if r["floor"] else ""
+            rows.append((r["database"], r["benchmark"],
+                         "" if r["patients"] is None else f"{r['patients']:,}", r["figure"],
+                         _number(r["value"]), "" if r["floor"] is None else _number(r["floor"]),
+                         ratio, "" if r["queries"] is None else r["queries"]))
+    return table(rows, ("database", "benchmark", "patients", "figure", "value", "floor",
+                        "× floor", "queries"))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from bench.harness import table
+from bench.harness import summarize, table
 
 
 class _Rollback(Exception):
@@ -67,6 +67,7 @@ def run() -> str:
          f"{patients / seconds:,.0f}", f"{seconds / floor:.1f}"),
         ("  of which JSON parsing", f"{parsed - start:.2f}", "", ""),
     ]
+    summarize("casebook import", patients, "seconds", seconds, floor)
     header = (f"casebook import: {patients:,} patients, {total_rows:,} rows "
               f"(+ as many history rows); {sum(counts.values()):,} rows imported")
     return header + "\n" + table(rows_out, ("step", "seconds", "patients/s", "× floor"))

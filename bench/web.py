@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.harness import table
+from bench.harness import summarize, table
 
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 4
@@ -159,6 +159,11 @@ def web_rows() -> list[tuple]:
                 throughput = len(latencies) / wall
                 floor = floor or (p50, p95, throughput)
                 queries = "" if path == "/healthz" else _queries(browser, path, headers)
+                for figure, value, floor_value in (("p50 ms", p50 * 1000, floor[0] * 1000),
+                                                   ("p95 ms", p95 * 1000, floor[1] * 1000),
+                                                   ("req/s", throughput, floor[2])):
+                    summarize(f"web: {label}", size, figure, value, floor_value,
+                              queries or None)
                 rows.append((f"{size:,}", label, f"{p50 * 1000:.1f}",
                              f"{p50 / floor[0]:.1f}", f"{p95 * 1000:.1f}",
                              f"{p95 / floor[1]:.1f}", f"{throughput:.0f}",
