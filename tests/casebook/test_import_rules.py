@@ -67,6 +67,10 @@ CASES = [
      "null|confirmed|rejected"),
     (lambda b: b["study"].update(escalation_design="CRM"),
      "study.escalation_design: 'CRM' is not one of BOIN|3+3"),
+    # text PostgreSQL cannot store
+    (lambda b: first_patient_ae(b).update(term="Fatigue\x00"),
+     "patients[0].adverse_events[0].term: 'Fatigue\\x00' contains a NUL character (\\x00), "
+     "which cannot be stored"),
     # numbers
     (lambda b: first_patient_ae(b).update(grade=7),
      "patients[0].adverse_events[0].grade: 7 is not a CTCAE grade (1–5)"),

@@ -112,6 +112,10 @@ class Reader:
             return self._wrong(path, value, "a time HH:MM[:SS]")
         if not isinstance(value, str):
             return self._wrong(path, value, "a string")
+        if "\x00" in value:  # PostgreSQL cannot store it; Django's forms refuse it too
+            self.problem(path, f"{value!r} contains a NUL character (\\x00), which cannot be "
+                               "stored")
+            return MISSING
         if f.choices and value not in dict(f.flatchoices):
             allowed = "|".join(str(c) for c, _ in f.flatchoices)
             self.problem(path, f"{value!r} is not one of {allowed}")
