@@ -237,7 +237,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 100),
     # Scripts and integrations authenticate with a token; browser sessions are not limited.
     "DEFAULT_THROTTLE_CLASSES": ["trial_edc.api.throttling.TokenRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_TOKEN_RATE", "600/minute"),
+        "bulk_write": os.environ.get("API_BULK_WRITE_RATE", "30/minute"),
+    },
     "EXCEPTION_HANDLER": "trial_edc.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "trial_edc.api.schema.ApiSchema",
 }

@@ -83,3 +83,16 @@ def test_browser_sessions_are_not_rate_limited(trial, client, settings):
                                "DEFAULT_THROTTLE_RATES": {"token": "1/minute"}}
     client.force_login(factories.user("sponsor"))
     assert {client.get("/api/v1/deaths/").status_code for _ in range(3)} == {200}
+
+
+def test_the_bulk_pk_post_has_its_own_tighter_limit(trial, as_role, settings):
+    # given a bulk-write limit of 2 posts a minute, well under the token limit
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        "token": "100/minute", "bulk_write": "2/minute"}}
+    client = as_role("coordinator")
+    # when (an empty batch is refused, but every post counts)
+    responses = [client.post("/api/v1/pk-samples/", [], format="json") for _ in range(3)]
+    # then the third post is throttled, with the error body
+    assert [r.status_code for r in responses] == [400, 400, 429]
+    assert int(responses[2]["Retry-After"]) > 0
+    assert responses[2].json()["detail"].startswith("Request was throttled.")

@@ -18,6 +18,7 @@ from trial_edc.roles import VIEW_REPORTS
 
 from .errors import ErrorSerializer, error_body
 from .serializers import DescribedModelSerializer
+from .throttling import BulkWriteRateThrottle
 
 ADD_PK_SAMPLE = "pk.add_pksample"
 
@@ -52,6 +53,10 @@ class LabResultsCreate:
     """The create action of the PK sample listing."""
 
     required_permissions = {"GET": VIEW_REPORTS, "POST": ADD_PK_SAMPLE}
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        return [*throttles, BulkWriteRateThrottle()] if self.action == "create" else throttles
 
     @extend_schema(
         summary="Post PK results in bulk (central lab)",

@@ -3,6 +3,9 @@
 Browser sessions are not limited here: a person reading pages cannot flood the server, a
 script with a token can. The rate is read when each request is throttled (`REST_FRAMEWORK`'s
 `DEFAULT_THROTTLE_RATES["token"]`, env `API_TOKEN_RATE`), so settings changes take effect.
+
+Bulk writes (the lab's PK post, up to 1,000 samples a call) have a tighter limit of their own,
+`DEFAULT_THROTTLE_RATES["bulk_write"]` (env `API_BULK_WRITE_RATE`), whoever calls.
 """
 
 from rest_framework.authtoken.models import Token
@@ -20,3 +23,10 @@ class TokenRateThrottle(UserRateThrottle):
         if not isinstance(request.auth, Token):
             return True
         return super().allow_request(request, view)
+
+
+class BulkWriteRateThrottle(UserRateThrottle):
+    scope = "bulk_write"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
