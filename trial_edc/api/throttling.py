@@ -13,11 +13,15 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
 
-class TokenRateThrottle(UserRateThrottle):
-    scope = "token"
+class _CurrentRateThrottle(UserRateThrottle):
+    """The scope's rate as the settings give it when the request is throttled."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class TokenRateThrottle(_CurrentRateThrottle):
+    scope = "token"
 
     def allow_request(self, request, view):
         if not isinstance(request.auth, Token):
@@ -25,8 +29,5 @@ class TokenRateThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class BulkWriteRateThrottle(UserRateThrottle):
+class BulkWriteRateThrottle(_CurrentRateThrottle):
     scope = "bulk_write"
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
