@@ -144,13 +144,10 @@ class BloodSamples:
         for index, patient in enumerate(patients):
             if not patient.pk_samples:
                 continue
-            day0 = patient.infusions[0].date
-            started_at = infusion_started_at(patient.infusions[0])
-            blood = [sample for sample in patient.pk_samples
-                     if sample.matrix == PERIPHERAL_BLOOD]
+            blood = _blood_samples(patient)
             curve += [index] * len(blood)
-            time_days += [_days_after(sample, day0, started_at) for sample in blood]
-            samples += blood
+            time_days += [days for days, _sample in blood]
+            samples += [sample for _days, sample in blood]
         return cls(patients, curve, time_days, samples)
 
     def nca(self, analyte: str) -> list[NcaResult | None]:
