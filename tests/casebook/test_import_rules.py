@@ -2,18 +2,16 @@
 untouched database."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 
 from tests import factories
+from tests.data import demo_casebook
 from trial_edc.casebook import BundleProblems, casebook_import_json, parse_bundle
 
 pytestmark = pytest.mark.django_db
-SAMPLE = json.loads((Path(__file__).resolve().parents[3] / "shared" / "samples" /
-                     "demo_casebook.json").read_text())
+SAMPLE = demo_casebook()
 
 
 def sample():
