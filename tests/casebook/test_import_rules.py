@@ -105,6 +105,8 @@ CASES = [
      "patients[1].subject_id: 'DEMO-01' is already the subject ID of patients[0]"),
     (lambda b: b["patients"][0]["infusions"][0].update(dose_level="DL9"),
      "patients[0].infusions[0].dose_level: 'DL9' is not in study.dose_levels (DL1, DL2, DL3)"),
+    (lambda b: b["patients"][0]["infusions"][0].update(dose_level=["DL1"]),
+     "patients[0].infusions[0].dose_level: ['DL1'] is not in study.dose_levels (DL1, DL2, DL3)"),
     (lambda b: b["patients"][0]["infusions"].append(dict(b["patients"][0]["infusions"][0])),
      "patients[0].infusions[1].number: infusion 1 is listed twice for this patient"),
     (lambda b: b["study"]["dose_levels"].append({"code": "DL1", "cells_per_kg": 1.0}),
