@@ -19,7 +19,7 @@ SCRIPT_DIRS = ("scripts", ".ci")
 SCRIPT_NAMES = {"Makefile", "Dockerfile", "docker-compose.yml", "pyproject.toml"}
 
 # A relative path up out of a directory, an absolute path into this machine's work area, or a
-# sibling directory named as a path component (the old spelling was `/ "shared" /`).
+# `shared` as a quoted path component (how the tests once reached a directory beside the clone).
 OUTSIDE = re.compile(r"\.\./|\bcd \.\.(\s|;|$)|/work/|[\"']shared[\"']\s*/|/\s*[\"']shared[\"']")
 # `Path(__file__)` climbed with `.parent` and `.parents[n]`.
 CLIMB = re.compile(r"Path\(__file__\)(?:\.resolve\(\)|\.absolute\(\))?"
@@ -82,7 +82,7 @@ def test_no_python_file_climbs_above_the_repository_from_its_own_path():
 
 
 @pytest.mark.parametrize(("source", "relative", "escapes"), [
-    ("Path(__file__).resolve().parents[3] / 'data'", "tests/app/test_x.py", True),
+    ("Path(__file__).resolve().parents[4] / 'data'", "tests/app/test_x.py", True),
     ("Path(__file__).resolve().parents[2].parent", "tests/app/test_x.py", True),
     ("Path(__file__).parent.parent.parent.parent", "tests/app/test_x.py", True),
     ("Path(__file__).resolve().parents[2] / 'docs'", "tests/app/test_x.py", False),
@@ -94,8 +94,8 @@ def test_climbing_is_counted_from_the_files_depth(source, relative, escapes):
 
 
 @pytest.mark.parametrize("line", [
-    'SAMPLE = ROOT.parent / "shared" / "samples" / "demo.json"',
-    "python ../shared/checks/report_shape.py",
+    "SAMPLE = ROOT.parent / 'shared' / 'samples' / 'demo.json'",
+    "python ../checks/report_shape.py",
     'cd "$(dirname "$0")/../.."',
     "cd .. && make test",
     'DATA = "/work/shared/spec"',
