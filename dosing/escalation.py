@@ -1,4 +1,4 @@
-"""Dose-escalation rules: the 3+3 design and BOIN (endpoints.md, "Dose escalation").
+"""Dose-escalation rules: the 3+3 design and BOIN (docs/spec/endpoints.md, "Dose escalation").
 
 3+3 (Storer BE. Design and analysis of phase I clinical trials. Biometrics 1989;45:925–937):
 0/3 DLT escalate; 1/3 add three; ≤1/6 escalate; ≥2/3 or ≥2/6 the level is above the MTD,
@@ -84,7 +84,7 @@ class LevelTally:
 
 @dataclass(frozen=True)
 class Escalation:
-    """The report's escalation object (contract §4, `dlt.escalation`)."""
+    """The report's escalation object (docs/spec/contract.md §4, `dlt.escalation`)."""
 
     design: str
     target: float

@@ -1,5 +1,5 @@
-"""Populations and efficacy endpoints (endpoints.md, "Time, populations and the cutoff" and
-"Efficacy (secondary)").
+"""Populations and efficacy endpoints (docs/spec/endpoints.md, "Time, populations and the
+cutoff" and "Efficacy (secondary)").
 
 Every function reads the trial as it stood at the cutoff (`TrialData.as_of`): records dated after
 the cutoff are already gone, so "events and censoring are only counted on or before the cutoff"
@@ -47,7 +47,7 @@ from trial_edc.trial_data import PatientData, TrialAsOf
 
 CR_CRI = frozenset({"CR", "CRi"})
 CR_CRI_PR = frozenset({"CR", "CRi", "PR"})
-# Best first: endpoints.md's order for the best response.
+# Best first: docs/spec/endpoints.md's order for the best response.
 RESPONSE_RANK = {"CR": 0, "CRi": 1, "PR": 2, "SD": 3, "PD": 4, "NE": 5}
 ORR_VISITS = ("W4", "W8", "W12")
 UNSCHEDULED = "UNSCHEDULED"

@@ -1,4 +1,4 @@
-"""Proportions with the Clopper–Pearson exact interval (endpoints.md, "Proportions").
+"""Proportions with the Clopper–Pearson exact interval (docs/spec/endpoints.md, "Proportions").
 
 Every rate in the endpoint report (DLT rate, ORR, MRD-ORR, HSCT) is ``k`` patients out of ``n`` with
 an exact two-sided interval (Clopper & Pearson 1934, Biometrika 26:404–413): the set of binomial

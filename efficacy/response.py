@@ -1,9 +1,10 @@
-"""The response category derived from one assessment (clinical-rules.md, "Response").
+"""The response category derived from one assessment (docs/spec/clinical-rules.md, "Response").
 
-The criteria are clinical-rules.md's, in the line of the NCCN Guidelines' response criteria for
-acute lymphoblastic leukaemia, with extramedullary T-LBL masses read per Lugano (Cheson et al.,
-J Clin Oncol 2014;32:3059–3068). The investigator's category is what the endpoints use; this
-derivation is checked against it and a disagreement is flagged for the monitor.
+The criteria are docs/spec/clinical-rules.md's (CLIN-RESP-01…08), in the line of the NCCN
+Guidelines' response criteria for acute lymphoblastic leukaemia, with extramedullary T-LBL masses
+read per Lugano (Cheson et al., J Clin Oncol 2014;32:3059–3068). The investigator's category is what
+the endpoints use; this derivation is checked against it and a disagreement is flagged for the
+monitor.
 
 Boundaries, each as the criteria state them (counts in cells/µL, as the CRFs store them):
 - Marrow blasts exactly 5% are not "< 5%": not CR/CRi, but inside PR's 5–25%; exactly 25% is PR.

@@ -1,4 +1,4 @@
-"""Kaplan–Meier estimates for DOR, EFS and OS (endpoints.md, "Kaplan–Meier conventions").
+"""Kaplan–Meier estimates for DOR, EFS and OS (docs/spec/endpoints.md, "Kaplan–Meier conventions").
 
 Estimate: the product-limit estimator (Kaplan & Meier 1958, JASA 53:457–481),
 S(t) = Π_{t_i ≤ t} (1 − d_i / n_i), with n_i at risk just before t_i and d_i events at t_i. At a
@@ -105,7 +105,7 @@ class KmResult:
         return self.curve[row].s
 
     def as_report(self, landmark_days: Sequence[int] = LANDMARK_DAYS) -> dict:
-        """The endpoint report's KM object (contract.md section 4)."""
+        """The endpoint report's KM object (docs/spec/contract.md §4)."""
         return {
             "n": self.n,
             "events": self.events,

@@ -5,9 +5,10 @@ Technical columns (ids, row versions, save times, void marks) are left out: only
 are exported, and a record says whose it is by subject ID (and, for an adverse event's parts, by
 the event's sequence number within the subject, as SDTM's AESEQ).
 
-What a sponsor does not receive (contract §6: "never free text that may hold identifying
-details"): every free-text field (a `TextField`, or a `CharField` without a vocabulary, except the
-coded ones in `CODED_TEXT`) and every reference to a person (a user account, a printed name).
+What a sponsor does not receive (docs/spec/contract.md §6, CON-ROLE-04: "never free text that may
+hold identifying details"): every free-text field (a `TextField`, or a `CharField` without a
+vocabulary, except the coded ones in `CODED_TEXT`) and every reference to a person (a user account,
+a printed name).
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Date-order rules of a patient's record (contract §3, "dates out of order").
+"""Date-order rules of a patient's record (docs/spec/contract.md §3, "dates out of order").
 
 consent ≤ enrollment ≤ lymphodepletion start ≤ every infusion; nothing clinical after death;
 off-study not before consent. Pure: the forms (through model `clean()`), the API and the casebook

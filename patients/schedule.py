@@ -1,8 +1,8 @@
 """The visit schedule: response assessments and PK samples, their windows and their status.
 
-Source: the RD13-02 schedule of assessments (clinical-rules.md, "Visit schedule"). Day 0 is the
-first infusion; study day n is day 0 + n calendar days (no day −1 → day 1 jump), so the infusion
-date itself is day 0 and the W4 target, day 28, is four weeks later.
+Source: the RD13-02 schedule of assessments (docs/spec/clinical-rules.md, "Visit schedule"). Day 0
+is the first infusion; study day n is day 0 + n calendar days (no day −1 → day 1 jump), so the
+infusion date itself is day 0 and the W4 target, day 28, is four weeks later.
 
 Windows (days either side of the target, inclusive):
 - Response visits, as the protocol gives them: W4 28 ± 7, W8 56 ± 7, W12 84 ± 7, M6 182 ± 14,

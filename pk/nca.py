@@ -1,4 +1,4 @@
-"""Non-compartmental PK of CAR-T expansion (endpoints.md, "Pharmacokinetics").
+"""Non-compartmental PK of CAR-T expansion (docs/spec/endpoints.md, "Pharmacokinetics").
 
 One patient, one analyte (CAR copies/µg gDNA by qPCR, or CAR-T cells/µL by flow); times are days
 since the first infusion. Below-LLOQ (BLQ) samples follow PKNCA's default `conc.blq`

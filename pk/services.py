@@ -1,11 +1,11 @@
 """PK results posted in bulk by the central lab: validated whole, then written all or nothing.
 
-A batch is a list of samples, each a casebook bundle's `pk_samples[]` object (contract §3) plus
-the patient's `subject_id`. It is read with the casebook import's own reader, so the types,
-vocabularies, model rules and date-order rules are the very same and the messages are word for
-word those of the import, with a path per row (`pk_samples[3].collected_at: …`). On top of
-them, a sample already recorded (same patient, matrix and collection time) is refused, so a
-batch sent twice is not stored twice; a correction is an edit of the CRF, with its reason.
+A batch is a list of samples, each a casebook bundle's `pk_samples[]` object (docs/spec/contract.md
+§3) plus the patient's `subject_id`. It is read with the casebook import's own reader, so the types,
+vocabularies, model rules and date-order rules are the very same and the messages are word for word
+those of the import, with a path per row (`pk_samples[3].collected_at: …`). On top of them, a sample
+already recorded (same patient, matrix and collection time) is refused, so a batch sent twice is not
+stored twice; a correction is an edit of the CRF, with its reason.
 """
 
 from datetime import date

@@ -1,14 +1,15 @@
-"""What each report plot shows, as plain numbers: built from the endpoint report JSON (contract
-§4) or from the trial at the cutoff (`TrialData.as_of`), never from the database.
+"""What each report plot shows, as plain numbers: built from the endpoint report JSON
+(docs/spec/contract.md §4) or from the trial at the cutoff (`TrialData.as_of`), never from the
+database.
 
-- Kaplan–Meier (`km_steps`, `numbers_at_risk`): the report's `curve` rows are the product-limit
-  step function (endpoints.md, "Kaplan–Meier conventions"): S and its band hold from a row's `t`
-  until the next row. A censoring is marked on the curve at its time. The number at risk at day d
-  is the number of patients whose follow-up lasts at least d days: the `at_risk` of the first row
+- Kaplan–Meier (`km_steps`, `numbers_at_risk`): the report's `curve` rows are the product-limit step
+  function (docs/spec/endpoints.md, "Kaplan–Meier conventions"): S and its band hold from a row's
+  `t` until the next row. A censoring is marked on the curve at its time. The number at risk at day
+  d is the number of patients whose follow-up lasts at least d days: the `at_risk` of the first row
   at or after d (rows are every distinct time, events and censorings), 0 beyond the last row.
 - Swimmer (`swimmer_rows`): one bar per infused patient from day 0 to the last follow-up — the
-  death date, else the last known alive date at the cutoff (endpoints.md) — coloured by the dose
-  level of the first infusion. Markers: the first assessment of each response class reached on
+  death date, else the last known alive date at the cutoff (END-TIME-03) — coloured by the
+  dose level of the first infusion. Markers: the first assessment of each response class reached on
   day 1 or later (CR/CRi, PR), each relapse or progression, the HSCT, the death. Ongoing (an
   arrow): alive and not off study at the cutoff.
 - PK (`pk_series`): each infused patient's peripheral-blood samples of one analyte, days since

@@ -36,8 +36,9 @@ class ReportData:
 
     def __init__(self, cutoff: date):
         self.cutoff = cutoff
-        self.report = endpoint_report(cutoff, recompute_if_stale=False)  # contract §4
-        self.review = data_review_report(cutoff, recompute_if_stale=False)  # contract §5
+        # The report and the listing of docs/spec/contract.md §4 and §5.
+        self.report = endpoint_report(cutoff, recompute_if_stale=False)
+        self.review = data_review_report(cutoff, recompute_if_stale=False)
         self.records_version = data_version()
 
     @cached_property

@@ -1,8 +1,8 @@
 """The report's tables as rows of display strings, one source for the page and the PDF.
 
 Rates are shown as percentages with one decimal and the Clopper–Pearson exact 95% interval the
-report carries (endpoints.md, "Proportions"); times in days; "NR" where a median or an interval
-end is not reached, "—" where a value does not exist (no denominator, no level setting).
+report carries (docs/spec/endpoints.md, "Proportions"); times in days; "NR" where a median or
+an interval end is not reached, "—" where a value does not exist (no denominator, no level setting).
 Nothing here rounds what the report stores: the JSON keeps its unrounded numbers.
 
 Pure: imports nothing from Django.

@@ -1,8 +1,9 @@
 """The report pages: the endpoint report with its plots, each plot's download, and the PDF.
 
-Readers: the roles holding `VIEW_REPORTS` (investigators, monitors, sponsors, admins; contract
-§6). Nothing here shows a CRF or a free-text field: the tables are numbers, the plots carry the
-pseudonymous subject codes, and the data-review messages are written by the rules.
+Readers: the roles holding `VIEW_REPORTS` (investigators, monitors, sponsors, admins;
+docs/spec/contract.md §6). Nothing here shows a CRF or a free-text field: the tables are numbers,
+the plots carry the pseudonymous subject codes, and the data-review messages are written by the
+rules.
 """
 
 from csp.constants import SELF, UNSAFE_INLINE

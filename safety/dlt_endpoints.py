@@ -1,12 +1,12 @@
 """The primary safety endpoint: DLT rate per dose level and overall, pending candidates and the
-escalation recommendation (endpoints.md, "Safety (primary)" and "DLT-evaluable").
+escalation recommendation (docs/spec/endpoints.md, "Safety (primary)" and "DLT-evaluable").
 
 - A patient belongs to the dose level of their FIRST infusion, once, whatever they received later.
 - DLT: an adverse event adjudicated *confirmed*, with onset on day 0 … `dlt_window_days` (the
   window of the candidate rules, `safety.dlt_rules.is_in_dlt_window`). A confirmation on an AE
   outside the window does not count: a DLT candidate is by definition an AE of the window
-  (endpoints.md, "DLT candidate"). Whether a rule or an investigator raised the candidate does
-  not matter, only the signed decision; `dlt_flagged` plays no part.
+  (docs/spec/endpoints.md, "DLT candidate"). Whether a rule or an investigator raised the
+  candidate does not matter, only the signed decision; `dlt_flagged` plays no part.
 - DLT-evaluable: infused, and either with a DLT, or followed through the whole window — not dead
   and not off study on any day 0 … `dlt_window_days` (both ends inside the window, as the spec
   writes it), and known alive on day `dlt_window_days`: a last known alive date on or after it,
@@ -71,7 +71,7 @@ def followed_through_dlt_window(patient: PatientData, dlt_window_days: int, cuto
 
 
 def is_dlt_evaluable(patient: PatientData, dlt_window_days: int, cutoff: date) -> bool:
-    """endpoints.md "DLT-evaluable": infused, and a DLT or followed through the whole window."""
+    """END-POP-03 "DLT-evaluable": infused, and a DLT or followed through the whole window."""
     return bool(patient.infusions) and (
         has_confirmed_dlt(patient, dlt_window_days)
         or followed_through_dlt_window(patient, dlt_window_days, cutoff))
@@ -99,8 +99,8 @@ def current_dose_level(trial: TrialAsOf) -> str | None:
 
 
 def dlt_report(trial: TrialAsOf) -> dict:
-    """The report's `dlt` block (contract §4): a row for every defined dose level in rank order,
-    the overall rate, and the escalation recommendation."""
+    """The report's `dlt` block (docs/spec/contract.md §4): a row for every defined dose level in
+    rank order, the overall rate, and the escalation recommendation."""
     study = trial.study
     rank = _rank_by_code(study)
     rows = {level.code: {"infused": 0, "evaluable": 0, "dlt": 0, "pending": 0}

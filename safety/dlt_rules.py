@@ -1,4 +1,4 @@
-"""DLT candidate rules D1–D6 of the RD13-02 phase I protocol (clinical-rules.md).
+"""DLT candidate rules D1–D6 of the RD13-02 phase I protocol (docs/spec/clinical-rules.md).
 
 A candidate is an AE with onset on days 0…`dlt_window_days` after the first infusion and
 relatedness possible or stronger that meets a rule. Grades are CTCAE v5.0, ASTCT for CRS and ICANS

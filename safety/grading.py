@@ -1,4 +1,4 @@
-"""Toxicity grades derived from what the CRFs record (clinical-rules.md).
+"""Toxicity grades derived from what the CRFs record (docs/spec/clinical-rules.md).
 
 - CRS and ICANS: ASTCT consensus grading, Lee DW et al., Biol Blood Marrow Transplant
   2019;25:625–638. ICANS in children under 12 is screened with the CAPD (Traube C et al., Crit

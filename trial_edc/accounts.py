@@ -1,4 +1,4 @@
-"""User accounts in one role each (contract §6)."""
+"""User accounts in one role each (docs/spec/contract.md §6)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group

@@ -1,7 +1,7 @@
 """Protocol settings of the one study this EDC instance runs.
 
 The protocol's numbers (DLT window, rule thresholds, escalation target) are data, edited by admins
-and audited, never constants in code (clinical-rules.md).
+and audited, never constants in code (docs/spec/clinical-rules.md).
 """
 
 import json
@@ -45,7 +45,7 @@ class Study(AuditedModel):
         help_text="An SAE must reach the sponsor within this many hours of site awareness.",
     )
 
-    # DLT rules (clinical-rules.md D1–D6): each can be switched off and tuned.
+    # DLT rules (docs/spec/clinical-rules.md D1–D6): each can be switched off and tuned.
     dlt_rule_d1_grade5 = models.BooleanField("D1: any grade 5 event", default=True)
     dlt_rule_d2_crs = models.BooleanField("D2: grade 4 CRS / persistent grade 3 CRS", default=True)
     dlt_rule_d3_icans = models.BooleanField("D3: persistent grade ≥3 / any grade 4 ICANS",

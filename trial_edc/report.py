@@ -1,4 +1,5 @@
-"""The endpoint report (contract.md §4): every block but `snapshot`, which the caller adds.
+"""The endpoint report (docs/spec/contract.md §4): every block but `snapshot`, which the caller
+adds.
 
 `build_report(trial, cutoff)` applies the cutoff once (`TrialData.as_of`) and assembles the
 blocks from the pure endpoint modules: `efficacy.endpoints` (populations, ORR, MRD-ORR, HSCT, DOR,
@@ -6,7 +7,7 @@ EFS, OS and the HSCT-censored variants), `safety.dlt_endpoints` (DLT table and e
 here, the PK block over `pk.nca`. Numbers are plain Python ints and floats, unrounded: rates are
 fractions, times days. Its cost is linear in the number of records.
 
-Pharmacokinetics (endpoints.md, "Pharmacokinetics"): analyte `car_copies_per_ug_gdna` in
+Pharmacokinetics (docs/spec/endpoints.md, "Pharmacokinetics"): analyte `car_copies_per_ug_gdna` in
 peripheral blood under `pk`, and the same parameters for `car_t_cells_per_uL` under `pk_cells`
 (an extra key: the contract's keys are all there, unchanged). A patient is listed when infused
 with at least one quantifiable sample; `dose_level` is the level of their first infusion.
@@ -46,7 +47,7 @@ SECONDS_PER_DAY = 86_400.0
 
 
 def build_report(trial: TrialData, cutoff: date) -> dict:
-    """The endpoint report of contract §4 at `cutoff`, all keys but "snapshot"."""
+    """The endpoint report of docs/spec/contract.md §4 at `cutoff`, all keys but "snapshot"."""
     at_cutoff = trial.as_of(cutoff)
     return {
         "cutoff": cutoff.isoformat(),

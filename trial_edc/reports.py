@@ -267,7 +267,7 @@ def current_snapshot(cutoff: date, *,
 
 
 def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
-    """The endpoint report (contract §4) with its snapshot block."""
+    """The endpoint report (docs/spec/contract.md §4) with its snapshot block."""
     cutoff = cutoff or timezone.localdate()
     snapshot, stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
     report = dict(snapshot.report)
@@ -277,7 +277,7 @@ def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> 
 
 
 def data_review_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
-    """The data-review listing (contract §5) of the snapshot for `cutoff`."""
+    """The data-review listing (docs/spec/contract.md §5) of the snapshot for `cutoff`."""
     cutoff = cutoff or timezone.localdate()
     snapshot, _stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
     if "findings" not in snapshot.review:  # a snapshot from before the listing existed

@@ -1,4 +1,4 @@
-"""The monitors' data-review listing (contract §5): everything the clinical rules flag.
+"""The monitors' data-review listing (docs/spec/contract.md §5): everything the clinical rules flag.
 
 Each finding is `{"subject_id", "rule", "date", "recorded", "derived", "message"}`, `date` being
 the date of the record concerned. Rules:

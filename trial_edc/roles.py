@@ -1,4 +1,4 @@
-"""The five roles of the contract (§6) as Django groups with permissions.
+"""The five roles of docs/spec/contract.md §6 as Django groups with permissions.
 
 Each user holds exactly one role. Permissions are plain Django permissions, so views check
 `user.has_perm(...)` and the admin, DRF and templates all read the same source of truth. The

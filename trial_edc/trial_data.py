@@ -5,7 +5,7 @@ endpoint modules (`efficacy.endpoints`, `safety.dlt_endpoints`, `trial_edc.repor
 Dates are `datetime.date`; PK collection times are aware datetimes. Vocabularies are the models'
 (`efficacy.models.Response`, `Visit`, `DiseaseEvent.Type`, `Death.Cause`, `pk.models.Matrix`).
 
-The cutoff (endpoints.md, "Time, populations and the cutoff") is applied once, by
+The cutoff (docs/spec/endpoints.md, "Time, populations and the cutoff") is applied once, by
 `TrialData.as_of(cutoff)`: every record dated after the cutoff is dropped, as if not yet entered,
 and the endpoint functions then read a `TrialAsOf` without looking at dates beyond it again.
 
@@ -136,7 +136,7 @@ class PatientData:
 
     @property
     def day0(self) -> date | None:
-        """Date of the first RD13-02 infusion (endpoints.md: day 0); None if not infused."""
+        """Date of the first RD13-02 infusion (day 0, END-TIME-01); None if not infused."""
         return self.infusions[0].date if self.infusions else None
 
     def study_day(self, on: date) -> int:
@@ -164,7 +164,7 @@ class PatientData:
         return max(latest, default=None)
 
     def last_known_alive_date(self, cutoff: date) -> date | None:
-        """endpoints.md "Last known alive date", capped at the cutoff: a patient known alive after
+        """END-TIME-03 "Last known alive date", capped at the cutoff: a patient known alive after
         the cutoff, or whose death is dated after it, is known alive on the cutoff date."""
         if self.death_date is not None and self.death_date > cutoff:
             return cutoff

@@ -1,16 +1,15 @@
 import json
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
 from patients.models import Patient
 from tests import factories
+from tests.data import DEMO_CASEBOOK
 from trial_edc.accounts import user_api_token
 
 pytestmark = pytest.mark.django_db
-SAMPLE = (Path(__file__).resolve().parents[3] / "shared" / "samples" /
-          "demo_casebook.json").read_text()
+SAMPLE = DEMO_CASEBOOK.read_text(encoding="utf-8")
 URL = "/api/v1/casebook/"
 
 

@@ -2,7 +2,6 @@
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,13 +9,13 @@ from django.core.management.base import CommandError
 
 from patients.models import Patient
 from safety.models import AdverseEvent, DltAdjudication
+from tests.data import DEMO_CASEBOOK, demo_casebook
 from trial_edc.audit import field_changes
 from trial_edc.casebook import casebook_import_json
 from trial_edc.casebook.dump import dumps, export_bundle
 from trial_edc.demo_trial import demo_bundle
 
 pytestmark = pytest.mark.django_db
-SAMPLE_PATH = Path(__file__).resolve().parents[3] / "shared" / "samples" / "demo_casebook.json"
 
 
 def round_trip(tmp_path, name="trial") -> tuple[bytes, bytes]:
@@ -28,7 +27,7 @@ def round_trip(tmp_path, name="trial") -> tuple[bytes, bytes]:
 
 
 def test_the_sample_imports_with_counts_and_a_system_audit_trail(capsys):
-    call_command("import_casebook", str(SAMPLE_PATH))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
 
     out = capsys.readouterr().out
     assert "6  patients" in out and "43  PK samples" in out
@@ -40,12 +39,12 @@ def test_the_sample_imports_with_counts_and_a_system_audit_trail(capsys):
 
 
 def test_export_import_export_is_byte_identical_on_the_sample(tmp_path):
-    call_command("import_casebook", str(SAMPLE_PATH))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
     first, second = round_trip(tmp_path, "sample")
     assert first == second
     exported = json.loads(first)
     assert [p["subject_id"] for p in exported["patients"]] == sorted(
-        p["subject_id"] for p in json.loads(SAMPLE_PATH.read_text())["patients"])
+        p["subject_id"] for p in demo_casebook()["patients"])
 
 
 def test_export_import_export_is_byte_identical_on_a_1000_patient_trial(tmp_path):
@@ -56,7 +55,7 @@ def test_export_import_export_is_byte_identical_on_a_1000_patient_trial(tmp_path
 
 
 def test_the_export_has_sorted_keys_and_every_field():
-    casebook_import_json(json.loads(SAMPLE_PATH.read_text()))
+    casebook_import_json(demo_casebook())
     text = dumps(export_bundle())
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=1,
                               ensure_ascii=False) + "\n"
@@ -66,10 +65,10 @@ def test_the_export_has_sorted_keys_and_every_field():
 
 
 def test_replace_voids_the_old_data_and_keeps_it(tmp_path):
-    call_command("import_casebook", str(SAMPLE_PATH))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
     old_ids = set(Patient.objects.values_list("pk", flat=True))
 
-    call_command("import_casebook", str(SAMPLE_PATH), "--replace")
+    call_command("import_casebook", str(DEMO_CASEBOOK), "--replace")
 
     assert Patient.objects.count() == 6
     old = Patient.all_objects.filter(pk__in=old_ids)
@@ -78,7 +77,7 @@ def test_replace_voids_the_old_data_and_keeps_it(tmp_path):
 
 
 def test_a_refused_import_exits_1_and_prints_every_problem(tmp_path, capsys):
-    bundle = json.loads(SAMPLE_PATH.read_text())
+    bundle = demo_casebook()
     bundle["patients"][3]["adverse_events"] = [{"term": "Fever", "grade": 7,
                                                 "onset_date": "2023-04-01", "serious": False,
                                                 "relatedness": "possible"}]
@@ -96,7 +95,7 @@ def test_a_refused_import_exits_1_and_prints_every_problem(tmp_path, capsys):
 
 
 def test_adjudications_in_a_bundle_are_signed_by_the_system_as_imported():
-    casebook_import_json(json.loads(SAMPLE_PATH.read_text()))
+    casebook_import_json(demo_casebook())
     adjudication = DltAdjudication.objects.get()
     assert adjudication.signed_by.username == "system"
     assert "imported" in adjudication.rationale.lower()

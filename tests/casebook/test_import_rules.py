@@ -2,18 +2,16 @@
 untouched database."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 
 from tests import factories
+from tests.data import demo_casebook
 from trial_edc.casebook import BundleProblems, casebook_import_json, parse_bundle
 
 pytestmark = pytest.mark.django_db
-SAMPLE = json.loads((Path(__file__).resolve().parents[3] / "shared" / "samples" /
-                     "demo_casebook.json").read_text())
+SAMPLE = demo_casebook()
 
 
 def sample():
@@ -107,6 +105,8 @@ CASES = [
      "patients[1].subject_id: 'DEMO-01' is already the subject ID of patients[0]"),
     (lambda b: b["patients"][0]["infusions"][0].update(dose_level="DL9"),
      "patients[0].infusions[0].dose_level: 'DL9' is not in study.dose_levels (DL1, DL2, DL3)"),
+    (lambda b: b["patients"][0]["infusions"][0].update(dose_level=["DL1"]),
+     "patients[0].infusions[0].dose_level: ['DL1'] is not in study.dose_levels (DL1, DL2, DL3)"),
     (lambda b: b["patients"][0]["infusions"].append(dict(b["patients"][0]["infusions"][0])),
      "patients[0].infusions[1].number: infusion 1 is listed twice for this patient"),
     (lambda b: b["study"]["dose_levels"].append({"code": "DL1", "cells_per_kg": 1.0}),

@@ -1,4 +1,4 @@
-"""3+3 and BOIN rules of dosing/escalation.py, case by case from endpoints.md."""
+"""3+3 and BOIN rules of dosing/escalation.py, case by case from docs/spec/endpoints.md."""
 
 import pytest
 from scipy.stats import beta

@@ -1,5 +1,6 @@
 """Populations and efficacy endpoints (efficacy/endpoints.py), one hand-worked case per rule of
-endpoints.md, "Time, populations and the cutoff" and "Efficacy (secondary)". No database."""
+docs/spec/endpoints.md, "Time, populations and the cutoff" and "Efficacy (secondary)".
+No database."""
 
 from datetime import date, timedelta
 

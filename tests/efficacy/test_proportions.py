@@ -1,4 +1,4 @@
-"""Clopper–Pearson proportions (endpoints.md, "Proportions"). No database."""
+"""Clopper–Pearson proportions (docs/spec/endpoints.md, "Proportions"). No database."""
 
 import dataclasses
 
@@ -9,7 +9,7 @@ from scipy.stats import binom, binomtest
 
 from efficacy.proportions import Proportion, clopper_pearson
 
-# The contract's example report (contract.md section 4): k, n and the interval to 4 dp.
+# The contract's example report (docs/spec/contract.md §4): k, n and the interval to 4 dp.
 CONTRACT_EXAMPLES = [
     # k, n, ci_low, ci_high
     (0, 3, 0.0, 0.7076),  # DL1 DLT rate

@@ -1,4 +1,4 @@
-"""Kaplan–Meier with the spec's conventions (endpoints.md, "Kaplan–Meier conventions").
+"""Kaplan–Meier with the spec's conventions (docs/spec/endpoints.md, "Kaplan–Meier conventions").
 
 The oracles are arithmetic written out here (exact fractions for S, Greenwood's sum, the log-log
 band from the standard library's normal quantile) and, as the spec requires, lifelines itself.

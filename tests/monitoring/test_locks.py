@@ -1,9 +1,6 @@
 """Form and casebook locks hold for every writer: the audited save itself, the admin, the
 casebook import (API and command) and the browser; each refusal names the record and the lock."""
 
-import json
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -15,11 +12,11 @@ from patients.models import Patient
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
 from tests.casebook.test_casebook_api import client_as
+from tests.data import DEMO_CASEBOOK, demo_casebook
 from tests.trial_edc.test_admin import change_url, patient_form
 from trial_edc.audit import LockedRecordError, record_save, record_void
 
 pytestmark = pytest.mark.django_db
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "demo_casebook.json"
 
 
 @pytest.fixture
@@ -128,11 +125,12 @@ def test_the_admin_refuses_to_void_a_locked_form(client, admin_user, monitor):
 
 def test_an_api_replace_is_refused_while_a_casebook_is_locked(monitor):
     # given
-    call_command("import_casebook", str(SAMPLE))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
     patient = Patient.objects.order_by("subject_id").first()
     lock_casebook(patient, monitor)
     # when
-    response = client_as("admin").post("/api/v1/casebook/?replace=true", SAMPLE.read_text(),
+    response = client_as("admin").post("/api/v1/casebook/?replace=true",
+                                       DEMO_CASEBOOK.read_text(encoding="utf-8"),
                                        content_type="application/json")
     # then
     assert response.status_code == 400
@@ -145,22 +143,22 @@ def test_an_api_replace_is_refused_while_a_casebook_is_locked(monitor):
 
 def test_the_import_command_refuses_a_replace_while_a_form_is_locked(monitor, capsys):
     # given
-    call_command("import_casebook", str(SAMPLE))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
     patient = Patient.objects.order_by("subject_id").first()
     lock_form(patient, patient, monitor)
     # when
     with pytest.raises(SystemExit) as exited:
-        call_command("import_casebook", str(SAMPLE), "--replace")
+        call_command("import_casebook", str(DEMO_CASEBOOK), "--replace")
     # then
     assert exited.value.code == 1
     assert f"replace: The patient #{patient.pk} of {patient.subject_id} was locked" \
         in capsys.readouterr().err
-    assert Patient.objects.count() == len(json.loads(SAMPLE.read_text())["patients"])
+    assert Patient.objects.count() == len(demo_casebook()["patients"])
 
 
 def test_a_replace_reads_the_locks_once_whatever_the_bundle_size(monitor):
-    call_command("import_casebook", str(SAMPLE))
+    call_command("import_casebook", str(DEMO_CASEBOOK))
     with CaptureQueriesContext(connection) as captured:
-        call_command("import_casebook", str(SAMPLE), "--replace")
+        call_command("import_casebook", str(DEMO_CASEBOOK), "--replace")
     lock_reads = [q for q in captured if "monitoring_casebooklock" in q["sql"]]
     assert len(lock_reads) == 1

@@ -1,4 +1,4 @@
-"""Non-compartmental parameters of pk/nca.py, worked by hand from endpoints.md."""
+"""Non-compartmental parameters of pk/nca.py, worked by hand from docs/spec/endpoints.md."""
 
 import math
 

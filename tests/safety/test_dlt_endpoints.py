@@ -1,5 +1,6 @@
 """DLT-evaluable, DLT rate per dose level, pending candidates and the escalation block
-(safety/dlt_endpoints.py; endpoints.md, "DLT-evaluable" and "Safety (primary)"). No database."""
+(safety/dlt_endpoints.py; docs/spec/endpoints.md, "DLT-evaluable" and "Safety (primary)").
+No database."""
 
 from datetime import date, timedelta
 

@@ -2,13 +2,9 @@
 not exist, numbers out of any range, unicode of all kinds."""
 
 import copy
-import json
-from pathlib import Path
 
 from django.apps import apps
 from hypothesis import strategies as st
-
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "demo_casebook.json"
 
 # Text a browser or a program could send: any character a UTF-8 request can carry.
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
@@ -20,10 +16,6 @@ NUMBERS = st.one_of(st.integers(min_value=-(10**20), max_value=10**20),
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT, BAD_DATES)
 JSON_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)), max_leaves=6)
-
-
-def sample_bundle() -> dict:
-    return json.loads(SAMPLE.read_text())
 
 
 def _paths(node, prefix=()):

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security.fuzzing import TEXT, mutated_bundles, row_counts, sample_bundle
+from tests.data import demo_casebook
+from tests.security.fuzzing import TEXT, mutated_bundles, row_counts
 from trial_edc.casebook import BundleProblems, casebook_import_json, parse_bundle
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def import_or_problems(bundle, replace: bool) -> list[str] | None:
 
 
 @FUZZ
-@given(bundle=mutated_bundles(sample_bundle()), replace=st.booleans())
+@given(bundle=mutated_bundles(demo_casebook()), replace=st.booleans())
 def test_a_mutated_bundle_is_imported_whole_or_refused_with_nothing_written(db, bundle,
                                                                             replace):
     before = row_counts()

@@ -1,6 +1,6 @@
 """Every route of the URL configuration, requested by every role and by an anonymous caller,
-against a table of what contract §6 allows. A route the table does not classify fails the test,
-so each new page or API endpoint must be given its place in the table."""
+against a table of what docs/spec/contract.md §6 allows. A route the table does not classify
+fails the test, so each new page or API endpoint must be given its place in the table."""
 
 import fnmatch
 from urllib.parse import urlsplit

@@ -1,6 +1,6 @@
-"""Sponsors never receive free text that may hold identifying details (contract §6): no page
-or API response a sponsor may open, exports unpacked, carries the narratives, reasons for
-change or query texts of the demo trial, which other roles do receive."""
+"""Sponsors never receive free text that may hold identifying details (docs/spec/contract.md §6,
+CON-ROLE-04): no page or API response a sponsor may open, exports unpacked, carries the narratives,
+reasons for change or query texts of the demo trial, which other roles do receive."""
 
 import io
 import zipfile

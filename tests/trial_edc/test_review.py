@@ -3,21 +3,20 @@
 import copy
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.data import demo_casebook
 from trial_edc.accounts import user_api_token
 from trial_edc.audit import record_save
 from trial_edc.casebook import casebook_import_json
 from trial_edc.review import data_review
 
 pytestmark = pytest.mark.django_db
-SAMPLE = json.loads((Path(__file__).resolve().parents[3] / "shared" / "samples" /
-                     "demo_casebook.json").read_text())
+SAMPLE = demo_casebook()
 CUTOFF = date(2025, 6, 30)
 
 

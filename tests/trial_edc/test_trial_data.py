@@ -1,5 +1,5 @@
 """Day 0, the last known alive date and the cutoff on the endpoint inputs (trial_edc/trial_data.py;
-endpoints.md, "Time, populations and the cutoff"). No database."""
+docs/spec/endpoints.md, "Time, populations and the cutoff"). No database."""
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 

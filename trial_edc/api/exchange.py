@@ -1,4 +1,4 @@
-"""Whole-trial casebook exchange and the reports (contract §2–§5).
+"""Whole-trial casebook exchange and the reports (docs/spec/contract.md §2–§5).
 
 `GET /api/v1/casebook/` exports the trial (admins, monitors); `POST /api/v1/casebook/` imports a
 bundle (admins; `?replace=true` voids the current data first) with exactly the validation and the
@@ -126,7 +126,7 @@ def _snapshot_schema(name: str, summary: str, description: str, fields: dict):
         "pk": _json("CAR-T expansion: per-patient Cmax, Tmax, AUC0–28 and per dose level."),
     })
 class EndpointReportView(SnapshotView):
-    """The endpoint report (contract §4); `snapshot.stale` when data changed since."""
+    """The endpoint report (docs/spec/contract.md §4); `snapshot.stale` when data changed since."""
 
     required_permissions = {"GET": VIEW_REPORTS}
     serve = endpoint_report
@@ -147,7 +147,8 @@ class EndpointReportView(SnapshotView):
         }, many=True, help_text="Everything the rules flag, one finding per record and rule."),
     })
 class DataReviewView(SnapshotView):
-    """The data-review listing (contract §5): sponsors, monitors, investigators, coordinators."""
+    """The data-review listing (docs/spec/contract.md §5): sponsors, monitors, investigators,
+    coordinators."""
 
     required_permissions = {"GET": VIEW_DATA_REVIEW}
     serve = data_review_report

@@ -1,10 +1,10 @@
 """Read-only listings of the trial's data for sponsors, monitors, investigators and admins.
 
 Coordinators are refused (403): they read and enter the data on the casebook pages, and the API
-listings are the reporting surface that contract §4 keeps from them. Voided records, and the
-records of a voided patient or adverse event, are not listed. Each page takes the same number of
-queries whatever the trial's size: the subject ID and the patient's dose level are annotated, the
-few related rows a serializer reads are joined or prefetched.
+listings are the reporting surface that docs/spec/contract.md §4 keeps from them. Voided records,
+and the records of a voided patient or adverse event, are not listed. Each page takes the same
+number of queries whatever the trial's size: the subject ID and the patient's dose level are
+annotated, the few related rows a serializer reads are joined or prefetched.
 """
 
 from django.db.models import F, OuterRef, Subquery

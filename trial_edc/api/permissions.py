@@ -26,7 +26,7 @@ class HasPermissionFor(BasePermission):
 def sees_free_text(user) -> bool:
     """Whether listings may show free text and staff names to `user`.
 
-    Only roles that may open the CRFs themselves (contract §6) see what the CRFs hold as typed;
-    a sponsor gets the de-identified shape: coded values, numbers and dates.
+    Only roles that may open the CRFs themselves (docs/spec/contract.md §6) see what the CRFs hold
+    as typed; a sponsor gets the de-identified shape: coded values, numbers and dates.
     """
     return user.has_perm(VIEW_CRF)

@@ -1,4 +1,5 @@
-"""The casebook bundle: the project's exchange format for whole trials (contract §3)."""
+"""The casebook bundle: the project's exchange format for whole trials (docs/spec/contract.md
+§3)."""
 
 import json
 

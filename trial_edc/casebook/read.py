@@ -313,7 +313,7 @@ def _list_record(r, key, part, item, path, patient, level_codes, plan):
         record = _record(r, part, item, path, skip=("dose_level",), patient=patient)
         if code is None:
             r.problem(f"{path}.dose_level", "required")
-        elif code not in level_codes:
+        elif not isinstance(code, str) or code not in level_codes:  # a list is not hashable
             r.problem(f"{path}.dose_level", (
                 f"{code!r} is not in study.dose_levels ({', '.join(sorted(level_codes))})"))
         elif record is not None:

@@ -1,4 +1,5 @@
-"""The casebook bundle (contract §3, `format: "edc-casebook"`, `version: 1`) mapped onto models.
+"""The casebook bundle (docs/spec/contract.md §3, `format: "edc-casebook"`, `version: 1`) mapped
+onto models.
 
 One table says, for each part of a bundle, which model holds it and which bundle key is which
 model field. The import's type and vocabulary checks, its required keys and the export's output
