@@ -5,6 +5,8 @@ from django.db import models
 
 from trial_edc.audit import ClinicalRecord, one_active_per
 from trial_edc.ranges import AGE_YEARS, PERCENT, range_checks
+from trial_edc.text_rules import is_blank
+from trial_edc.text_validators import no_hidden_characters
 
 from .timeline import TimelineChecked
 
@@ -37,7 +39,8 @@ class Patient(TimelineChecked, ClinicalRecord):
         "screening marrow blasts (%)", null=True, blank=True, validators=[PERCENT.validator()],
         help_text="Baseline for partial response and progression.")
     consent_date = models.DateField()
-    consent_version = models.CharField(max_length=40, blank=True)
+    consent_version = models.CharField(max_length=40, blank=True,
+                                       validators=[no_hidden_characters])
     guardian_consent = models.BooleanField(
         null=True, blank=True,
         help_text="For a minor: consent of the parent or guardian (and the child's assent).")
@@ -64,9 +67,9 @@ class Patient(TimelineChecked, ClinicalRecord):
 
     def clean(self):
         errors = {}
-        if self.off_study_date and not self.off_study_reason.strip():
+        if self.off_study_date and is_blank(self.off_study_reason):
             errors["off_study_reason"] = "A reason is required when the patient leaves the study."
-        if self.off_study_reason.strip() and not self.off_study_date:
+        if not is_blank(self.off_study_reason) and not self.off_study_date:
             errors["off_study_date"] = "A date is required when an off-study reason is given."
         if self.age_at_consent is not None and self.age_at_consent < 18 and \
                 self.guardian_consent is False:

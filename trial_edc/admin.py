@@ -8,24 +8,34 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
+from .audit import (
+    ClinicalRecord,
+    LockedRecordError,
+    MissingChangeReasonError,
+    check_writable,
+    record_save,
+    record_void,
+)
 from .models import EndpointSnapshot, Study
+from .text_rules import is_blank
+from .text_validators import visible_text_required
 
 
 class AuditedAdminForm(forms.ModelForm):
     change_reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[visible_text_required],
         help_text="Required when you change a saved record; kept in the audit trail.")
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and self.has_changed() and not self.reason_given(cleaned):
-            self.add_error("change_reason", "A reason for change is required when a saved "
-                                            "record is edited.")
+            self.add_error("change_reason", MissingChangeReasonError(
+                cleaned.get("change_reason")).message_dict["reason"][0])
         return cleaned
 
     def reason_given(self, cleaned) -> bool:
-        return bool((cleaned.get("change_reason") or "").strip())
+        return not is_blank(cleaned.get("change_reason"))
 
     def _post_clean(self):
         super()._post_clean()  # the instance now holds the typed values
@@ -38,12 +48,11 @@ class AuditedAdminForm(forms.ModelForm):
 
 class ClinicalAdminForm(AuditedAdminForm):
     void_reason_input = forms.CharField(
-        label="Void this record because", required=False,
+        label="Void this record because", required=False, validators=[visible_text_required],
         help_text="Fill in only to void a record entered in error. It stays in the audit trail.")
 
     def reason_given(self, cleaned) -> bool:
-        return super().reason_given(cleaned) or bool(
-            (cleaned.get("void_reason_input") or "").strip())
+        return super().reason_given(cleaned) or not is_blank(cleaned.get("void_reason_input"))
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
@@ -70,8 +79,8 @@ class ClinicalAdmin(AuditedAdmin):
         return self.model.all_objects.all()
 
     def save_model(self, request, obj, form, change):
-        void_reason = form.cleaned_data.get("void_reason_input", "").strip()
-        if change and void_reason:
+        void_reason = form.cleaned_data.get("void_reason_input", "")
+        if change and not is_blank(void_reason):
             record_void(obj, by=request.user, reason=void_reason)
             return
         super().save_model(request, obj, form, change)

@@ -13,6 +13,7 @@ from django.db import models
 from .audit import AuditedModel
 from .ranges import Range, range_checks
 from .roles import CUSTOM_PERMISSIONS
+from .text_validators import no_hidden_characters
 
 TARGET_RATE = Range(0, 1, "a probability strictly between 0 and 1", low_exclusive=True)
 WINDOW_DAYS = Range(1, 365, "a number of days (1–365)")
@@ -27,7 +28,8 @@ class EscalationDesign(models.TextChoices):
 class Study(AuditedModel):
     """The study's protocol settings. There is exactly one row (id 1)."""
 
-    protocol_id = models.CharField(max_length=40, default="RD13-02-PH1")
+    protocol_id = models.CharField(max_length=40, default="RD13-02-PH1",
+                                   validators=[no_hidden_characters])
     title = models.CharField(
         max_length=300,
         default="CD7 CAR-T (RD13-02) for relapsed/refractory CD7+ T-ALL/T-LBL: phase I",
