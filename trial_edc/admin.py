@@ -4,8 +4,10 @@ Every save goes through `audit.record_save` with the reason typed into the form;
 deleted; a record is voided by giving a void reason. The History button shows the audit trail.
 """
 
+from collections.abc import Callable, Iterable
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from .audit import (
@@ -17,6 +19,7 @@ from .audit import (
     record_void,
 )
 from .models import EndpointSnapshot, Study
+from .subject_ids import subject_id_problem
 from .text_rules import is_blank
 from .text_validators import visible_text_required
 
@@ -98,12 +101,45 @@ def _voided_column(model):
     return ("voided_at",) if issubclass(model, ClinicalRecord) else ()
 
 
+# Reads the current patients' subject IDs, for the warning below: the patients app registers it
+# (the kernel knows no patients), as the lock check registers with the audit trail.
+_current_subject_ids: list[Callable[[], Iterable[str]]] = []
+MISFITS_SHOWN = 20
+
+
+def read_current_subject_ids_with(reader: Callable[[], Iterable[str]]) -> None:
+    if reader not in _current_subject_ids:
+        _current_subject_ids.append(reader)
+
+
+def subject_ids_not_fitting(pattern: str) -> list[str]:
+    """The current subject IDs that `pattern` would refuse, sorted."""
+    return sorted(subject_id for reader in _current_subject_ids for subject_id in reader()
+                  if subject_id_problem(subject_id, pattern))
+
+
 @admin.register(Study)
 class StudyAdmin(AuditedAdmin):
-    list_display = ("protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days")
+    list_display = ("protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days",
+                    "subject_id_pattern")
 
     def has_add_permission(self, request):
         return not Study.objects.exists() and super().has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "subject_id_pattern" not in form.changed_data:
+            return
+        # A new pattern applies to new and changed IDs; those already given stay valid, and the
+        # admin learns which of them the new pattern would not admit.
+        misfits = subject_ids_not_fitting(obj.subject_id_pattern)
+        if misfits:
+            shown = ", ".join(misfits[:MISFITS_SHOWN]) + (" …" if len(misfits) > MISFITS_SHOWN
+                                                          else "")
+            self.message_user(request, (
+                f"{len(misfits)} current subject ID(s) do not fit the new pattern: {shown}. "
+                "They stay valid; each must fit the pattern when it is next changed."),
+                messages.WARNING)
 
 
 @admin.register(EndpointSnapshot)
