@@ -12,7 +12,8 @@ sponsor's own manufacturing assigns; SDTM's EXLOT).
 Withheld: every free text a person types (a `TextField`, or a `CharField` without a vocabulary
 that is not one of the codes above: narratives, reasons, rationales, the relapse site, the donor
 type, the consent version, the off-study reason's words) and every reference to a person (a user
-account, a printed name), because free text may name someone (contract §6).
+account, a printed name), because free text may name someone (docs/spec/contract.md §6,
+CON-ROLE-04: "never free text that may hold identifying details").
 
 The API's listings (`trial_edc.api.serializers`), the forms CSV and ODM-XML (`exports.catalog`)
 and the SDTM datasets (`exports.sdtm`) all ask `withheld_from_sponsor`; a test compares what each
