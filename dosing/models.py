@@ -6,6 +6,7 @@ from django.db import models
 from patients.timeline import TimelineChecked
 from trial_edc.audit import AuditedModel, ClinicalRecord, one_active_per
 from trial_edc.ranges import PERCENT, POSITIVE, WEIGHT_KG, Range, range_checks
+from trial_edc.text_validators import no_hidden_characters
 
 LYMPHODEPLETION_DAYS = Range(1, 7, "a number of days (1–7)")
 MG_PER_M2 = Range(0, 2000, "a daily dose in mg/m² (0–2000)", low_exclusive=True)
@@ -14,7 +15,7 @@ MG_PER_M2 = Range(0, 2000, "a daily dose in mg/m² (0–2000)", low_exclusive=Tr
 class DoseLevel(AuditedModel):
     """A protocol dose level: weight-based (cells/kg) or flat (total cells), never both."""
 
-    code = models.CharField(max_length=10, unique=True)
+    code = models.CharField(max_length=10, unique=True, validators=[no_hidden_characters])
     rank = models.PositiveSmallIntegerField(
         unique=True, help_text="Escalation order: 1 is the lowest level.")
     cells_per_kg = models.FloatField("CAR-T cells per kg", null=True, blank=True,
@@ -87,7 +88,8 @@ class Infusion(TimelineChecked, ClinicalRecord):
                                   validators=[WEIGHT_KG.validator()])
     viability_pct = models.FloatField("viability (%)", null=True, blank=True,
                                       validators=[PERCENT.validator()])
-    product_lot = models.CharField(max_length=40, blank=True)
+    product_lot = models.CharField(max_length=40, blank=True,
+                                   validators=[no_hidden_characters])
 
     TIMELINE = ("infusion", ("date",))
 

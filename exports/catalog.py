@@ -5,27 +5,21 @@ Technical columns (ids, row versions, save times, void marks) are left out: only
 are exported, and a record says whose it is by subject ID (and, for an adverse event's parts, by
 the event's sequence number within the subject, as SDTM's AESEQ).
 
-What a sponsor does not receive (docs/spec/contract.md §6, CON-ROLE-04: "never free text that may
-hold identifying details"): every free-text field (a `TextField`, or a `CharField` without a
-vocabulary, except the coded ones in `CODED_TEXT`) and every reference to a person (a user account,
-a printed name).
+What a sponsor does not receive is declared once, in `trial_edc.sponsor_share` (free text and
+references to people), for the API and every export alike (docs/spec/contract.md §6,
+CON-ROLE-04).
 """
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import models
 
 from patients.crfs import CRFS
 from safety.models import DltAdjudication
+from trial_edc.sponsor_share import withheld_from_sponsor
 
 from .specs import FieldSpec, FormSpec
 
-# Text fields that hold codes rather than prose: the pseudonymous subject ID, the CTCAE term
-# (a MedDRA lowest-level term, the sponsor's AE listings need it) and the product lot.
-CODED_TEXT = frozenset({"subject_id", "term", "product_lot"})
-# A person's name is identifying even when it is not free text.
-IDENTIFYING = frozenset({"signer_printed_name"})
 TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_at",
                        "voided_by", "void_reason", "patient", "adverse_event"})
 # What a foreign key is exported as: the related row's code.
@@ -63,16 +57,6 @@ def _kind(field: models.Field) -> tuple[str, int | None]:
     return "text", field.max_length
 
 
-def _for_sponsor(field: models.Field) -> bool:
-    if field.name in IDENTIFYING or isinstance(field, models.TextField):
-        return False
-    if isinstance(field, models.ForeignKey):
-        return field.related_model._meta.label != settings.AUTH_USER_MODEL
-    if isinstance(field, models.CharField):
-        return bool(field.choices) or field.name in CODED_TEXT
-    return True
-
-
 def _entry(slug: str, title: str, model, parent: str) -> CatalogEntry:
     fields, lookups = [], []
     for field in model._meta.concrete_fields:
@@ -84,7 +68,7 @@ def _entry(slug: str, title: str, model, parent: str) -> CatalogEntry:
         fields.append(FieldSpec(
             name=field.name, label=label[:1].upper() + label[1:], kind=kind, length=length,
             choices=tuple((str(v), str(text)) for v, text in field.choices or ()),
-            sponsor=_for_sponsor(field)))
+            sponsor=not withheld_from_sponsor(field)))
         code = RELATED_CODE.get(field.name)
         lookups.append(f"{field.name}__{code}" if code else field.name)
     spec = FormSpec(slug=slug, title=title, fields=tuple(fields), parent=parent,

@@ -5,7 +5,7 @@ marks (free text and people's names, `exports.catalog`). Coded values are writte
 (`CR`, `probable`), and `dictionary.csv` gives each code's meaning.
 """
 
-from .formats import csv_bytes, text_value
+from .formats import csv_bytes, csv_cell
 from .specs import ExportData, FormSpec
 
 DICTIONARY_HEADER = ("form", "field", "label", "type", "length", "codes")
@@ -18,7 +18,7 @@ def file_name(spec: FormSpec) -> str:
 def form_csv(spec: FormSpec, rows: list[dict], *, deidentified: bool, time_zone) -> bytes:
     """The form's records, one line each, key columns first."""
     columns = [*spec.key_columns, *(f.name for f in spec.visible_fields(deidentified))]
-    return csv_bytes(columns, ([text_value(row[c], time_zone) for c in columns] for row in rows))
+    return csv_bytes(columns, ([csv_cell(row[c], time_zone) for c in columns] for row in rows))
 
 
 def dictionary_csv(forms: tuple[FormSpec, ...], *, deidentified: bool) -> bytes:

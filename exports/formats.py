@@ -2,6 +2,13 @@
 
 Dates are ISO 8601 (YYYY-MM-DD); datetimes ISO 8601 in the study's time zone, with its offset;
 booleans `true`/`false`; floats in Python's shortest round-trip form; missing values empty.
+
+Every CSV the EDC writes goes through `csv_bytes`, which neutralises text cells that spreadsheet
+software would run as a formula: a text beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading single quote (OWASP, "CSV Injection"), so a narrative typed as
+`=HYPERLINK(…)` opens as text. Numbers written as numbers (an int or a float, never a text) are
+left alone: `-1.5` and a study day of `-1` stay numbers a statistician's tools read as such, and
+a number cannot be a formula. The XPT, ODM-XML and JSON files carry every text exactly as stored.
 """
 
 import csv
@@ -27,12 +34,33 @@ def text_value(value, time_zone: tzinfo) -> str:
     return str(value)
 
 
+def csv_cell(value, time_zone: tzinfo):
+    """One value as a CSV cell: a number as itself, anything else as its text (`text_value`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return text_value(value, time_zone)
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell):
+    """A text cell a spreadsheet would run as a formula, prefixed with a single quote; any other
+    cell, and every number, as it is."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
+
+
 def csv_bytes(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
-    """UTF-8 CSV with a header line and CRLF line ends (RFC 4180)."""
+    """UTF-8 CSV with a header line and CRLF line ends (RFC 4180), every text cell
+    spreadsheet-safe. Cells are texts or numbers; a number is written in its shortest
+    round-trip form, as `str` writes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -21,8 +21,10 @@ Mappings where the trial's CRFs meet SDTM:
 - PC / PP: `exports.sdtm_pk`.
 - DS: informed consent and enrolment (protocol milestones); leaving the study (disposition
   event, DSDECOD read from the recorded reason, `off_study_decode`); death.
-A sponsor's export (`deidentified`) writes DSTERM as its coded DSDECOD: the recorded reason is
-free text.
+A sponsor's export (`deidentified`) is built from the sponsor's share of the rows
+(`ExportData.sponsor_share`, which blanks what `trial_edc.sponsor_share` withholds), so no
+variable can carry a withheld field: DSTERM is then the coded DSDECOD, read from the recorded
+reason before it was blanked.
 """
 
 from dataclasses import fields
@@ -238,7 +240,15 @@ def rs(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
     return rows.dataset()
 
 
-def ds(data: ExportData, subject_of: dict[str, Subject], *, deidentified: bool) -> Dataset:
+def off_study_decodes(data: ExportData) -> dict[str, str]:
+    """Subject ID → DSDECOD of leaving the study, from the recorded reasons."""
+    died_on = {d["subject_id"]: d["date"] for d in data.rows["death"]}
+    return {p["subject_id"]: off_study_decode(p["off_study_reason"] or "",
+                                              died_on.get(p["subject_id"]) == p["off_study_date"])
+            for p in data.rows["patient"] if p["off_study_date"]}
+
+
+def ds(data: ExportData, subject_of: dict[str, Subject], decodes: dict[str, str]) -> Dataset:
     tz = data.time_zone
     deaths = {d["subject_id"]: d for d in data.rows["death"]}
     rows = DomainRows("DS", data.study_id)
@@ -251,10 +261,9 @@ def ds(data: ExportData, subject_of: dict[str, Subject], *, deidentified: bool) 
             events.append(("ENROLLED", "ENROLLED", "PROTOCOL MILESTONE",
                            patient["enrollment_date"]))
         if patient["off_study_date"]:
-            decode = off_study_decode(patient["off_study_reason"],
-                                      death is not None and death["date"] ==
-                                      patient["off_study_date"])
-            term = decode if deidentified else patient["off_study_reason"]
+            decode = decodes[patient["subject_id"]]
+            # The recorded words; a sponsor's share has none, and gets the code.
+            term = patient["off_study_reason"] or decode
             events.append((term, decode, "DISPOSITION EVENT", patient["off_study_date"]))
         if death:
             cause = death["cause"].replace("_", " ").upper()
@@ -267,8 +276,11 @@ def ds(data: ExportData, subject_of: dict[str, Subject], *, deidentified: bool) 
 
 def sdtm_datasets(data: ExportData, *, deidentified: bool) -> tuple[Dataset, ...]:
     """DM, EX, AE, SUPPAE, RS, PC, PP and DS, each sorted by USUBJID and --SEQ."""
+    decodes = off_study_decodes(data)
+    if deidentified:
+        data = data.sponsor_share()
     subject_of = subjects(data)
     adverse_events, supp = ae(data, subject_of)
     return (dm(data, subject_of), ex(data, subject_of), adverse_events, supp,
             rs(data, subject_of), pc_rows(data, subject_of), pp_rows(data, subject_of),
-            ds(data, subject_of, deidentified=deidentified))
+            ds(data, subject_of, decodes))

@@ -19,12 +19,13 @@ METADATA_HEADER = ("dataset", "variable", "label", "type", "length", "origin")
 NUM_LENGTH = 8
 
 
-def _csv_cell(value) -> str:
+def _csv_cell(value):
+    """A text as it is, a number as a number (a whole float without its ".0"), None empty."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return int(value)
+    return value
 
 
 def dataset_csv(dataset: Dataset) -> bytes:

@@ -5,7 +5,7 @@ read only this. Pure: imports nothing from Django.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The adverse-event form: its records are numbered within the subject, and its parts (CRS, ICANS
 # and GVHD details, the DLT adjudication) refer to them by that number.
@@ -64,3 +64,12 @@ class ExportData:
     assessments: list[dict]
     trial: object  # trial_edc.trial_data.TrialData
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
+
+    def sponsor_share(self) -> ExportData:
+        """The same data with every field a sponsor does not receive blanked (None), so that
+        an export built from it cannot carry one, whatever it derives."""
+        rows = {}
+        for spec in self.forms:
+            withheld = [f.name for f in spec.fields if not f.sponsor]
+            rows[spec.slug] = [{**row, **dict.fromkeys(withheld)} for row in self.rows[spec.slug]]
+        return replace(self, rows=rows)

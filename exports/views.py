@@ -55,7 +55,7 @@ def export_view(kind: str):
             summary=f"Download: {summary}", tags=["exports"], responses={
                 (200, content_type): OpenApiTypes.BINARY},
             description=description + " Monitors, investigators and admins receive every "
-            "field; sponsors the de-identified share (no free text, no identifying dates).")
+            "field; sponsors the de-identified share (no free text, no staff names).")
         def get(self, request):
             return self.download(request)
 

@@ -2,12 +2,14 @@
 
 from django import forms
 
+from trial_edc.forms import required_text_field
+
 WHOLE_RECORD = ("", "The whole record")
 
 
 class QueryRaiseForm(forms.Form):
     field_name = forms.ChoiceField(label="About", required=False)
-    question = forms.CharField(label="Query", widget=forms.Textarea(attrs={"rows": 2}))
+    question = required_text_field("Query")
 
     def __init__(self, *args, field_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -15,11 +17,11 @@ class QueryRaiseForm(forms.Form):
 
 
 class QueryAnswerForm(forms.Form):
-    answer = forms.CharField(label="Answer", widget=forms.Textarea(attrs={"rows": 2}))
+    answer = required_text_field("Answer")
 
 
 class QueryReopenForm(forms.Form):
-    reason = forms.CharField(label="Why re-open", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = required_text_field("Why re-open")
 
 
 def field_choices(crf_form) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from trial_edc.audit import AuditedModel
+from trial_edc.text_validators import visible_text_required
 
 
 class QueryStatus(models.TextChoices):
@@ -32,12 +33,12 @@ class DataQuery(AuditedModel):
     record = GenericForeignKey("record_type", "record_id")
     field_name = models.CharField(max_length=60, blank=True,
                                   help_text="Empty when the query is about the whole record.")
-    question = models.TextField()
+    question = models.TextField(validators=[visible_text_required])
     status = models.CharField(max_length=10, choices=QueryStatus.choices,
                               default=QueryStatus.OPEN)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
-    answer = models.TextField(blank=True)
+    answer = models.TextField(blank=True, validators=[visible_text_required])
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from trial_edc.audit import record_save
+from trial_edc.text_validators import required_text
 
 from .models import CasebookLock, FormReview
 
@@ -53,10 +54,7 @@ def form_unlock(*, record, by, reason: str) -> FormReview:
 
 
 def _reason(reason: str, action: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": f"A reason is required to {action}."})
-    return reason
+    return required_text(reason, field="reason", message=f"A reason is required to {action}.")
 
 
 def casebook_lock_of(patient) -> CasebookLock | None:

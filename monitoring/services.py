@@ -5,14 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from trial_edc.audit import record_save
+from trial_edc.text_validators import required_text
 
 from .models import DataQuery, QueryStatus
 
 
 def _require(text: str, what: str) -> str:
-    if not (text or "").strip():
-        raise ValidationError({what: "This field is required."}, code="required")
-    return text.strip()
+    return required_text(text, field=what, message="This field is required.")
 
 
 def query_raise(*, record, patient, field_name: str, question: str, by) -> DataQuery:

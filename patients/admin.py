@@ -1,9 +1,10 @@
-from trial_edc.admin import register_clinical
+from trial_edc.admin import read_current_subject_ids_with, register_clinical
 
 from .models import EligibilityAssessment, FollowUpContact, Patient
 
 register_clinical(Patient, list_display=("subject_id", "diagnosis", "consent_date",
                                          "enrollment_date", "off_study_date"),
                   search_fields=("subject_id",))
+read_current_subject_ids_with(lambda: Patient.objects.values_list("subject_id", flat=True))
 register_clinical(EligibilityAssessment, FollowUpContact,
                   list_display=("patient", "__str__"), list_select_related=("patient",))

@@ -79,7 +79,8 @@ def crf_of_model(model) -> Crf | None:
 def record_or_404(crf: Crf, patient, pk: int, *, include_voided: bool = False):
     """One of the patient's records; voided ones only for reading (detail, audit trail)."""
     manager = crf.model.all_objects if include_voided else crf.model.objects
-    record = manager.filter(pk=pk, **crf.belongs_to(patient)).first()
+    # Two filters: the patient's own form filters on the patient's pk as well.
+    record = manager.filter(pk=pk).filter(**crf.belongs_to(patient)).first()
     if record is None:
         raise Http404(f"No {crf.title} {pk} for {patient.subject_id}.")
     return record

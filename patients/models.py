@@ -1,10 +1,15 @@
 """Screening, consent, eligibility, enrollment, off-study and follow-up contacts."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 from trial_edc.audit import ClinicalRecord, one_active_per
+from trial_edc.models import Study
 from trial_edc.ranges import AGE_YEARS, PERCENT, range_checks
+from trial_edc.subject_ids import subject_id_problem
+from trial_edc.text_rules import is_blank
+from trial_edc.text_validators import no_hidden_characters
 
 from .timeline import TimelineChecked
 
@@ -19,12 +24,16 @@ class Diagnosis(models.TextChoices):
     T_LBL = "T-LBL", "T-cell lymphoblastic lymphoma"
 
 
+SUBJECT_ID_TAKEN = "subject_id_taken"
+
+
 class Patient(TimelineChecked, ClinicalRecord):
     """One screened patient. The subject ID is a pseudonymous code; the EDC keeps no names."""
 
     subject_id = models.CharField(
         max_length=20,
-        help_text="Pseudonymous study code, e.g. RD-001. Never a name or hospital number.",
+        help_text=("Pseudonymous study code, e.g. RD-001, as the study's subject-ID pattern "
+                   "says. Never a name or hospital number."),
     )
     sex = models.CharField(max_length=1, choices=Sex.choices)
     age_at_consent = models.PositiveSmallIntegerField(
@@ -37,7 +46,8 @@ class Patient(TimelineChecked, ClinicalRecord):
         "screening marrow blasts (%)", null=True, blank=True, validators=[PERCENT.validator()],
         help_text="Baseline for partial response and progression.")
     consent_date = models.DateField()
-    consent_version = models.CharField(max_length=40, blank=True)
+    consent_version = models.CharField(max_length=40, blank=True,
+                                       validators=[no_hidden_characters])
     guardian_consent = models.BooleanField(
         null=True, blank=True,
         help_text="For a minor: consent of the parent or guardian (and the child's assent).")
@@ -50,23 +60,57 @@ class Patient(TimelineChecked, ClinicalRecord):
     class Meta:
         ordering = ["subject_id"]
         constraints = [
-            # Unique among current patients: a voided entry keeps its code in the audit trail.
+            # Unique among current patients, whatever the case ("rd-001" is RD-001): a voided
+            # entry keeps its code in the audit trail.
             models.UniqueConstraint(
-                fields=["subject_id"], condition=models.Q(voided_at__isnull=True),
-                name="patient_subject_id_unique",
-                violation_error_message="A patient with this subject ID already exists."),
+                Upper("subject_id"), condition=models.Q(voided_at__isnull=True),
+                name="patient_subject_id_unique_any_case", violation_error_code=SUBJECT_ID_TAKEN,
+                violation_error_message=("A patient with this subject ID already exists "
+                                         "(subject IDs are compared regardless of case).")),
             *range_checks("patient", age_at_consent=AGE_YEARS, cd7_positive_blasts_pct=PERCENT,
                           screening_marrow_blasts_pct=PERCENT),
         ]
 
+    # The study's subject-ID pattern, when the caller has read it once for many patients (the
+    # casebook import); otherwise `clean` reads it.
+    subject_id_pattern: str | None = None
+
     def __str__(self):
         return self.subject_id
 
+    def subject_id_is_new(self) -> bool:
+        """A new patient's ID, or a changed one: the IDs the study's pattern applies to. An ID
+        given before the pattern changed stays valid while it is not changed."""
+        if self._state.adding:
+            return True
+        stored = Patient.all_objects.filter(pk=self.pk).values_list("subject_id", flat=True)
+        return self.subject_id != stored.first()
+
+    def validate_constraints(self, exclude=None):
+        """As Django's, with the subject ID's uniqueness reported beside the subject ID (a
+        constraint on an expression, UPPER(subject_id), is otherwise reported for the form as a
+        whole)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as refused:
+            errors = refused.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            taken = [e for e in general if getattr(e, "code", None) == SUBJECT_ID_TAKEN]
+            if taken:
+                errors.setdefault("subject_id", []).extend(taken)
+            if rest := [e for e in general if e not in taken]:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from None
+
     def clean(self):
         errors = {}
-        if self.off_study_date and not self.off_study_reason.strip():
+        if self.subject_id and self.subject_id_is_new():
+            pattern = self.subject_id_pattern or Study.load().subject_id_pattern
+            if problem := subject_id_problem(self.subject_id, pattern):
+                errors["subject_id"] = problem
+        if self.off_study_date and is_blank(self.off_study_reason):
             errors["off_study_reason"] = "A reason is required when the patient leaves the study."
-        if self.off_study_reason.strip() and not self.off_study_date:
+        if not is_blank(self.off_study_reason) and not self.off_study_date:
             errors["off_study_date"] = "A date is required when an off-study reason is given."
         if self.age_at_consent is not None and self.age_at_consent < 18 and \
                 self.guardian_consent is False:

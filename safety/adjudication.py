@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from trial_edc.audit import record_save, record_void
 from trial_edc.esignature import check_signer, signer_printed_name
+from trial_edc.text_validators import required_text
 
 from .models import DltAdjudication, DltDecision
 
@@ -33,6 +34,6 @@ def dlt_adjudication_revoke(*, adjudication: DltAdjudication, by, password: str,
                             reason: str) -> DltAdjudication:
     """Withdraw a signed decision, with a reason, so that a new one can be signed."""
     check_signer(by, password)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "A reason is required to revoke a signed decision."})
-    return record_void(adjudication, by=by, reason=f"signature revoked: {reason.strip()}")
+    reason = required_text(reason, field="reason",
+                           message="A reason is required to revoke a signed decision.")
+    return record_void(adjudication, by=by, reason=f"signature revoked: {reason}")

@@ -3,7 +3,7 @@ investigator's signed DLT decision."""
 
 from django import forms
 
-from trial_edc.forms import CrfForm
+from trial_edc.forms import CrfForm, required_text_field
 
 from .models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
 
@@ -45,15 +45,14 @@ class DltSignatureForm(forms.Form):
 
     decision = forms.ChoiceField(label="Decision", choices=DltDecision.choices,
                                  widget=forms.RadioSelect)
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}))
+    rationale = required_text_field("Rationale", widget=forms.Textarea(attrs={"rows": 3}))
     password = forms.CharField(
         label="Your password (electronic signature)",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class DltRevokeForm(forms.Form):
-    reason = forms.CharField(label="Why revoke this signed decision",
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = required_text_field("Why revoke this signed decision")
     password = forms.CharField(
         label="Your password (electronic signature)",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

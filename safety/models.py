@@ -14,6 +14,7 @@ from trial_edc.ranges import (
     Range,
     range_checks,
 )
+from trial_edc.text_validators import no_hidden_characters, visible_text_required
 
 GVHD_STAGE = Range(0, 4, "a MAGIC organ stage (0–4)")
 UPPER_GI_STAGE = Range(0, 1, "a MAGIC upper-GI stage (0–1)")
@@ -53,7 +54,7 @@ class AdverseEvent(TimelineChecked, ClinicalRecord):
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
                                 related_name="adverse_events")
-    term = models.CharField("CTCAE term", max_length=200)
+    term = models.CharField("CTCAE term", max_length=200, validators=[no_hidden_characters])
     grade = models.PositiveSmallIntegerField(validators=[CTCAE_GRADE.validator()])
     onset_date = models.DateField()
     resolution_date = models.DateField(null=True, blank=True)
@@ -254,7 +255,7 @@ class DltCandidate(AdverseEventPart):
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
                                       related_name="dlt_candidates")
     rule = models.CharField(max_length=3, choices=DltRule.choices)
-    explanation = models.CharField(max_length=300)
+    explanation = models.CharField(max_length=300, validators=[visible_text_required])
     duration_pending = models.BooleanField(
         default=False, help_text="Raised before the resolution date that decides it is known.")
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -283,7 +284,7 @@ class DltAdjudication(AdverseEventPart):
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
                                       related_name="dlt_adjudications")
     decision = models.CharField(max_length=10, choices=DltDecision.choices)
-    rationale = models.TextField()
+    rationale = models.TextField(validators=[visible_text_required])
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
     signer_printed_name = models.CharField(max_length=150)

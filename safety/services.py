@@ -19,6 +19,7 @@ from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
 from trial_edc.fast_reads import values_rows
 from trial_edc.freshness import data_changed
 from trial_edc.models import Study
+from trial_edc.text_validators import required_text
 
 from .dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
@@ -212,6 +213,8 @@ def _bulk_update(candidates: list[DltCandidate], fields: list[str], system, reas
 
 def dlt_candidate_raise(*, adverse_event: AdverseEvent, by, rationale: str) -> DltCandidate:
     """An investigator flags an AE the rules missed, with a rationale."""
+    rationale = required_text(rationale, field="rationale",
+                              message="A rationale is required to raise a DLT candidate.")
     candidate = DltCandidate(adverse_event=adverse_event, rule=DltRule.INVESTIGATOR,
-                             explanation=rationale.strip()[:300], raised_by=by)
+                             explanation=rationale[:300], raised_by=by)
     return record_save(candidate, by=by)

@@ -83,11 +83,9 @@ def review(request, adverse_event_pk):
 def raise_candidate(request, adverse_event_pk):
     """An investigator flags an event the rules did not, with a rationale, for review."""
     adverse_event = get_object_or_404(AdverseEvent, pk=adverse_event_pk)
-    rationale = request.POST.get("rationale", "").strip()
     try:
-        if not rationale:
-            raise ValidationError("A rationale is required to raise a DLT candidate.")
-        dlt_candidate_raise(adverse_event=adverse_event, by=request.user, rationale=rationale)
+        dlt_candidate_raise(adverse_event=adverse_event, by=request.user,
+                            rationale=request.POST.get("rationale", ""))
     except ValidationError as refused:
         messages.error(request, "Not raised: " + " ".join(refused.messages))
         return redirect("patients:crf-detail", adverse_event.patient.subject_id, "adverse-event",

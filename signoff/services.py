@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from trial_edc.audit import record_save, record_void
 from trial_edc.esignature import check_signer, signer_printed_name
+from trial_edc.text_validators import required_text
 
 from .models import CasebookSignature
 from .selectors import casebook_signature
@@ -32,6 +33,6 @@ def casebook_sign(*, patient, by, password: str) -> CasebookSignature:
 def casebook_signature_revoke(*, signature: CasebookSignature, by, password: str,
                               reason: str) -> CasebookSignature:
     check_signer(by, password)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "A reason is required to revoke a signature."})
-    return record_void(signature, by=by, reason=f"signature revoked: {reason.strip()}")
+    reason = required_text(reason, field="reason",
+                           message="A reason is required to revoke a signature.")
+    return record_void(signature, by=by, reason=f"signature revoked: {reason}")

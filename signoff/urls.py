@@ -1,11 +1,13 @@
 from django.urls import path
 
+from trial_edc.url_converters import SUBJECT_ID
+
 from . import views
 
 app_name = "signoff"
 urlpatterns = [
     path("", views.worklist, name="worklist"),
-    path("<str:subject_id>/", views.signoff_page, name="page"),
-    path("<str:subject_id>/sign/", views.sign, name="sign"),
-    path("<str:subject_id>/revoke/", views.revoke, name="revoke"),
+    path(f"{SUBJECT_ID}/", views.signoff_page, name="page"),
+    path(f"{SUBJECT_ID}/sign/", views.sign, name="sign"),
+    path(f"{SUBJECT_ID}/revoke/", views.revoke, name="revoke"),
 ]

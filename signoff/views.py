@@ -35,7 +35,7 @@ def signoff_page(request, subject_id):
     return render(request, "signoff/page.html", {
         "patient": patient, "signature": signature, "signature_meaning": CASEBOOK_SIGNATURE_MEANING,
         "changes": changes_since(signature) if signature and signature.data_changed else [],
-        "next": request.path})
+        "next": request.get_full_path()})
 
 
 def _signed_action(request, subject_id, action, done: str):

@@ -4,28 +4,41 @@ Every save goes through `audit.record_save` with the reason typed into the form;
 deleted; a record is voided by giving a void reason. The History button shows the audit trail.
 """
 
+from collections.abc import Callable, Iterable
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
+from .audit import (
+    ClinicalRecord,
+    LockedRecordError,
+    MissingChangeReasonError,
+    check_writable,
+    record_save,
+    record_void,
+)
 from .models import EndpointSnapshot, Study
+from .subject_ids import subject_id_problem
+from .text_rules import is_blank
+from .text_validators import visible_text_required
 
 
 class AuditedAdminForm(forms.ModelForm):
     change_reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[visible_text_required],
         help_text="Required when you change a saved record; kept in the audit trail.")
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and self.has_changed() and not self.reason_given(cleaned):
-            self.add_error("change_reason", "A reason for change is required when a saved "
-                                            "record is edited.")
+            self.add_error("change_reason", MissingChangeReasonError(
+                cleaned.get("change_reason")).message_dict["reason"][0])
         return cleaned
 
     def reason_given(self, cleaned) -> bool:
-        return bool((cleaned.get("change_reason") or "").strip())
+        return not is_blank(cleaned.get("change_reason"))
 
     def _post_clean(self):
         super()._post_clean()  # the instance now holds the typed values
@@ -38,12 +51,11 @@ class AuditedAdminForm(forms.ModelForm):
 
 class ClinicalAdminForm(AuditedAdminForm):
     void_reason_input = forms.CharField(
-        label="Void this record because", required=False,
+        label="Void this record because", required=False, validators=[visible_text_required],
         help_text="Fill in only to void a record entered in error. It stays in the audit trail.")
 
     def reason_given(self, cleaned) -> bool:
-        return super().reason_given(cleaned) or bool(
-            (cleaned.get("void_reason_input") or "").strip())
+        return super().reason_given(cleaned) or not is_blank(cleaned.get("void_reason_input"))
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
@@ -70,8 +82,8 @@ class ClinicalAdmin(AuditedAdmin):
         return self.model.all_objects.all()
 
     def save_model(self, request, obj, form, change):
-        void_reason = form.cleaned_data.get("void_reason_input", "").strip()
-        if change and void_reason:
+        void_reason = form.cleaned_data.get("void_reason_input", "")
+        if change and not is_blank(void_reason):
             record_void(obj, by=request.user, reason=void_reason)
             return
         super().save_model(request, obj, form, change)
@@ -89,12 +101,45 @@ def _voided_column(model):
     return ("voided_at",) if issubclass(model, ClinicalRecord) else ()
 
 
+# Reads the current patients' subject IDs, for the warning below: the patients app registers it
+# (the kernel knows no patients), as the lock check registers with the audit trail.
+_current_subject_ids: list[Callable[[], Iterable[str]]] = []
+MISFITS_SHOWN = 20
+
+
+def read_current_subject_ids_with(reader: Callable[[], Iterable[str]]) -> None:
+    if reader not in _current_subject_ids:
+        _current_subject_ids.append(reader)
+
+
+def subject_ids_not_fitting(pattern: str) -> list[str]:
+    """The current subject IDs that `pattern` would refuse, sorted."""
+    return sorted(subject_id for reader in _current_subject_ids for subject_id in reader()
+                  if subject_id_problem(subject_id, pattern))
+
+
 @admin.register(Study)
 class StudyAdmin(AuditedAdmin):
-    list_display = ("protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days")
+    list_display = ("protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days",
+                    "subject_id_pattern")
 
     def has_add_permission(self, request):
         return not Study.objects.exists() and super().has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "subject_id_pattern" not in form.changed_data:
+            return
+        # A new pattern applies to new and changed IDs; those already given stay valid, and the
+        # admin learns which of them the new pattern would not admit.
+        misfits = subject_ids_not_fitting(obj.subject_id_pattern)
+        if misfits:
+            shown = ", ".join(misfits[:MISFITS_SHOWN]) + (" …" if len(misfits) > MISFITS_SHOWN
+                                                          else "")
+            self.message_user(request, (
+                f"{len(misfits)} current subject ID(s) do not fit the new pattern: {shown}. "
+                "They stay valid; each must fit the pattern when it is next changed."),
+                messages.WARNING)
 
 
 @admin.register(EndpointSnapshot)

@@ -27,6 +27,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .freshness import data_changed
+from .text_rules import is_blank
+from .text_validators import INVISIBLE_ONLY, required_text
 
 INITIAL_ENTRY_REASON = "initial entry"
 
@@ -54,11 +56,12 @@ class LockedRecordError(ValidationError):
 
 
 class MissingChangeReasonError(ValidationError):
-    def __init__(self):
-        super().__init__(
-            {"reason": "A reason for change is required when a saved record is edited."},
-            code="reason_required",
-        )
+    MESSAGE = "A reason for change is required when a saved record is edited."
+
+    def __init__(self, typed: str | None = ""):
+        # Something was typed, yet nothing visible: say so, or the refusal looks wrong.
+        message = f"{self.MESSAGE} ({INVISIBLE_ONLY})" if typed else self.MESSAGE
+        super().__init__({"reason": message}, code="reason_required")
 
 
 class AuditedQuerySet(models.QuerySet):
@@ -100,8 +103,8 @@ class AuditedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and not (getattr(self, "_change_reason", "") or "").strip():
-            raise MissingChangeReasonError()
+        if not self._state.adding and is_blank(getattr(self, "_change_reason", "")):
+            raise MissingChangeReasonError(getattr(self, "_change_reason", ""))
         super().save(*args, **kwargs)
         # The reason belongs to this one save; the next edit must give its own.
         self._change_reason = ""
@@ -178,9 +181,9 @@ def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = 
     only if the row still has the `row_version` the editor loaded; otherwise StaleRecordError.
     A locked record (or a record of a locked casebook) is refused with LockedRecordError.
     """
+    if not record._state.adding and is_blank(reason):
+        raise MissingChangeReasonError(reason)
     reason = (reason or "").strip()
-    if not record._state.adding and not reason:
-        raise MissingChangeReasonError()
     check_writable(record)
     return _save_checked(record, by=by, reason=reason, validate=validate)
 
@@ -208,9 +211,8 @@ def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool):
 
 def record_void(record: ClinicalRecord, *, by, reason: str):
     """Take a record out of the trial's data, keeping it and its history. A reason is required."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "A reason is required to void a record."},
-                              code="reason_required")
+    reason = required_text(reason, field="reason",
+                           message="A reason is required to void a record.")
     if record.is_voided:
         raise ValidationError(f"This {record._meta.verbose_name} is already voided.",
                               code="already_voided")
@@ -218,8 +220,8 @@ def record_void(record: ClinicalRecord, *, by, reason: str):
     check_writable(record)
     record.voided_at = timezone.now()
     record.voided_by = by
-    record.void_reason = reason.strip()
-    return _save_checked(record, by=by, reason=f"voided: {reason.strip()}", validate=False)
+    record.void_reason = reason
+    return _save_checked(record, by=by, reason=f"voided: {reason}", validate=False)
 
 
 def field_changes(record: AuditedModel) -> list[dict]:

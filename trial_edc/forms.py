@@ -9,6 +9,8 @@ from django import forms
 from django.db import models
 
 from .audit import MissingChangeReasonError
+from .text_rules import is_blank
+from .text_validators import visible_text_required
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -64,8 +66,9 @@ class CrfForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not self.is_new:
-            if not (cleaned.get("reason") or "").strip():
-                self.add_error("reason", MissingChangeReasonError().message_dict["reason"][0])
+            typed = cleaned.get("reason")
+            if is_blank(typed):
+                self.add_error("reason", MissingChangeReasonError(typed).message_dict["reason"][0])
             if cleaned.get("row_version") is not None:
                 # The version the editor loaded, not the one just read: a save on top of
                 # someone else's newer change must be refused.
@@ -73,7 +76,14 @@ class CrfForm(forms.ModelForm):
         return cleaned
 
 
+def required_text_field(label: str, **kwargs) -> forms.CharField:
+    """A required text box (a reason, a question, a rationale) that refuses text made only of
+    invisible characters (`trial_edc.text_rules`), beside the field, before any service runs."""
+    kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+    return forms.CharField(label=label, validators=[visible_text_required], **kwargs)
+
+
 class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason for voiding", widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="The record stays in the audit trail; it leaves the "
-                                       "trial's data.")
+    reason = required_text_field("Reason for voiding",
+                                 help_text="The record stays in the audit trail; it leaves the "
+                                           "trial's data.")

@@ -13,10 +13,18 @@ from django.db import models
 from .audit import AuditedModel
 from .ranges import Range, range_checks
 from .roles import CUSTOM_PERMISSIONS
+from .subject_ids import DEFAULT_PATTERN, PATTERN_MAX_LENGTH, pattern_problem
+from .text_validators import no_hidden_characters
 
 TARGET_RATE = Range(0, 1, "a probability strictly between 0 and 1", low_exclusive=True)
 WINDOW_DAYS = Range(1, 365, "a number of days (1–365)")
 HOURS = Range(1, 24 * 60, "a number of hours (1–1440)")
+
+
+def validate_subject_id_pattern(pattern: str):
+    problem = pattern_problem(pattern)
+    if problem:
+        raise ValidationError(problem, code="subject_id_pattern")
 
 
 class EscalationDesign(models.TextChoices):
@@ -27,7 +35,8 @@ class EscalationDesign(models.TextChoices):
 class Study(AuditedModel):
     """The study's protocol settings. There is exactly one row (id 1)."""
 
-    protocol_id = models.CharField(max_length=40, default="RD13-02-PH1")
+    protocol_id = models.CharField(max_length=40, default="RD13-02-PH1",
+                                   validators=[no_hidden_characters])
     title = models.CharField(
         max_length=300,
         default="CD7 CAR-T (RD13-02) for relapsed/refractory CD7+ T-ALL/T-LBL: phase I",
@@ -35,6 +44,13 @@ class Study(AuditedModel):
     escalation_design = models.CharField(
         max_length=4, choices=EscalationDesign.choices, default=EscalationDesign.BOIN
     )
+    subject_id_pattern = models.CharField(
+        "subject-ID pattern", max_length=PATTERN_MAX_LENGTH, default=DEFAULT_PATTERN,
+        validators=[validate_subject_id_pattern],
+        help_text=("A regular expression every new or changed subject ID must match as a whole, "
+                   "e.g. ^[A-Z]{2,6}-[0-9]{1,6}$ for RD-001. IDs hold only ASCII letters, "
+                   "digits, '-' and '_' whatever the pattern; IDs given before a change of "
+                   "pattern stay valid, and the admin is told which do not fit."))
     target_dlt_rate = models.FloatField(default=0.30, validators=[TARGET_RATE.validator()])
     dlt_window_days = models.PositiveSmallIntegerField(
         default=28, validators=[WINDOW_DAYS.validator()],

@@ -39,7 +39,7 @@ def trial(db):
     one = factories.patient("RD-001", off_study_date=date(2025, 2, 1),
                             off_study_reason="moved abroad, lives with aunt Maria")
     factories.lymphodepletion(one)
-    factories.infusion(one, product_lot="L-0042 prepared for Mr Smith")
+    factories.infusion(one, product_lot="L-0042")
     ae = factories.adverse_event(one, narrative="Fever at home, wife called the ward")
     factories.adjudication(ae, "confirmed")
     factories.response(one)

@@ -160,3 +160,19 @@ def test_enrolling_a_patient_opens_their_casebook(client, coordinator, db):
     assert response.status_code == 302
     assert response["Location"] == "/patients/RD-900/"
     assert Patient.objects.get().subject_id == "RD-900"
+
+
+@pytest.mark.parametrize("page", ["", "edit/", "history/", "void/"])
+def test_the_patient_record_s_own_pages_open_from_the_casebook(client, coordinator,
+                                                               enrolled_patient, page):
+    # The casebook's "Edit patient" and "Audit trail" links lead here.
+    client.force_login(coordinator)
+    response = client.get(f"/patients/RD-001/patient/{enrolled_patient.pk}/{page}")
+    assert response.status_code == 200
+
+
+def test_a_patient_record_is_not_reached_under_another_patient_s_subject_id(
+        client, coordinator, enrolled_patient):
+    other = factories.patient("RD-002")
+    client.force_login(coordinator)
+    assert client.get(f"/patients/RD-001/patient/{other.pk}/").status_code == 404

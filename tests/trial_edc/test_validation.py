@@ -51,7 +51,8 @@ def test_a_subject_id_is_used_once(coordinator):
     factories.patient("RD-001")
     errors = refusal(Patient(subject_id="RD-001", sex="F", age_at_consent=30, diagnosis="T-LBL",
                              consent_date=D("2024-03-01")))
-    assert errors["__all__"] == ["A patient with this subject ID already exists."]
+    assert errors["subject_id"] == ["A patient with this subject ID already exists (subject IDs "
+                                    "are compared regardless of case)."]
 
 
 def test_a_dose_level_is_per_kg_or_flat_never_both(coordinator):

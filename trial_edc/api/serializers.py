@@ -1,9 +1,10 @@
 """The rows of the API listings, in two shapes: the full one, and the sponsor's de-identified one.
 
-Each serializer names the fields `not_for_sponsors`: what a person typed (narratives, rationales,
-sites, lots), names of staff, and the patient's own dates. They are sent only to readers who may
-open the CRFs (`permissions.sees_free_text`); a sponsor's rows do not carry those keys at all.
-The patient listing carries no names, initials or dates of birth for anyone: the EDC keeps none.
+The fields a sponsor does not receive (free text and references to people) are those
+`trial_edc.sponsor_share` declares for every sponsor channel; they are sent only to readers who
+may open the CRFs (`permissions.sees_free_text`), and a sponsor's rows do not carry those keys at
+all. The patient listing carries no names, initials or dates of birth for anyone: the EDC keeps
+none.
 
 Every field is described in the OpenAPI schema from the model's help text or verbose name.
 """
@@ -21,6 +22,7 @@ from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 from trial_edc.ranges import RangeValidator
 from trial_edc.roles import role_of
+from trial_edc.sponsor_share import withheld_fields
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
 DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
@@ -48,25 +50,30 @@ class DescribedModelSerializer(serializers.ModelSerializer):
 
 
 class ListingSerializer(DescribedModelSerializer):
-    """A listing row; `Meta.not_for_sponsors` are left out for readers without CRF access."""
+    """A listing row; the fields `sponsor_share` withholds are left out for readers without CRF
+    access."""
+
+    @classmethod
+    def not_for_sponsors(cls) -> frozenset[str]:
+        return withheld_fields(cls.Meta.model) & set(cls.Meta.fields)
 
     def get_fields(self):
         fields = super().get_fields()
         if self.context.get("deidentified"):
-            for name in self.Meta.not_for_sponsors:
+            for name in self.not_for_sponsors():
                 fields.pop(name)
         return fields
 
     def get_extra_kwargs(self):
         # Absent from a sponsor's rows, so not required in the schema; every row is output only.
         extra = super().get_extra_kwargs()
-        for name in self.Meta.not_for_sponsors:
+        for name in self.not_for_sponsors():
             extra.setdefault(name, {})["required"] = False
         return extra
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if field_name in self.Meta.not_for_sponsors:
+        if field_name in self.not_for_sponsors():
             kwargs["help_text"] += " Not sent to sponsors."
         return field_class, kwargs
 
@@ -76,8 +83,7 @@ class PatientRowSerializer(ListingSerializer):
     dose_level = serializers.CharField(source="dose_level_code", allow_null=True,
                                        help_text=DOSE_LEVEL_HELP)
     first_infusion_date = serializers.DateField(
-        allow_null=True, required=False,
-        help_text="Date of infusion number 1 (day 0); null before it. Not sent to sponsors.")
+        allow_null=True, help_text="Date of infusion number 1 (day 0); null before it.")
     status = serializers.SerializerMethodField(
         help_text="Where the patient stands today: screening, enrolled, infused day N (within "
                   "the DLT window), follow-up, off study or died.")
@@ -87,9 +93,6 @@ class PatientRowSerializer(ListingSerializer):
         fields = ("subject_id", "sex", "age_at_consent", "diagnosis", "cd7_positive_blasts_pct",
                   "screening_marrow_blasts_pct", "dose_level", "status", "consent_date",
                   "enrollment_date", "first_infusion_date", "off_study_date", "off_study_reason")
-        # Dates of the patient's own record narrow down who they are; sponsors get the status.
-        not_for_sponsors = ("consent_date", "enrollment_date", "first_infusion_date",
-                            "off_study_date", "off_study_reason")
 
     def get_status(self, patient) -> str:
         return patient_status(
@@ -122,7 +125,6 @@ class InfusionRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "number", "date", "time", "cells_per_kg",
                   "total_cells", "weight_kg", "effective_cells_per_kg", "viability_pct",
                   "product_lot")
-        not_for_sponsors = ("product_lot",)
 
 
 class AdverseEventRowSerializer(PatientRecordSerializer):
@@ -131,7 +133,6 @@ class AdverseEventRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "term", "grade", "onset_date",
                   "resolution_date", "serious", "relatedness", "outcome", "action_taken",
                   "site_aware_at", "sponsor_reported_at", "narrative")
-        not_for_sponsors = ("narrative",)
 
 
 class ResponseAssessmentRowSerializer(PatientRecordSerializer):
@@ -140,28 +141,24 @@ class ResponseAssessmentRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "visit", "date", "marrow_blasts_pct", "mrd_pct",
                   "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL",
                   "response")
-        not_for_sponsors = ()
 
 
 class DiseaseEventRowSerializer(PatientRecordSerializer):
     class Meta:
         model = DiseaseEvent
         fields = (*PatientRecordSerializer.LEAD, "date", "type", "site")
-        not_for_sponsors = ("site",)
 
 
 class HsctRowSerializer(PatientRecordSerializer):
     class Meta:
         model = Hsct
         fields = (*PatientRecordSerializer.LEAD, "date", "donor_type")
-        not_for_sponsors = ("donor_type",)
 
 
 class DeathRowSerializer(PatientRecordSerializer):
     class Meta:
         model = Death
         fields = (*PatientRecordSerializer.LEAD, "date", "cause")
-        not_for_sponsors = ()
 
 
 class PkSampleRowSerializer(PatientRecordSerializer):
@@ -169,7 +166,6 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
-        not_for_sponsors = ()
 
 
 @extend_schema_field({"type": "string", "nullable": True,
@@ -202,4 +198,3 @@ class DltAdjudicationRowSerializer(PatientRecordSerializer):
         model = DltAdjudication
         fields = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade", "decision",
                   "signed_at", "signer_role", "signer_printed_name", "rationale")
-        not_for_sponsors = ("signer_printed_name", "rationale")

@@ -14,11 +14,13 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 from dosing.models import DoseLevel
 from patients.chronology import Timeline, timeline_problems
 from patients.models import Patient
 from trial_edc.models import Study
+from trial_edc.subject_ids import pattern_problem
 
 from . import spec
 
@@ -187,29 +189,47 @@ def read_bundle(data, *, today: date, replacing: bool) -> Plan:
         r.problem("version", f"{data.get('version')!r} is not a supported version (1)")
     study, levels = _read_study(r, data.get("study"), replacing)
     level_codes = {level["code"] for level in levels}
+    pattern = _subject_id_pattern(study)
     patients = []
-    seen_subjects: dict[str, int] = {}
+    seen_subjects: dict[str, tuple[int, str]] = {}  # the ID in capitals → (index, ID)
     for i, raw in enumerate(r.list_of(data.get("patients"), "patients")):
-        plan = _read_patient(r, raw, f"patients[{i}]", level_codes)
+        plan = _read_patient(r, raw, f"patients[{i}]", level_codes, pattern)
         if plan is None:
             continue
         subject = plan.patient.subject_id
-        if subject in seen_subjects:
-            first = seen_subjects[subject]
+        if subject.upper() in seen_subjects:
+            first, first_subject = seen_subjects[subject.upper()]
             r.problem(f"patients[{i}].subject_id",
-                      f"{subject!r} is already the subject ID of patients[{first}]")
-        seen_subjects.setdefault(subject, i)
+                      f"{subject!r} is already the subject ID of patients[{first}]"
+                      + _case_note(subject, first_subject))
+        seen_subjects.setdefault(subject.upper(), (i, subject))
         patients.append(plan)
     if not replacing:
-        taken = set(Patient.objects.filter(subject_id__in=list(seen_subjects))
-                    .values_list("subject_id", flat=True))
-        for subject in sorted(taken):
-            r.problem(f"patients[{seen_subjects[subject]}].subject_id",
-                      f"{subject!r} is already in this database (import with --replace to "
-                      "replace the trial's data)")
+        taken = (Patient.objects.annotate(upper=Upper("subject_id"))
+                 .filter(upper__in=list(seen_subjects)).values_list("upper", "subject_id"))
+        for upper, stored in sorted(taken):
+            i, subject = seen_subjects[upper]
+            r.problem(f"patients[{i}].subject_id",
+                      f"{subject!r} is already in this database{_case_note(subject, stored)} "
+                      "(import with --replace to replace the trial's data)")
     if r.problems:
         raise BundleProblems(r.problems)
     return Plan(study=study, dose_levels=levels, patients=patients)
+
+
+def _case_note(subject: str, other: str) -> str:
+    if subject == other:
+        return ""
+    return f" as {other!r} (subject IDs are compared regardless of case)"
+
+
+def _subject_id_pattern(study: dict) -> str:
+    """The pattern the bundle's patients are checked against: the one the import will store
+    (the bundle's, or the default it stands for), or this database's while that is invalid."""
+    pattern = study.get("subject_id_pattern")
+    if pattern is None or pattern_problem(pattern):
+        return Study.load().subject_id_pattern
+    return pattern
 
 
 def _read_study(r: Reader, raw, replacing: bool) -> tuple[dict, list[dict]]:
@@ -258,7 +278,8 @@ def _compare_with_database(r: Reader, study: dict, levels: list[dict]):
             f"{current.protocol_id!r}; import with --replace to replace the trial"))
 
 
-def _read_patient(r: Reader, raw, path: str, level_codes: set[str]) -> PatientPlan | None:
+def _read_patient(r: Reader, raw, path: str, level_codes: set[str],
+                  subject_id_pattern: str) -> PatientPlan | None:
     allowed = (*spec.PATIENT.keys, *spec.PATIENT_SINGLES, *spec.PATIENT_LISTS,
                *spec.PATIENT_EXTRA_KEYS)
     if r.obj(raw, path, allowed) is None:
@@ -273,6 +294,7 @@ def _read_patient(r: Reader, raw, path: str, level_codes: set[str]) -> PatientPl
     if values is None:
         return None
     patient = Patient(**values)
+    patient.subject_id_pattern = subject_id_pattern  # read once for the whole bundle
     r.validate(spec.PATIENT, patient, path)
     plan = PatientPlan(patient)
     for key, part in spec.PATIENT_SINGLES.items():

@@ -47,6 +47,7 @@ def _same(*names: str) -> dict[str, str]:
 
 STUDY = Part(Study, _same(
     "protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days", "title",
+    "subject_id_pattern",
     "sae_report_hours", "dlt_rule_d1_grade5", "dlt_rule_d2_crs", "dlt_rule_d3_icans",
     "dlt_rule_d4_non_haematological", "dlt_rule_d5_cytopenia", "dlt_rule_d6_gvhd",
     "crs_grade3_max_hours", "icans_grade3_max_hours", "non_haematological_max_days",
