@@ -46,6 +46,12 @@ def test_the_record_page_shows_the_demographics_and_links_edit_void_and_trail(
         assert f'href="{url(enrolled_patient, action)}"' in page
 
 
+def test_the_casebook_links_to_the_patients_record(client, monitor, enrolled_patient):
+    client.force_login(monitor)
+    casebook = client.get(f"/patients/{enrolled_patient.subject_id}/").content.decode()
+    assert f'href="{url(enrolled_patient)}"' in casebook
+
+
 def test_another_patients_record_is_not_found_under_this_subject_id(
         client, coordinator, enrolled_patient):
     other = factories.patient("RD-002")
@@ -104,3 +110,13 @@ def test_a_locked_casebook_opens_the_patients_record_read_only(
     assert edit["Location"] == url(enrolled_patient)
     assert Patient.objects.get().age_at_consent == 27
     assert "was locked by test-monitor" in client.get(url(enrolled_patient)).content.decode()
+
+
+def test_voiding_the_patient_keeps_the_record_and_returns_to_the_patient_list(
+        client, coordinator, enrolled_patient):
+    client.force_login(coordinator)
+    response = client.post(url(enrolled_patient, "void/"), {"reason": "enrolled twice"})
+    assert response.status_code == 302
+    assert response["Location"] == "/patients/"
+    voided = Patient.all_objects.get()
+    assert voided.is_voided and voided.void_reason == "enrolled twice"
