@@ -7,11 +7,13 @@ Beside a few imported patients of the synthetic trial, one patient per state:
 - RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); a pending DLT candidate
   (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
-  assessment, a PK sample); open, answered, closed and re-opened queries; a verified record,
-  one changed since verification, a locked form;
-- RD-102: a signed casebook;  RD-103: a casebook changed since it was signed;
-- RD-104: a locked casebook;  RD-105: off study before conditioning (its signature revoked);
-- RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled twice, nothing recorded).
+  assessment, a PK sample queried and verified first); open, answered, closed and re-opened
+  queries; a verified record (locked and unlocked since), one changed since verification, a
+  locked form;
+- RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
+  was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
+  signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
+  twice, nothing recorded);  RD-108: screened, never enrolled.
 """
 
 from dataclasses import dataclass, field
@@ -82,7 +84,7 @@ def _infused(subject_id: str) -> Patient:
     return patient
 
 
-def _every_crf(states: TrialStates, coordinator, monitor, investigator):
+def _every_crf(states: TrialStates, users: dict):
     """RD-101: every kind of CRF, with the DLT, void, query and monitoring states."""
     patient = _infused("RD-101")
     factories.eligibility(patient)
@@ -102,20 +104,36 @@ def _every_crf(states: TrialStates, coordinator, monitor, investigator):
     response = factories.response(patient, on=DAY0 + timedelta(days=28))
     factories.pk_sample(patient, day=7)
     factories.contact(patient, DAY0 + timedelta(days=60))
-    recompute()  # the DLT rules raise their candidates from the data
-
-    dlt_adjudicate(adverse_event=icans, decision="confirmed", rationale="grade 3 ICANS, 5 days",
-                   by=investigator, password=PASSWORD)
-    revoked = dlt_adjudicate(adverse_event=neutropenia, decision="confirmed",
-                             rationale="signed too early", by=investigator, password=PASSWORD)
-    revoked = dlt_adjudication_revoke(adjudication=revoked, by=investigator, password=PASSWORD,
-                                      reason="expected cytopenia, not dose-limiting")
-    dlt_candidate_raise(adverse_event=nausea, by=investigator, rationale="persistent nausea")
+    states.patients["every CRF"] = patient
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
-                           "raised DLT": nausea,
-                           "signed decision": DltAdjudication.objects.get(adverse_event=icans),
-                           "revoked decision": revoked})
+                           "raised DLT": nausea, "open query": crs, "answered query": response,
+                           "closed query": gvhd, "re-opened query": patient, "verified": icans,
+                           "changed since verified": nausea, "locked form": response})
+    recompute()  # the DLT rules raise their candidates from the data
+    _dlt_states(states, users["investigator"])
+    _voided_records(states, patient, users)
+    _queries(states, patient, users)
+    _monitoring(states, patient, users)
 
+
+def _dlt_states(states: TrialStates, investigator):
+    records = states.records
+    dlt_adjudicate(adverse_event=records["signed DLT"], decision="confirmed",
+                   rationale="grade 3 ICANS, 5 days", by=investigator, password=PASSWORD)
+    signed_too_early = dlt_adjudicate(
+        adverse_event=records["revoked DLT"], decision="confirmed", rationale="signed too early",
+        by=investigator, password=PASSWORD)
+    records["revoked decision"] = dlt_adjudication_revoke(
+        adjudication=signed_too_early, by=investigator, password=PASSWORD,
+        reason="expected cytopenia, not dose-limiting")
+    dlt_candidate_raise(adverse_event=records["raised DLT"], by=investigator,
+                        rationale="persistent nausea")
+    records["signed decision"] = DltAdjudication.objects.get(adverse_event=records["signed DLT"])
+
+
+def _voided_records(states: TrialStates, patient, users: dict):
+    """Voided records of several kinds, one of them queried and verified before it was voided."""
+    monitor = users["monitor"]
     voided_ae = factories.adverse_event(patient, term="Headache", grade=1,
                                         onset_date=DAY0 + timedelta(days=4))
     voided_crs = factories.crs_details(factories.adverse_event(
@@ -123,42 +141,57 @@ def _every_crf(states: TrialStates, coordinator, monitor, investigator):
         hypotension="none")
     voided_response = factories.response(patient, visit="W8", on=DAY0 + timedelta(days=56))
     voided_pk = factories.pk_sample(patient, day=14)
+    states.queries["on a voided record"] = query_raise(
+        record=voided_pk, patient=patient, field_name="collected_at", question="Time drawn?",
+        by=monitor)
+    reviews.form_verify(record=voided_pk, patient=patient, by=monitor)
     for state, record in (("voided adverse event", voided_ae), ("voided CRS details", voided_crs),
                           ("voided response", voided_response), ("voided PK sample", voided_pk)):
-        states.records[state] = record_void(record, by=coordinator, reason="entered in error")
+        states.records[state] = record_void(record, by=users["coordinator"],
+                                            reason="entered in error")
 
-    open_query = query_raise(record=crs, patient=patient, field_name="grade",
-                             question="Vasopressor dose?", by=monitor)
-    answered = query_raise(record=response, patient=patient, field_name="mrd_pct",
-                           question="MRD method?", by=monitor)
-    query_answer(query=answered, answer="flow cytometry", by=coordinator)
-    closed = query_raise(record=gvhd, patient=patient, field_name="", question="Biopsy?",
-                         by=monitor)
+
+def _queries(states: TrialStates, patient, users: dict):
+    monitor, coordinator, records = users["monitor"], users["coordinator"], states.records
+    states.queries["open"] = query_raise(record=records["open query"], patient=patient,
+                                         field_name="grade", question="Vasopressor dose?",
+                                         by=monitor)
+    answered = query_raise(record=records["answered query"], patient=patient,
+                           field_name="mrd_pct", question="MRD method?", by=monitor)
+    states.queries["answered"] = query_answer(query=answered, answer="flow cytometry",
+                                              by=coordinator)
+    closed = query_raise(record=records["closed query"], patient=patient, field_name="",
+                         question="Biopsy?", by=monitor)
     query_answer(query=closed, answer="skin biopsy on file", by=coordinator)
-    query_close(query=closed, by=monitor)
+    states.queries["closed"] = query_close(query=closed, by=monitor)
     reopened = query_raise(record=patient, patient=patient, field_name="age_at_consent",
                            question="Age at consent?", by=monitor)
     query_close(query=reopened, by=monitor)
-    query_reopen(query=reopened, by=monitor, reason="source shows another age")
-    states.records.update({"open query": crs, "answered query": response,
-                           "closed query": gvhd, "re-opened query": patient})
-    states.queries.update({"open": open_query, "answered": answered, "closed": closed,
-                           "re-opened": reopened})
-
-    reviews.form_verify(record=icans, patient=patient, by=monitor)
-    reviews.form_verify(record=nausea, patient=patient, by=monitor)
-    nausea.grade = 1
-    record_save(nausea, by=coordinator, reason="grade re-read in the notes")
-    reviews.form_verify(record=response, patient=patient, by=monitor)
-    reviews.form_lock(record=response, patient=patient, by=monitor)
-    states.records.update({"verified": icans, "changed since verified": nausea,
-                           "locked form": response})
-    states.patients["every CRF"] = patient
+    states.queries["re-opened"] = query_reopen(query=reopened, by=monitor,
+                                               reason="source shows another age")
 
 
-def _casebook_states(states: TrialStates, coordinator, monitor, investigator):
+def _monitoring(states: TrialStates, patient, users: dict):
+    """Verified, changed since verification, locked, and locked then unlocked records."""
+    monitor, records = users["monitor"], states.records
+    reviews.form_verify(record=records["verified"], patient=patient, by=monitor)
+    reviews.form_lock(record=records["verified"], patient=patient, by=monitor)
+    reviews.form_unlock(record=records["verified"], by=monitor, reason="late lab result")
+    changed = records["changed since verified"]
+    reviews.form_verify(record=changed, patient=patient, by=monitor)
+    changed.grade = 1
+    record_save(changed, by=users["coordinator"], reason="grade re-read in the notes")
+    reviews.form_verify(record=records["locked form"], patient=patient, by=monitor)
+    reviews.form_lock(record=records["locked form"], patient=patient, by=monitor)
+
+
+def _casebook_states(states: TrialStates, users: dict):
+    coordinator, monitor, investigator = (users[role] for role in (
+        "coordinator", "monitor", "investigator"))
     signed = _infused("RD-102")
     casebook_sign(patient=signed, by=investigator, password=PASSWORD)
+    reviews.casebook_lock(patient=signed, by=monitor, reason="ready for the database lock")
+    reviews.casebook_unlock(patient=signed, by=monitor, reason="a late follow-up contact")
 
     changed = _infused("RD-103")
     ae = factories.adverse_event(changed, grade=1)
@@ -187,9 +220,11 @@ def _casebook_states(states: TrialStates, coordinator, monitor, investigator):
     twice = factories.patient("RD-107")
     record_void(twice, by=coordinator, reason="enrolled twice; the same patient is RD-106")
 
+    screened = factories.patient("RD-108", enrollment_date=None)
+
     states.patients.update({"signed casebook": signed, "changed since signing": changed,
                             "locked casebook": locked, "off study": off_study, "dead": dead,
-                            "voided patient": twice})
+                            "voided patient": twice, "screened only": screened})
     states.records.update({"patient of a locked casebook": locked, "voided patient": twice})
 
 
@@ -198,9 +233,7 @@ def trial_states() -> TrialStates:
     users = {role: factories.user(role) for role in ROLES}
     casebook_import_json(_small_bundle())
     states = TrialStates(users)
-    coordinator, monitor, investigator = (users[r] for r in ("coordinator", "monitor",
-                                                             "investigator"))
-    _every_crf(states, coordinator, monitor, investigator)
-    _casebook_states(states, coordinator, monitor, investigator)
+    _every_crf(states, users)
+    _casebook_states(states, users)
     recompute()  # the reports and the DLT queue as the nightly task leaves them
     return states

@@ -29,7 +29,7 @@ RECORD_STATES = (
     "locked form")
 DLT_STATES = ("pending DLT", "signed DLT", "revoked DLT", "raised DLT")
 CASEBOOK_STATES = ("every CRF", "signed casebook", "changed since signing", "locked casebook",
-                   "off study", "dead")
+                   "off study", "dead", "screened only")
 SPONSOR_PAGES = ("/reports/", "/reports/report.pdf", "/api/v1/reports/endpoints/",
                  "/api/v1/reports/data-review/", "/api/schema/swagger-ui/")
 
