@@ -1,6 +1,6 @@
 """A patient's casebook: every CRF of theirs, grouped by form, one query per form."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
@@ -40,6 +40,9 @@ class Section:
     slug: str | None  # the CRF's slug in URLs; None for records coordinators do not enter
     entry_noun: str = ""  # one record's name, for "Add …"
     model: type | None = None
+    # Records of this form voided in error: out of the trial's data, but their page and audit
+    # trail stay readable from the casebook.
+    voided: list = field(default_factory=list)
 
 
 def _patient_filter(model):
@@ -51,10 +54,12 @@ def sections(patient) -> list[Section]:
     result = []
     for title, model, columns in FORMS:
         related = [c for c in columns if model._meta.get_field(c).is_relation]
-        records = model.objects.filter(**{_patient_filter(model): patient}).select_related(*related)
+        records = model.all_objects.filter(**{_patient_filter(model): patient}).select_related(
+            *related)
         headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
-        rows = [(r, [getattr(r, c) for c in columns]) for r in records]
+        rows = [(r, [getattr(r, c) for c in columns]) for r in records if not r.is_voided]
         crf = crf_of_model(model)
         result.append(Section(title, headers, rows, crf.slug if crf else None,
-                              crf.noun if crf else "", model))
+                              crf.noun if crf else "", model,
+                              [r for r in records if r.is_voided]))
     return result

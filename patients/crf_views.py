@@ -167,6 +167,8 @@ def crf_void(request, subject_id, slug, pk):
             form.add_error(None, locked)
         else:
             messages.success(request, f"{crf.title} voided.")
+            if crf.model is Patient:  # a voided patient has no casebook left to show
+                return redirect("patients:list")
             return redirect(record_url(crf, record, patient))
     return render(request, "crf/void.html",
                   {"crf": crf, "record": record, "patient": patient, "form": form})

@@ -39,7 +39,8 @@ class Crf:
     def belongs_to(self, patient):
         """The filter that keeps this CRF's records to one patient."""
         if self.model is Patient:
-            return {"pk": patient.pk}
+            # The record is the patient itself; the pk is the record's own, filtered beside this.
+            return {"subject_id": patient.subject_id}
         if self.parent == "adverse_event":
             return {"adverse_event__patient": patient}
         return {"patient": patient}

@@ -102,7 +102,12 @@ def dlt_preview(record) -> list[Derived]:
             for flag in flags]
 
 
-def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list]]:
-    """The CRS, ICANS and GVHD details of one adverse event, by CRF: one query each."""
-    return [(crf, list(crf.model.objects.filter(adverse_event=adverse_event)))
-            for crf in crfs.AE_DETAILS]
+def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list, list]]:
+    """The CRS, ICANS and GVHD details of one adverse event, by CRF, the current ones and those
+    voided (still readable): one query each."""
+    parts = []
+    for crf in crfs.AE_DETAILS:
+        records = list(crf.model.all_objects.filter(adverse_event=adverse_event))
+        parts.append((crf, [r for r in records if not r.is_voided],
+                      [r for r in records if r.is_voided]))
+    return parts

@@ -1,0 +1,239 @@
+"""A small trial holding every kind of record in every state a page can show, built through the
+real services (the import, `record_save`/`record_void`, the query cycle, the monitor's locks and
+verification, the e-signatures), so that a test walking the pages meets each state at least once.
+
+Beside a few imported patients of the synthetic trial, one patient per state:
+
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); a pending DLT candidate
+  (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
+  candidate; voided records of several kinds (an adverse event, CRS details, a response
+  assessment, a PK sample queried and verified first); open, answered, closed and re-opened
+  queries; a verified record (locked and unlocked since), one changed since verification, a
+  locked form;
+- RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
+  was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
+  signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
+  twice, nothing recorded);  RD-108: screened, never enrolled.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from monitoring import reviews
+from monitoring.services import query_answer, query_close, query_raise, query_reopen
+from patients.crfs import crf_of_model
+from patients.models import Patient
+from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
+from safety.models import DltAdjudication
+from safety.services import dlt_candidate_raise
+from signoff.services import casebook_sign, casebook_signature_revoke
+from tests import factories
+from tests.factories import CONSENT
+from tests.security.routes import ROLES
+from trial_edc.audit import record_save, record_void
+from trial_edc.casebook import casebook_import_json
+from trial_edc.demo_trial import GVHD, ICANS, demo_bundle
+from trial_edc.reports import recompute
+
+PASSWORD = "a-long-test-passphrase"  # the factories' default; the crawler signs in with it
+IMPORTED_PATIENTS = 2
+# A few of each imported patient's events, samples and visits are enough to show every page;
+# every other page is one more per record for each role that walks them.
+KEEP = {"adverse_events": 2, "pk_samples": 2, "response_assessments": 2}
+DAY0 = CONSENT + timedelta(days=11)  # the factories' first infusion
+
+
+@dataclass
+class TrialStates:
+    users: dict  # role → user, each with PASSWORD
+    records: dict = field(default_factory=dict)  # what the state is → the record in it
+    patients: dict = field(default_factory=dict)  # what the state is → the patient in it
+    queries: dict = field(default_factory=dict)  # status → a query in it
+
+    def crf_page(self, state: str) -> str:
+        """The browser page of the record kept under `state`."""
+        record = self.records[state]
+        patient = self._patient_of(record)
+        slug = crf_of_model(type(record)).slug
+        return f"/patients/{patient.subject_id}/{slug}/{record.pk}/"
+
+    def admin_page(self, state: str) -> str:
+        record = self.records[state]
+        meta = record._meta
+        return f"/admin/{meta.app_label}/{meta.model_name}/{record.pk}/change/"
+
+    @staticmethod
+    def _patient_of(record):
+        if isinstance(record, Patient):
+            return record
+        return getattr(record, "patient", None) or record.adverse_event.patient
+
+
+def _small_bundle() -> dict:
+    bundle = demo_bundle(IMPORTED_PATIENTS, seed=1)
+    for patient in bundle["patients"]:
+        for key, count in KEEP.items():
+            patient[key] = patient.get(key, [])[:count]
+    return bundle
+
+
+def _infused(subject_id: str) -> Patient:
+    patient = factories.patient(subject_id)
+    factories.lymphodepletion(patient)
+    factories.infusion(patient, on=DAY0)
+    return patient
+
+
+def _every_crf(states: TrialStates, users: dict):
+    """RD-101: every kind of CRF, with the DLT, void, query and monitoring states."""
+    patient = _infused("RD-101")
+    factories.eligibility(patient)
+    crs = factories.adverse_event(patient, grade=3, onset_date=DAY0 + timedelta(days=2))
+    factories.crs_details(crs, hypotension="one_vasopressor")
+    icans = factories.adverse_event(patient, term=ICANS, grade=3,
+                                    onset_date=DAY0 + timedelta(days=5))
+    factories.icans_details(icans, ice_score=1)
+    neutropenia = factories.adverse_event(patient, term="Neutrophil count decreased", grade=4,
+                                          onset_date=DAY0 + timedelta(days=1),
+                                          relatedness="possible")
+    gvhd = factories.adverse_event(patient, term=GVHD, grade=2,
+                                   onset_date=DAY0 + timedelta(days=20))
+    factories.gvhd_details(gvhd, skin_stage=3, magic_grade=2)
+    nausea = factories.adverse_event(patient, term="Nausea", grade=2,
+                                     onset_date=DAY0 + timedelta(days=3), relatedness="possible")
+    response = factories.response(patient, on=DAY0 + timedelta(days=28))
+    factories.pk_sample(patient, day=7)
+    factories.contact(patient, DAY0 + timedelta(days=60))
+    states.patients["every CRF"] = patient
+    states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
+                           "raised DLT": nausea, "open query": crs, "answered query": response,
+                           "closed query": gvhd, "re-opened query": patient, "verified": icans,
+                           "changed since verified": nausea, "locked form": response})
+    recompute()  # the DLT rules raise their candidates from the data
+    _dlt_states(states, users["investigator"])
+    _voided_records(states, patient, users)
+    _queries(states, patient, users)
+    _monitoring(states, patient, users)
+
+
+def _dlt_states(states: TrialStates, investigator):
+    records = states.records
+    dlt_adjudicate(adverse_event=records["signed DLT"], decision="confirmed",
+                   rationale="grade 3 ICANS, 5 days", by=investigator, password=PASSWORD)
+    signed_too_early = dlt_adjudicate(
+        adverse_event=records["revoked DLT"], decision="confirmed", rationale="signed too early",
+        by=investigator, password=PASSWORD)
+    records["revoked decision"] = dlt_adjudication_revoke(
+        adjudication=signed_too_early, by=investigator, password=PASSWORD,
+        reason="expected cytopenia, not dose-limiting")
+    dlt_candidate_raise(adverse_event=records["raised DLT"], by=investigator,
+                        rationale="persistent nausea")
+    records["signed decision"] = DltAdjudication.objects.get(adverse_event=records["signed DLT"])
+
+
+def _voided_records(states: TrialStates, patient, users: dict):
+    """Voided records of several kinds, one of them queried and verified before it was voided."""
+    monitor = users["monitor"]
+    voided_ae = factories.adverse_event(patient, term="Headache", grade=1,
+                                        onset_date=DAY0 + timedelta(days=4))
+    voided_crs = factories.crs_details(factories.adverse_event(
+        patient, grade=1, onset_date=DAY0 + timedelta(days=30)), max_temp_c=38.4,
+        hypotension="none")
+    voided_response = factories.response(patient, visit="W8", on=DAY0 + timedelta(days=56))
+    voided_pk = factories.pk_sample(patient, day=14)
+    states.queries["on a voided record"] = query_raise(
+        record=voided_pk, patient=patient, field_name="collected_at", question="Time drawn?",
+        by=monitor)
+    reviews.form_verify(record=voided_pk, patient=patient, by=monitor)
+    for state, record in (("voided adverse event", voided_ae), ("voided CRS details", voided_crs),
+                          ("voided response", voided_response), ("voided PK sample", voided_pk)):
+        states.records[state] = record_void(record, by=users["coordinator"],
+                                            reason="entered in error")
+
+
+def _queries(states: TrialStates, patient, users: dict):
+    monitor, coordinator, records = users["monitor"], users["coordinator"], states.records
+    states.queries["open"] = query_raise(record=records["open query"], patient=patient,
+                                         field_name="grade", question="Vasopressor dose?",
+                                         by=monitor)
+    answered = query_raise(record=records["answered query"], patient=patient,
+                           field_name="mrd_pct", question="MRD method?", by=monitor)
+    states.queries["answered"] = query_answer(query=answered, answer="flow cytometry",
+                                              by=coordinator)
+    closed = query_raise(record=records["closed query"], patient=patient, field_name="",
+                         question="Biopsy?", by=monitor)
+    query_answer(query=closed, answer="skin biopsy on file", by=coordinator)
+    states.queries["closed"] = query_close(query=closed, by=monitor)
+    reopened = query_raise(record=patient, patient=patient, field_name="age_at_consent",
+                           question="Age at consent?", by=monitor)
+    query_close(query=reopened, by=monitor)
+    states.queries["re-opened"] = query_reopen(query=reopened, by=monitor,
+                                               reason="source shows another age")
+
+
+def _monitoring(states: TrialStates, patient, users: dict):
+    """Verified, changed since verification, locked, and locked then unlocked records."""
+    monitor, records = users["monitor"], states.records
+    reviews.form_verify(record=records["verified"], patient=patient, by=monitor)
+    reviews.form_lock(record=records["verified"], patient=patient, by=monitor)
+    reviews.form_unlock(record=records["verified"], by=monitor, reason="late lab result")
+    changed = records["changed since verified"]
+    reviews.form_verify(record=changed, patient=patient, by=monitor)
+    changed.grade = 1
+    record_save(changed, by=users["coordinator"], reason="grade re-read in the notes")
+    reviews.form_verify(record=records["locked form"], patient=patient, by=monitor)
+    reviews.form_lock(record=records["locked form"], patient=patient, by=monitor)
+
+
+def _casebook_states(states: TrialStates, users: dict):
+    coordinator, monitor, investigator = (users[role] for role in (
+        "coordinator", "monitor", "investigator"))
+    signed = _infused("RD-102")
+    casebook_sign(patient=signed, by=investigator, password=PASSWORD)
+    reviews.casebook_lock(patient=signed, by=monitor, reason="ready for the database lock")
+    reviews.casebook_unlock(patient=signed, by=monitor, reason="a late follow-up contact")
+
+    changed = _infused("RD-103")
+    ae = factories.adverse_event(changed, grade=1)
+    casebook_sign(patient=changed, by=investigator, password=PASSWORD)
+    ae.grade = 2
+    record_save(ae, by=coordinator, reason="fever above 38 with hypoxia")
+
+    locked = _infused("RD-104")
+    factories.adverse_event(locked, grade=1)
+    reviews.casebook_lock(patient=locked, by=monitor, reason="ready for the database lock")
+
+    off_study = factories.patient("RD-105")
+    casebook_signature_revoke(
+        signature=casebook_sign(patient=off_study, by=investigator, password=PASSWORD),
+        by=investigator, password=PASSWORD, reason="signed before the off-study form")
+    off_study.off_study_date = off_study.enrollment_date + timedelta(days=2)
+    off_study.off_study_reason = "withdrew consent"
+    record_save(off_study, by=coordinator, reason="withdrawal form received")
+
+    dead = _infused("RD-106")
+    factories.response(dead, on=DAY0 + timedelta(days=28))
+    factories.hsct(dead, DAY0 + timedelta(days=70))
+    factories.disease_event(dead, DAY0 + timedelta(days=150))
+    factories.death(dead, DAY0 + timedelta(days=200))
+
+    twice = factories.patient("RD-107")
+    record_void(twice, by=coordinator, reason="enrolled twice; the same patient is RD-106")
+
+    screened = factories.patient("RD-108", enrollment_date=None)
+
+    states.patients.update({"signed casebook": signed, "changed since signing": changed,
+                            "locked casebook": locked, "off study": off_study, "dead": dead,
+                            "voided patient": twice, "screened only": screened})
+    states.records.update({"patient of a locked casebook": locked, "voided patient": twice})
+
+
+def trial_states() -> TrialStates:
+    """Build the trial and one user per role (password PASSWORD); returns what is where."""
+    users = {role: factories.user(role) for role in ROLES}
+    casebook_import_json(_small_bundle())
+    states = TrialStates(users)
+    _every_crf(states, users)
+    _casebook_states(states, users)
+    recompute()  # the reports and the DLT queue as the nightly task leaves them
+    return states
