@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import account_admin  # noqa: F401  (registers the accounts' and roles' pages)
 from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
 from .models import EndpointSnapshot, Study
 
