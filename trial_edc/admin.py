@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import account_admin  # noqa: F401  (registers the accounts' and roles' pages)
+from .account_admin import ReadOnlyAdminMixin  # also registers the accounts' pages
 from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
 from .models import EndpointSnapshot, Study
 
@@ -127,17 +127,8 @@ class StudyAdmin(AuditedAdmin):
 
 
 @admin.register(EndpointSnapshot)
-class EndpointSnapshotAdmin(admin.ModelAdmin):
+class EndpointSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Computed reports: read-only (they are derived from the audited data)."""
 
     list_display = ("cutoff", "computed_at", "duration_ms", "data_version")
     exclude = ("report",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,10 +4,12 @@ any account (its own included) above its role, edit the roles' permissions, or d
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from rest_framework.authtoken.models import Token
 
 from tests import factories
 from trial_edc import roles
+from trial_edc.accounts import user_api_token
 from trial_edc.audit import system_user
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,92 @@ def test_a_monitor_has_no_account_pages(client, monitor):
     client.force_login(monitor)
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert client.get(change_url(factories.user("coordinator"))).status_code == 403
+
+
+def token_url(user):
+    return reverse("admin:auth_user_api_token", args=[user.pk])
+
+
+@pytest.fixture
+def lab(db):
+    user = factories.user("sponsor", username="central-lab")
+    return user, user_api_token(user)
+
+
+def test_the_account_page_links_to_its_token_page(admin_client, lab):
+    user, _key = lab
+    page = admin_client.get(change_url(user)).content.decode()
+    assert f'href="{token_url(user)}"' in page and "issued" in page
+
+
+def test_an_admin_rotates_a_token_and_sees_the_new_key_once(admin_client, lab):
+    user, old_key = lab
+    response = admin_client.post(token_url(user), {"action": "rotate",
+                                                   "reason": "key seen in a ticket"})
+    new_key = Token.objects.get(user=user).key
+    assert response.status_code == 200 and new_key != old_key
+    assert new_key in response.content.decode() and "no-store" in response["Cache-Control"]
+    assert new_key not in admin_client.get(token_url(user)).content.decode()
+    latest = user.api_token_events.first()
+    assert (latest.action, latest.by.username, latest.reason) == (
+        "rotated", "test-admin", "key seen in a ticket")
+
+
+def test_an_admin_revokes_a_token_with_a_reason(admin_client, lab):
+    user, _key = lab
+    response = admin_client.post(token_url(user), {"action": "revoke",
+                                                   "reason": "lab contract ended"})
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+    page = admin_client.get(token_url(user)).content.decode()
+    assert "holds no API token" in page and "lab contract ended" in page
+
+
+def test_a_token_change_without_a_reason_is_refused_on_the_page(admin_client, lab):
+    user, key = lab
+    response = admin_client.post(token_url(user), {"action": "rotate", "reason": ""})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert Token.objects.get(user=user).key == key
+
+
+def test_a_monitor_may_not_open_a_token_page(client, monitor, lab):
+    user, key = lab
+    client.force_login(monitor)
+    assert client.get(token_url(user)).status_code == 403
+    assert client.post(token_url(user), {"action": "revoke", "reason": "x"}).status_code == 403
+    assert Token.objects.get(user=user).key == key
+
+
+def test_an_admin_may_not_touch_a_superusers_token(admin_client):
+    root = User.objects.create_superuser("root", password="a-long-root-passphrase")
+    key = user_api_token(root)
+    response = admin_client.post(token_url(root), {"action": "rotate", "reason": "mine now"})
+    assert response.status_code == 403
+    assert "You may not change the API token of root" in response.content.decode()
+    assert Token.objects.get(user=root).key == key
+
+
+def test_deactivating_an_account_revokes_its_token_for_good(admin_client, lab):
+    user, key = lab
+    admin_client.post(change_url(user), account_form(user, is_active=""))
+    admin_client.post(change_url(user), account_form(user, is_active="on"))
+    user.refresh_from_db()
+    assert user.is_active and not Token.objects.filter(user=user).exists()
+    latest = user.api_token_events.first()
+    assert (latest.action, latest.reason) == ("revoked", "account deactivated")
+
+
+def test_drfs_own_token_pages_are_gone(admin_client):
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:authtoken_tokenproxy_changelist")
+
+
+def test_admins_read_the_token_changes_but_change_none(admin_client, lab):
+    user, _key = lab
+    event = user.api_token_events.get()
+    listing = admin_client.get(reverse("admin:trial_edc_apitokenevent_changelist"))
+    assert listing.status_code == 200 and "central-lab" in listing.content.decode()
+    url = reverse("admin:trial_edc_apitokenevent_change", args=[event.pk])
+    assert admin_client.post(url, {"reason": "rewritten"}).status_code == 403
+    event.refresh_from_db()
+    assert event.reason == "issued by create_user --token"
