@@ -7,15 +7,22 @@ only to those who may change the record.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .account_admin import ReadOnlyAdminMixin  # also registers the accounts' pages
-from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
+from .audit import (
+    ClinicalRecord,
+    LockedRecordError,
+    StaleRecordError,
+    check_writable,
+    record_save,
+    record_void,
+)
 from .models import EndpointSnapshot, Study
 
 
@@ -59,6 +66,15 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # audited records are never deleted
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecordError as stale:
+            # Another writer saved between this request's read and its write; the change
+            # form's transaction rolled back, so nothing was saved. Show the current values.
+            self.message_user(request, str(stale), messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """One old version of the record, read-only; POSTing it reverts the record to it.
