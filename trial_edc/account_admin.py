@@ -41,7 +41,8 @@ class AccountChangeForm(auth_forms.UserChangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].initial = role_of(self.instance)
+        if "role" in self.fields:  # read-only on one's own page
+            self.fields["role"].initial = role_of(self.instance)
 
 
 class AccountCreationForm(auth_forms.AdminUserCreationForm):
@@ -160,6 +161,14 @@ class AccountAdmin(UserAdmin):
         api_token_revoke(user=account, by=request.user, reason=reason)
         return None
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            # One's own role and access are changed by another admin: no one promotes
+            # themselves to another role (an investigator's e-signature) or locks themselves out.
+            readonly = (*readonly, "role", "is_active")
+        return readonly
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and not self.has_change_permission(request, obj):
@@ -179,7 +188,8 @@ class AccountAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        user_assign_role(user=obj, role=form.cleaned_data["role"])
+        if "role" in form.cleaned_data:  # not on one's own page
+            user_assign_role(user=obj, role=form.cleaned_data["role"])
         if change and "is_active" in form.changed_data and not obj.is_active \
                 and Token.objects.filter(user=obj).exists():
             # Reactivating the account later must not bring the old key back to life.

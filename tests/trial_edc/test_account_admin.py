@@ -64,6 +64,17 @@ def test_a_hand_built_post_cannot_make_a_superuser_staff_or_extra_permissions(
     assert not admin_user.has_perm("auth.delete_user")
 
 
+def test_an_admin_changes_neither_its_own_role_nor_its_own_access(admin_client, admin_user):
+    response = admin_client.post(change_url(admin_user), account_form(
+        admin_user, role="investigator", is_active="", first_name="Alex"))
+    assert response.status_code == 302
+    admin_user.refresh_from_db()
+    assert admin_user.first_name == "Alex"  # the rest of one's own account is one's to edit
+    assert admin_user.is_active and [g.name for g in admin_user.groups.all()] == ["admin"]
+    assert not admin_user.has_perm(roles.ADJUDICATE_DLT)
+    assert 'name="role"' not in admin_client.get(change_url(admin_user)).content.decode()
+
+
 def test_a_role_is_required(admin_client, coordinator):
     response = admin_client.post(change_url(coordinator), account_form(coordinator, role=""))
     assert "This field is required" in response.content.decode()
