@@ -214,6 +214,13 @@ def test_a_token_change_without_a_reason_is_refused_on_the_page(admin_client, la
     assert Token.objects.get(user=user).key == key
 
 
+def test_an_unknown_token_action_is_refused_on_the_page(admin_client, lab):
+    user, key = lab
+    response = admin_client.post(token_url(user), {"action": "reveal", "reason": "curious"})
+    assert "action: Select a valid choice" in response.content.decode()
+    assert Token.objects.get(user=user).key == key and user.api_token_events.count() == 1
+
+
 def test_a_monitor_may_not_open_a_token_page(client, monitor, lab):
     user, key = lab
     client.force_login(monitor)
