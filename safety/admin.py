@@ -16,10 +16,11 @@ register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset
 register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate,
                   list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",))
-# A DLT decision is signed only on the DLT review page, with the investigator's own password:
-# the admin shows it and may void it with a reason, but never adds one nor alters it.
+# A DLT decision is signed, and revoked, only on the DLT review page with the investigator's own
+# password: the admin shows it and its history, and nobody adds, alters or voids one there.
 register_clinical(DltAdjudication, list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",),
                   readonly_fields=(*ClinicalAdmin.readonly_fields, "adverse_event", "decision",
                                    "rationale", *SIGNATURE_FIELDS),
-                  has_add_permission=lambda self, request: False)
+                  has_add_permission=lambda self, request: False,
+                  has_change_permission=lambda self, request, obj=None: False)

@@ -274,11 +274,22 @@ class DltDecision(models.TextChoices):
     REJECTED = "rejected", "Not a DLT"
 
 
+# A decision carried in by a casebook import was made before this EDC: it is kept, and counts,
+# as a migrated legacy decision, never as an investigator's e-signature. Its printed name and
+# meaning say so wherever a signature is shown; the meaning, a signature field no writer may
+# change afterwards, is what marks it.
+MIGRATED_SIGNER_NAME = "Migrated from a casebook bundle"
+MIGRATED_MEANING = ("Migrated legacy decision, carried in by a casebook import: not an "
+                    "e-signature made in this EDC.")
+MIGRATED_RATIONALE = "Adjudicated before this database; imported from a casebook bundle."
+
+
 class DltAdjudication(AdverseEventPart):
     """An investigator's signed decision on whether an adverse event is a DLT.
 
     The e-signature (21 CFR Part 11 §11.50) is the signer, the printed name, the time and the
     meaning. A signed decision is read-only; it is revoked with a reason (and a new one signed).
+    A migrated decision (`is_migrated`) is a casebook import's, attributed to the importing user.
     """
 
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
@@ -296,3 +307,8 @@ class DltAdjudication(AdverseEventPart):
     class Meta:
         verbose_name = "DLT adjudication"
         constraints = [one_active_per("adverse_event", "dltadjudication")]
+
+    @property
+    def is_migrated(self) -> bool:
+        """Carried in by a casebook import, not e-signed by an investigator in this EDC."""
+        return self.signature_meaning == MIGRATED_MEANING

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 
 from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
-from .models import CrsDetails, DltCandidate, IcansDetails
+from .models import MIGRATED_MEANING, CrsDetails, DltAdjudication, DltCandidate, IcansDetails
 
 
 def findings_of(findings_class, values: Mapping):
@@ -32,3 +32,12 @@ def derived_grades(adverse_event) -> list[tuple[str, Graded]]:
 def dlt_flags(adverse_event) -> list[DltCandidate]:
     """The event's open DLT candidates (raised by rule D1–D6 or an investigator): one query."""
     return list(DltCandidate.objects.filter(adverse_event=adverse_event).order_by("rule"))
+
+
+def esigned_dlt_decisions() -> list[DltAdjudication]:
+    """The current DLT decisions an investigator e-signed in this EDC (not migrated ones), with
+    their adverse event and patient, by subject ID and onset: one query."""
+    return list(DltAdjudication.objects.exclude(signature_meaning=MIGRATED_MEANING)
+                .select_related("adverse_event__patient")
+                .order_by("adverse_event__patient__subject_id", "adverse_event__onset_date",
+                          "pk"))

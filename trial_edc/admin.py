@@ -1,19 +1,27 @@
 """Admin pages for every model, for admins (who edit) and monitors (who read).
 
 Every save goes through `audit.record_save` with the reason typed into the form; nothing can be
-deleted; a record is voided by giving a void reason. The History button shows the audit trail.
+deleted; a record is voided by giving a void reason. The History button shows the audit trail;
+an old version's "Revert" is an edit like any other (a reason, the locks, `record_save`), open
+only to those who may change the record.
 """
 
 from collections.abc import Callable, Iterable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .account_admin import ReadOnlyAdminMixin  # also registers the accounts' pages
 from .audit import (
     ClinicalRecord,
     LockedRecordError,
     MissingChangeReasonError,
+    StaleRecordError,
     check_writable,
     record_save,
     record_void,
@@ -64,6 +72,37 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # audited records are never deleted
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecordError as stale:
+            # Another writer saved between this request's read and its write; the change
+            # form's transaction rolled back, so nothing was saved. Show the current values.
+            self.message_user(request, str(stale), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One old version of the record, read-only; POSTing it reverts the record to it.
+
+        simple-history's own view saves whatever is posted to whoever may *view* the history,
+        and saves the old version's copy, whose row version is out of date. Here a POST is
+        refused to anyone who may not change the record, and is otherwise applied to the current
+        record through the change form: the reason for change, the lock check and `record_save`
+        (row version, signature rule) are those of any edit.
+        """
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        history = self.model.history.model
+        get_object_or_404(history, id=unquote(object_id), history_id=unquote(version_id))
+        current = self.get_object(request, unquote(object_id))
+        if current is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id}.")
+        if not self.has_change_permission(request, current):
+            raise PermissionDenied(
+                f"You may read this {self.opts.verbose_name}'s history but not change it: "
+                "nothing was saved.")
+        return self.changeform_view(request, object_id, extra_context=extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
@@ -143,17 +182,8 @@ class StudyAdmin(AuditedAdmin):
 
 
 @admin.register(EndpointSnapshot)
-class EndpointSnapshotAdmin(admin.ModelAdmin):
+class EndpointSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Computed reports: read-only (they are derived from the audited data)."""
 
     list_display = ("cutoff", "computed_at", "duration_ms", "data_version")
     exclude = ("report",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.conf import settings
+from django.db.models.signals import post_migrate, pre_delete
 
 
 class TrialEdcConfig(AppConfig):
@@ -7,7 +8,7 @@ class TrialEdcConfig(AppConfig):
     verbose_name = "Trial"
 
     def ready(self):
-        from . import roles
+        from . import accounts, roles
         from .audit import refuse_writes_with
         from .esignature import refuse_signature_changes
 
@@ -15,3 +16,6 @@ class TrialEdcConfig(AppConfig):
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="trial_edc.sync_role_groups")
         # No writer (form, admin, API, import) may alter who signed, when or with what meaning.
         refuse_writes_with(refuse_signature_changes)
+        # Accounts are deactivated, never deleted: the audit trail keeps every entry's author.
+        pre_delete.connect(accounts.refuse_account_deletion, sender=settings.AUTH_USER_MODEL,
+                           dispatch_uid="trial_edc.refuse_account_deletion")

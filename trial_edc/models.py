@@ -6,9 +6,11 @@ and audited, never constants in code (docs/spec/clinical-rules.md).
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from .audit import AuditedModel
 from .ranges import Range, range_checks
@@ -157,3 +159,54 @@ class EndpointSnapshot(models.Model):
 
     def __str__(self):
         return f"endpoints at {self.cutoff} (computed {self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class ApiTokenAction(models.TextChoices):
+    ISSUED = "issued", "issued"
+    ROTATED = "rotated", "rotated (a new key; the old one stopped working)"
+    REVOKED = "revoked", "revoked"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an entry of an append-only log."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are never changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are never deleted.")
+
+
+class ApiTokenEvent(models.Model):
+    """One change to a user's API token: whose, what, who made it, when and why.
+
+    The audit trail of the tokens (21 CFR Part 11 §11.300(b): credentials are periodically
+    checked, recalled or revised). It never holds the key. Entries are only ever added.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="api_token_events", help_text="Whose token.")
+    action = models.CharField(max_length=10, choices=ApiTokenAction.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           help_text="Who made the change.")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token change"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.user}'s API token {self.action} by {self.by} on {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("An API token change is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("An API token change is never deleted.")

@@ -78,6 +78,8 @@ def role_permissions() -> dict[str, set[str]]:
         | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, IMPORT_CASEBOOK, EXPORT_CASEBOOK,
            "trial_edc.view_study", "trial_edc.change_study",
            "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
+           # API tokens are rotated and revoked on a user's page; their changes are read here.
+           "trial_edc.view_apitokenevent",
            # Sign-in lockouts (django-axes): an admin reads them and resets one by deleting it.
            "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog"},
     }

@@ -5,7 +5,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
+from safety.adjudication import dlt_adjudication_revoke
 from safety.models import AdverseEvent, DltAdjudication
+from safety.selectors import esigned_dlt_decisions
 from tests import factories
 from tests.api.conftest import token_client
 from trial_edc.casebook import casebook_import_json
@@ -18,9 +20,13 @@ LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "
 
 
 def queries_per_listing(role: str, patients: int) -> dict[str, tuple[int, int]]:
+    # A replace may not overturn an investigator's signature: they revoke theirs first.
+    for signed in esigned_dlt_decisions():
+        dlt_adjudication_revoke(adjudication=signed, by=signed.signed_by,
+                                password="a-long-test-passphrase", reason="trial reloaded")
     casebook_import_json(demo_bundle(patients, seed=7), replace=True)
-    # The import's decisions are signed by the system user; an investigator signs more, so the
-    # signer's role is read from real users' groups too.
+    # The import's decisions are migrated ones, by the system user; an investigator signs more,
+    # so the signer's role is read from real users' groups too.
     unadjudicated = AdverseEvent.objects.filter(
         ~Exists(DltAdjudication.objects.filter(adverse_event=OuterRef("pk"))))
     for adverse_event in unadjudicated[:patients // 4]:

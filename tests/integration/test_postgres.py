@@ -44,6 +44,8 @@ def test_every_model_round_trips(infused_patient):
     factories.death(infused_patient, on=date(2025, 1, 10))
     from trial_edc.models import Study
     factories.save(Study(pk=1))
+    from trial_edc.accounts import user_api_token
+    user_api_token(factories.user("sponsor"))  # an API token change
     from trial_edc.reports import recompute
     recompute(date(2025, 6, 30))
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -98,7 +100,7 @@ class DemoTrial:
         unnamed = iter(())
         model = admin_model(route)
         if model is not None:  # the admin's pages of one row: its first row
-            first = model._default_manager.order_by("pk").first()
+            first = _first_row(model)
             assert first is not None, f"the demo trial has no {model._meta.label} row"
             values["object_id"] = values["id"] = first.pk
             history = getattr(model, "history", None)
@@ -116,6 +118,14 @@ class DemoTrial:
         path = PARAMETER.sub(value, route.pattern)
         # What is left of a regular expression: anchors, escaped dots, optional slashes.
         return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+
+
+def _first_row(model):
+    rows = model._default_manager.order_by("pk")
+    if model is get_user_model():
+        # A person's account: the EDC's own system account is nobody's to change.
+        rows = rows.exclude(username=settings.SYSTEM_USERNAME)
+    return rows.first()
 
 
 def demo_trial() -> DemoTrial:

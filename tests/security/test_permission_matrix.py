@@ -96,9 +96,9 @@ TABLE = [
     # Nothing is deleted through the admin, except a sign-in lockout (its reset).
     ("admin:axes_accessattempt_delete", ADMIN_ONLY),
     ("admin:*_delete", NOBODY_IN_ADMIN),
-    # Logs and tokens are kept by their own tools, not edited; snapshots are computed.
+    # Logs are kept by their own tools, not edited; snapshots are computed. API tokens are
+    # rotated and revoked on a user's "API token" page (admin:auth_*); their changes are read.
     ("admin:axes_accessfailurelog_*", NOBODY_IN_ADMIN),
-    ("admin:authtoken_*", NOBODY_IN_ADMIN),
     ("admin:trial_edc_endpointsnapshot_*", NOBODY_IN_ADMIN),
     ("admin:*_add", ADMIN_ONLY),  # only admins add; the lockout and log lists have no add
     # Users, groups, lockouts and study settings: admins only. Clinical records: monitors read.
@@ -106,9 +106,10 @@ TABLE = [
     ("admin:auth_*", ADMIN_ONLY),
     ("admin:axes_*", ADMIN_ONLY),
     ("admin:trial_edc_study_*", ADMIN_ONLY),
+    ("admin:trial_edc_apitokenevent_*", ADMIN_ONLY),
 ]
 NO_ADD = ("axes_accessattempt", "axes_accesslog", "auth_group", "trial_edc_study",
-          "safety_dltadjudication")
+          "safety_dltadjudication", "trial_edc_apitokenevent")
 
 
 SIGN_IN_AND_OUT = ("login", "logout", "admin:login", "admin:logout")

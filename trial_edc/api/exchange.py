@@ -3,6 +3,7 @@
 `GET /api/v1/casebook/` exports the trial (admins, monitors); `POST /api/v1/casebook/` imports a
 bundle (admins; `?replace=true` voids the current data first) with exactly the validation and the
 messages of `manage.py import_casebook`: 400 `{"detail", "problems": [...]}` and nothing written.
+An import through the API is recorded as the posting user's.
 The endpoint report and the data review serve the latest snapshot for `?cutoff=`.
 """
 
@@ -54,10 +55,14 @@ class CasebookView(APIView):
         summary="Import a casebook bundle",
         description="Validates the whole bundle first, as `manage.py import_casebook` does; on "
                     "any problem nothing is imported and every problem comes back with its "
-                    "JSON path. Admins only.",
+                    "JSON path. Admins only. The audit trail records the import as the "
+                    "caller's; the bundle's DLT decisions come in as migrated decisions, not "
+                    "e-signatures.",
         parameters=[OpenApiParameter(
             "replace", OpenApiTypes.BOOL,
-            description="true: void the trial's current clinical data (kept, audited) first.")],
+            description="true: void the trial's current clinical data (kept, audited) first; "
+                        "refused (400) while a form or casebook is locked or a DLT decision "
+                        "e-signed by an investigator is current.")],
         request=BUNDLE,
         responses={201: inline_serializer("CasebookImported", {
             "imported": serializers.DictField(child=serializers.IntegerField(),
@@ -67,7 +72,8 @@ class CasebookView(APIView):
     def post(self, request):
         replace = request.query_params.get("replace", "").lower() in {"1", "true", "yes"}
         try:
-            counts = casebook_import_json(parse_bundle(request.body), replace=replace)
+            counts = casebook_import_json(parse_bundle(request.body), replace=replace,
+                                          by=request.user)
         except BundleProblems as problems:
             return Response(error_body(f"{len(problems.problems)} problem(s): nothing was "
                                        "imported.", problems.problems),

@@ -9,7 +9,6 @@ none.
 Every field is described in the OpenAPI schema from the model's help text or verbose name.
 """
 
-from django.conf import settings
 from django.utils.text import capfirst
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -172,15 +171,14 @@ class PkSampleRowSerializer(PatientRecordSerializer):
                       "enum": ["coordinator", "investigator", "monitor", "sponsor", "admin",
                                "system", None]})
 class SignerRoleField(serializers.Field):
-    """The signer's role; "system" for decisions carried in by a casebook import."""
+    """The signer's role; "system" for decisions carried in by a casebook import (migrated,
+    whoever imported them)."""
 
     def __init__(self, **kwargs):
-        super().__init__(source="signed_by", read_only=True, **kwargs)
+        super().__init__(source="*", read_only=True, **kwargs)
 
-    def to_representation(self, user):
-        if user.get_username() == settings.SYSTEM_USERNAME:
-            return "system"
-        return role_of(user)
+    def to_representation(self, adjudication):
+        return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
 
 
 class DltAdjudicationRowSerializer(PatientRecordSerializer):

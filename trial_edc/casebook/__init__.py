@@ -19,8 +19,10 @@ def parse_bundle(text: str | bytes):
         raise BundleProblems([f"bundle: not valid JSON ({exc})"]) from exc
 
 
-def casebook_import_json(data, *, replace: bool = False, progress: Progress | None = None):
-    """Validate the whole bundle, then import it atomically. Raises BundleProblems."""
+def casebook_import_json(data, *, replace: bool = False, by=None,
+                         progress: Progress | None = None):
+    """Validate the whole bundle, then import it atomically as `by` (default: the system
+    user). Raises BundleProblems."""
     plan = read_bundle(data, today=timezone.localdate(), replacing=replace)
     kwargs = {"progress": progress} if progress else {}
-    return casebook_import(plan, replace=replace, **kwargs)
+    return casebook_import(plan, replace=replace, by=by, **kwargs)

@@ -1,19 +1,26 @@
 """Writing a validated casebook plan: one transaction, bulk inserts that keep the audit trail.
 
-Every row gets its history row (`trial_edc.bulk_history`) attributed to the system user with the
-reason "import"; `replace` first voids the trial's current clinical data (kept, with a history
-row each), so nothing clinical is ever deleted.
+Every row gets its history row (`trial_edc.bulk_history`) attributed to the importing user (the
+system user for the command) with the reason "import"; `replace` first voids the trial's current
+clinical data (kept, with a history row each), so nothing clinical is ever deleted.
+
+A bundle's DLT decisions come in as migrated legacy decisions, never as e-signatures
+(`safety.adjudication.dlt_decision_migrated`), and a replace is refused while an investigator's
+e-signed decision is current: an import neither makes a signature nor overturns one.
 """
 
 from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from dosing.models import DoseLevel
 from monitoring.locks import trial_locks
+from safety.adjudication import dlt_decision_migrated
 from safety.models import DltCandidate
+from safety.selectors import esigned_dlt_decisions
 from trial_edc.audit import ClinicalRecord, record_save, system_user
 from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
 from trial_edc.freshness import data_changed
@@ -45,27 +52,29 @@ WRITE_ORDER = (
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
 
 
-def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progress) -> dict:
-    """Write the plan; returns the number of rows written per form.
+def casebook_import(plan: Plan, *, replace: bool, by=None,
+                    progress: Progress = _no_progress) -> dict:
+    """Write the plan as `by` (default: the system user); returns the rows written per form.
 
-    A replace is refused (BundleProblems, nothing written) while any form or casebook is locked:
-    it would void locked records. The locks are read once, not per row.
+    A replace is refused (BundleProblems, nothing written) while any form or casebook is locked,
+    or any current DLT decision is an investigator's e-signature: it would void them. The locks
+    and the decisions are read once, not per row.
     """
-    if replace and (locks := trial_locks()):
-        raise BundleProblems([f"replace: {lock.message}" for lock in locks])
-    system = system_user()
+    if replace and (problems := _replace_refusals()):
+        raise BundleProblems(problems)
+    by = by or system_user()
     now = timezone.now()
     with transaction.atomic():
         if replace:
-            _void_clinical_data(system, now, progress)
-        _write_study(plan, system, replace)
+            _void_clinical_data(by, now, progress)
+        _write_study(plan, by, replace)
         levels = {level.code: level for level in DoseLevel.objects.all()}
-        rows = _rows_by_model(plan, levels, system, now)
+        rows = _rows_by_model(plan, levels, by, now)
         counts = {}
         for model in WRITE_ORDER:
             objs = rows.get(model, [])
             for start in range(0, len(objs), BATCH):
-                insert_with_history(model, objs[start:start + BATCH], user=system,
+                insert_with_history(model, objs[start:start + BATCH], user=by,
                                     reason=IMPORT_REASON, when=now)
                 progress(model._meta.verbose_name_plural, min(start + BATCH, len(objs)))
             counts[str(model._meta.verbose_name_plural)] = len(objs)
@@ -73,6 +82,20 @@ def casebook_import(plan: Plan, *, replace: bool, progress: Progress = _no_progr
         if sum(counts.values()) >= ANALYZE_AFTER_ROWS:
             transaction.on_commit(_refresh_planner_statistics)
     return counts
+
+
+def _replace_refusals() -> list[str]:
+    problems = [f"replace: {lock.message}" for lock in trial_locks()]
+    for decision in esigned_dlt_decisions():
+        event = decision.adverse_event
+        problems.append(
+            f"replace: the DLT decision ({decision.decision}) on {event.patient.subject_id}'s "
+            f"adverse event {event.term} (onset {event.onset_date}) is e-signed by "
+            f"{decision.signer_printed_name} ({decision.signed_at:%Y-%m-%d}); an import may not "
+            "overturn it: revoke it first on the DLT review page "
+            f"({reverse('safety:review', args=[event.pk])}), with the investigator's "
+            "e-signature")
+    return problems
 
 
 def _refresh_planner_statistics():
@@ -89,7 +112,7 @@ def _refresh_planner_statistics():
         cursor.execute("ANALYZE " + ", ".join(f'"{table}"' for table in tables))
 
 
-def _rows_by_model(plan: Plan, levels: dict, system, now) -> dict:
+def _rows_by_model(plan: Plan, levels: dict, by, now) -> dict:
     rows: dict = {}
 
     def add(record):
@@ -107,27 +130,25 @@ def _rows_by_model(plan: Plan, levels: dict, system, now) -> dict:
         for _key, record in patient_plan.ae_details:
             add(record)
         for adverse_event, decision in patient_plan.adjudications:
-            add(spec.DLT_ADJUDICATION_MODEL(
-                adverse_event=adverse_event, decision=decision, signed_by=system,
-                signer_printed_name="Imported from a casebook bundle", signed_at=now,
-                rationale="Adjudicated before this database; imported from a casebook bundle."))
+            add(dlt_decision_migrated(adverse_event=adverse_event, decision=decision,
+                                      imported_by=by, at=now))
     return rows
 
 
-def _write_study(plan: Plan, system, replace: bool):
+def _write_study(plan: Plan, by, replace: bool):
     study = Study.load()
     changed = [name for name, value in plan.study.items() if getattr(study, name) != value]
     if study._state.adding or changed:
         for name, value in plan.study.items():
             setattr(study, name, value)
-        record_save(study, by=system, reason=IMPORT_REASON)
+        record_save(study, by=by, reason=IMPORT_REASON)
     existing = {level.code: level for level in DoseLevel.objects.all()}
     if replace and existing:
         # Ranks are unique: move the current ones out of the way before renumbering.
         top = max(level.rank for level in existing.values())
         for level in sorted(existing.values(), key=lambda lv: -lv.rank):
             level.rank += top + len(plan.dose_levels)
-            record_save(level, by=system, reason=REPLACE_REASON, validate=False)
+            record_save(level, by=by, reason=REPLACE_REASON, validate=False)
     for values in plan.dose_levels:
         level = existing.get(values["code"]) or DoseLevel(code=values["code"])
         if not level._state.adding and all(
@@ -135,17 +156,17 @@ def _write_study(plan: Plan, system, replace: bool):
             continue
         for name, value in values.items():
             setattr(level, name, value)
-        record_save(level, by=system, reason=IMPORT_REASON)
+        record_save(level, by=by, reason=IMPORT_REASON)
 
 
-def _void_clinical_data(system, now, progress: Progress):
+def _void_clinical_data(by, now, progress: Progress):
     """Take every current clinical row out of the trial's data, keeping it and its history."""
     for model in reversed(VOIDED_ON_REPLACE):
         if not issubclass(model, ClinicalRecord):
             continue
-        model.objects.update(voided_at=now, voided_by=system, void_reason=REPLACE_REASON,
+        model.objects.update(voided_at=now, voided_by=by, void_reason=REPLACE_REASON,
                              row_version=F("row_version") + 1, updated_at=now)
         voided = list(model.all_objects.filter(voided_at=now, void_reason=REPLACE_REASON))
-        insert_history(model, voided, user=system, reason=REPLACE_REASON, when=now,
+        insert_history(model, voided, user=by, reason=REPLACE_REASON, when=now,
                        history_type="~")
         progress(f"voided {model._meta.verbose_name_plural}", len(voided))

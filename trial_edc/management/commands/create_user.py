@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from trial_edc.accounts import UnknownRoleError, user_api_token, user_set_role
+from trial_edc.accounts import AccountError, user_api_token, user_set_role
 from trial_edc.roles import ROLES
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         try:
             user, created = user_set_role(username=username, role=role, password=password,
                                           full_name=name)
-        except (UnknownRoleError, ValidationError) as exc:
+        except (AccountError, ValidationError) as exc:
             messages = getattr(exc, "messages", [str(exc)])
             raise CommandError(f"{username}: {'; '.join(messages)}") from exc
         self.stdout.write(f"{'created' if created else 'updated'} {username} as {role}")
