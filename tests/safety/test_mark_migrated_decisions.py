@@ -13,7 +13,7 @@ from tests import factories
 from trial_edc.audit import field_changes, record_save, system_user
 
 pytestmark = pytest.mark.django_db
-NAME = "0003_mark_migrated_dlt_decisions"
+NAME = "0004_mark_migrated_dlt_decisions"
 migration = importlib.import_module(f"safety.migrations.{NAME}")
 
 

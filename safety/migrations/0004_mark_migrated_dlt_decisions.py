@@ -41,7 +41,7 @@ def mark_imported_decisions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("safety", "0002_alter_historicaladverseevent_history_change_reason_and_more"),
+        ("safety", "0003_text_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

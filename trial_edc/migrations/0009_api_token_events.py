@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trial_edc', '0006_snapshot_documents_as_text'),
+        ('trial_edc', '0008_subject_id_pattern'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
