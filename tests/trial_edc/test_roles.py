@@ -131,3 +131,15 @@ def test_the_demo_users_keep_their_passwords_across_runs(settings, tmp_path, mon
     assert set(first) == {f"demo-{role}" for role in roles.ROLES}
     for username, password in first.items():
         assert factories.user(username=username).check_password(password)
+
+
+def test_a_demo_password_the_validators_refuse_is_drawn_again(monkeypatch):
+    from trial_edc.management.commands import demo_setup
+
+    # given a draw the similarity validator refuses ("coordinator" reordered), then a sound one
+    draws = iter(["rdinatorcoo1", "k3Jx9-QpL2vw"])
+    monkeypatch.setattr(demo_setup.secrets, "token_urlsafe", lambda n: next(draws))
+    # when
+    password = demo_setup._new_password("demo-coordinator", "Demo Coordinator")
+    # then
+    assert password == "k3Jx9-QpL2vw"
