@@ -91,8 +91,10 @@ def read_graded_details() -> GradedDetails:
 
 
 def read_adverse_events(cutoff: date | None = None) -> list[tuple]:
-    """Every current AE (onset ≤ cutoff) as `AE_COLUMNS` rows, ordered by subject and onset."""
-    events = AdverseEvent.objects.order_by("patient__subject_id", "onset_date", "pk")
+    """Every current AE (onset ≤ cutoff) of a current patient as `AE_COLUMNS` rows, ordered by
+    subject and onset."""
+    events = AdverseEvent.objects.of_current_parents().order_by("patient__subject_id",
+                                                                "onset_date", "pk")
     if cutoff is not None:
         events = events.filter(onset_date__lte=cutoff)
     return values_rows(events, *AE_COLUMNS)

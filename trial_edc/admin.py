@@ -6,9 +6,17 @@ deleted; a record is voided by giving a void reason. The History button shows th
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
+from .audit import (
+    ClinicalRecord,
+    LockedRecordError,
+    check_writable,
+    record_save,
+    record_void,
+    void_plan,
+)
 from .models import EndpointSnapshot, Study
 
 
@@ -44,6 +52,16 @@ class ClinicalAdminForm(AuditedAdminForm):
     def reason_given(self, cleaned) -> bool:
         return super().reason_given(cleaned) or bool(
             (cleaned.get("void_reason_input") or "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        # A void its dependants refuse (or a lock on one of them) is said on the form.
+        if self.instance.pk and (cleaned.get("void_reason_input") or "").strip():
+            try:
+                void_plan(self.instance)
+            except ValidationError as refused:
+                self.add_error("void_reason_input", refused)
+        return cleaned
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
