@@ -116,3 +116,16 @@ def test_an_admin_void_refused_by_a_signed_decision_is_said_on_the_form(
     assert response.status_code == 200
     assert "An investigator must first revoke the decision" in response.content.decode()
     assert AdverseEvent.objects.filter(pk=ae.pk).exists()
+
+
+def test_an_admin_void_of_a_patient_with_current_records_names_them(client, admin_user,
+                                                                    infused_patient):
+    client.force_login(admin_user)
+
+    response = client.post(change_url(infused_patient), patient_form(
+        infused_patient, void_reason_input="enrolled twice"))
+
+    assert response.status_code == 200
+    assert ("this patient still has current records (1 lymphodepletion, 1 infusion): void them "
+            "first") in response.content.decode()
+    assert Patient.objects.filter(pk=infused_patient.pk).exists()
