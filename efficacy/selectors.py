@@ -19,8 +19,8 @@ def _in_series(assessments: Iterable[ResponseAssessment]):
 
 def derived_responses(assessments: list[ResponseAssessment],
                       screening_marrow_blasts_pct: float | None) -> list[DerivedResponse]:
-    """The derived category of each of one patient's assessments, given in series order (the
-    casebook's, read in the models' default order)."""
+    """The derived category of each of one patient's assessments, given in series order
+    (`SERIES_ORDER`: by date, then id)."""
     return list(derive_responses(_in_series(assessments), screening_marrow_blasts_pct))
 
 

@@ -284,10 +284,10 @@ def record_void(record: ClinicalRecord, *, by, reason: str):
                               code="already_voided")
     reason = reason.strip()
     # Planned before any record is touched, so a refused void leaves every one as it was.
-    plan = void_plan(record)
+    plan, now = void_plan(record), timezone.now()
     with transaction.atomic():
         for each in plan:
-            each.voided_at = timezone.now()
+            each.voided_at = now
             each.voided_by = by
             each.void_reason = reason
             _save_checked(each, by=by, reason=f"voided: {reason}", validate=False)
