@@ -36,6 +36,11 @@ class Response(models.TextChoices):
     NE = "NE", "Not evaluable (NE)"
 
 
+# The order of a patient's assessments when each is judged against those before it
+# (`efficacy.response.derive_responses`): by date and, on one day, in the order entered.
+SERIES_ORDER = ("date", "pk")
+
+
 class ResponseAssessment(TimelineChecked, ClinicalRecord):
     """A disease assessment: marrow, MRD, blood counts, extramedullary status, and the
     investigator's response category (the endpoints use the recorded category)."""

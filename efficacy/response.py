@@ -17,6 +17,10 @@ Conventions where the rules are silent:
   the blood (NCCN: "reappearance of blasts in the blood or bone marrow") or any extramedullary
   disease (pr, sd or pd) is PD with a relapse event needed. Extramedullary pd is PD (progression)
   without a marrow too. Otherwise no marrow means NE.
+- An assessment is judged in the context of the patient's assessments before it
+  (`derive_responses`): those dated earlier and, on the same day, those entered before it (lower
+  id; a record not yet saved comes after every saved one of its day). Every page, listing, export
+  and report reads the derived category through that one function, in that one order.
 - The nadir for PD is the lowest prior on-study marrow value, or the screening value when there is
   none yet. A rise counts only when the marrow is at or above 5%: climbing from 0% to 2% is not
   morphological progression.
@@ -29,8 +33,11 @@ Conventions where the rules are silent:
   responding is SD.
 """
 
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+SCREENING_VISIT = "SCREENING"  # `efficacy.models.Visit.SCREENING`: not an on-study marrow value
+PRIOR_CR_CATEGORIES = ("CR", "CRi")
 EXTRAMEDULLARY = ("none", "cr", "pr", "sd", "pd", "not_assessed")
 CR_MARROW_BLASTS_BELOW_PCT = 5.0
 PR_MARROW_BLASTS_MAX_PCT = 25.0
@@ -168,6 +175,25 @@ def derive_response(v: AssessmentValues, c: ResponseContext = NO_CONTEXT) -> Der
         return DerivedResponse("PR", f"{marrow_responds}{blood}{extra}")
     return DerivedResponse("SD", f"marrow blasts {marrow:g}%, extramedullary {v.extramedullary}: "
                                  "no CR, PR or PD criterion met")
+
+
+def derive_responses(assessments: Iterable[tuple[str, str, AssessmentValues]],
+                     screening_marrow_blasts_pct: float | None) -> Iterator[DerivedResponse]:
+    """The derived category of each of one patient's assessments, given as (visit, the
+    investigator's category, values) in series order (module docstring: date, then id), each in
+    the context of those before it: the nadir of their on-study marrow values and whether the
+    investigator recorded a CR/CRi among them."""
+    context = ResponseContext(screening_marrow_blasts_pct)
+    nadir, prior_cr = None, False
+    for visit, recorded, values in assessments:
+        yield derive_response(values, context)
+        marrow, changed = values.marrow_blasts_pct, False
+        if visit != SCREENING_VISIT and marrow is not None and (nadir is None or marrow < nadir):
+            nadir, changed = marrow, True
+        if not prior_cr and recorded in PRIOR_CR_CATEGORIES:
+            prior_cr = changed = True
+        if changed:  # the next assessment's context; unchanged, the same tuple serves again
+            context = ResponseContext(screening_marrow_blasts_pct, nadir, prior_cr)
 
 
 def mrd_negative(mrd_pct: float | None) -> bool | None:

@@ -1,33 +1,43 @@
-"""Reads for the efficacy pages: the response category derived from an assessment."""
+"""Reads for the efficacy pages: the response category derived from an assessment, by the same
+function and in the same series order as the review listing, the exports and the report
+(`efficacy.response.derive_responses`, `SERIES_ORDER`)."""
 
-from .models import Response, ResponseAssessment, Visit
-from .response import AssessmentValues, DerivedResponse, ResponseContext, derive_response
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from .models import SERIES_ORDER, ResponseAssessment
+from .response import AssessmentValues, DerivedResponse, derive_responses
 
 
-def response_context(assessment: ResponseAssessment) -> ResponseContext:
-    """What the derivation needs from the patient's earlier assessments: one query.
+def _in_series(assessments: Iterable[ResponseAssessment]):
+    for a in assessments:
+        yield a.visit, a.response, AssessmentValues(
+            a.marrow_blasts_pct, a.peripheral_blasts, a.extramedullary, a.anc_per_uL,
+            a.platelets_per_uL)
 
-    The nadir is the lowest earlier on-study marrow value (screening excluded: the screening value
-    stands in when there is none yet); a prior CR/CRi is the investigator's recorded category.
-    """
-    earlier = list(ResponseAssessment.objects.filter(
-        patient_id=assessment.patient_id, date__lt=assessment.date,
-    ).exclude(pk=assessment.pk).values_list("visit", "marrow_blasts_pct", "response"))
-    on_study = [m for visit, m, _ in earlier if visit != Visit.SCREENING and m is not None]
-    return ResponseContext(
-        screening_marrow_blasts_pct=assessment.patient.screening_marrow_blasts_pct,
-        nadir_marrow_blasts_pct=min(on_study) if on_study else None,
-        prior_cr=any(r in (Response.CR, Response.CRI) for _, _, r in earlier),
-    )
+
+def derived_responses(assessments: list[ResponseAssessment],
+                      screening_marrow_blasts_pct: float | None) -> list[DerivedResponse]:
+    """The derived category of each of one patient's assessments, given in series order
+    (`SERIES_ORDER`: by date, then id)."""
+    return list(derive_responses(_in_series(assessments), screening_marrow_blasts_pct))
+
+
+def _before(assessment: ResponseAssessment) -> Q:
+    """The assessments that come before this one in series order; an unsaved one comes after
+    every saved assessment of its day."""
+    same_day_before = Q(date=assessment.date)
+    if assessment.pk is not None:
+        same_day_before &= Q(pk__lt=assessment.pk)
+    return Q(date__lt=assessment.date) | same_day_before
 
 
 def derived_response(assessment: ResponseAssessment) -> DerivedResponse:
-    """The category the recorded values give, to set beside the investigator's."""
-    values = AssessmentValues(
-        marrow_blasts_pct=assessment.marrow_blasts_pct,
-        peripheral_blasts=assessment.peripheral_blasts,
-        extramedullary=assessment.extramedullary,
-        anc_per_uL=assessment.anc_per_uL,
-        platelets_per_uL=assessment.platelets_per_uL,
-    )
-    return derive_response(values, response_context(assessment))
+    """The category the assessment's values (saved or as typed) give, after the patient's
+    assessments before it: one query, and one for the patient's screening value unless loaded."""
+    earlier = list(ResponseAssessment.objects.filter(_before(assessment),
+                                                     patient_id=assessment.patient_id)
+                   .exclude(pk=assessment.pk).order_by(*SERIES_ORDER))
+    return derived_responses([*earlier, assessment],
+                             assessment.patient.screening_marrow_blasts_pct)[-1]

@@ -1,19 +1,21 @@
 """Efficacy glue: each response assessment beside the category the rules derive from its values.
 
 A fixed number of queries (the assessments, the patients' baselines, day 0) at any size;
-`efficacy.response.derive_response` (pure) does the judging, with each patient's context built
-in date order (nadir of the earlier on-study marrow values, whether a CR/CRi came before).
+`efficacy.response.derive_responses` (pure) does the judging, each patient's assessments in
+series order (`SERIES_ORDER`: date, then id), each in the context of those before it.
 """
 
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from dosing.selectors import first_infusion_dates
 from patients.models import Patient
 from trial_edc.fast_reads import values_rows
 
-from .models import ResponseAssessment, Visit
-from .response import AssessmentValues, DerivedResponse, ResponseContext, derive_response
+from .models import SERIES_ORDER, ResponseAssessment
+from .response import AssessmentValues, DerivedResponse, derive_responses
 
 
 class AssessmentRow(NamedTuple):
@@ -34,9 +36,9 @@ ASSESSMENT_COLUMNS = ("patient_id", "visit", "date", "response", "mrd_pct", "mar
 
 
 def read_assessments(cutoff: date | None = None) -> list[tuple]:
-    """Every current assessment (dated ≤ cutoff) as `ASSESSMENT_COLUMNS` rows, in date order
-    within each patient."""
-    assessments = ResponseAssessment.objects.order_by("patient_id", "date", "pk")
+    """Every current assessment (dated ≤ cutoff) as `ASSESSMENT_COLUMNS` rows, each patient's in
+    series order."""
+    assessments = ResponseAssessment.objects.order_by("patient_id", *SERIES_ORDER)
     if cutoff is not None:
         assessments = assessments.filter(date__lte=cutoff)
     return values_rows(assessments, *ASSESSMENT_COLUMNS)
@@ -47,25 +49,23 @@ def assessment_rows_of(rows: list[tuple], *, subjects: dict[int, str],
                        cutoff: date | None = None) -> list[AssessmentRow]:
     """`AssessmentRow`s of `read_assessments` rows (those after `cutoff` left out: only earlier
     assessments make the context of a later one, so leaving them out here or in the query is
-    the same)."""
-    out, patient = [], None
-    for patient_id, visit, on, response, _mrd, marrow, *values in rows:
-        if cutoff is not None and on > cutoff:
+    the same). The assessments of a patient not in `subjects` (voided) are left out too."""
+    out = []
+    kept = rows if cutoff is None else [row for row in rows if row[2] <= cutoff]
+    for patient_id, series in groupby(kept, key=itemgetter(0)):
+        subject = subjects.get(patient_id)
+        if subject is None:
             continue
-        if patient_id != patient:
-            patient, first, nadir, prior_cr = patient_id, day0.get(patient_id), None, False
-            baseline = baselines.get(patient_id)
-            context = ResponseContext(screening_marrow_blasts_pct=baseline)
-        derived = derive_response(AssessmentValues(marrow, *values), context)
-        out.append(AssessmentRow(subjects[patient_id], visit, on,
-                                 (on - first).days if first else None, response, derived))
-        changed = False
-        if visit != Visit.SCREENING and marrow is not None and (nadir is None or marrow < nadir):
-            nadir, changed = marrow, True
-        if not prior_cr and response in ("CR", "CRi"):
-            prior_cr = changed = True
-        if changed:  # the next assessment's context
-            context = ResponseContext(baseline, nadir, prior_cr)
+        series = list(series)
+        first = day0.get(patient_id)
+        derived = derive_responses(
+            ((visit, response, AssessmentValues(marrow, *values))
+             for _patient, visit, _on, response, _mrd, marrow, *values in series),
+            baselines.get(patient_id))
+        out += [AssessmentRow(subject, visit, on, (on - first).days if first else None,
+                              response, judged)
+                for (_patient, visit, on, response, *_), judged in zip(series, derived,
+                                                                     strict=True)]
     return out
 
 

@@ -34,7 +34,7 @@ def _form_rows(entry: CatalogEntry, ae_seq: dict[int, int]) -> list[dict]:
     is_patient = model._meta.model_name == "patient"
     subject = "subject_id" if is_patient else SUBJECT_PATH[spec.parent]
     owner = "adverse_event_id" if spec.parent == "adverse_event" else "pk"
-    queryset = model.objects.order_by(subject, *_first_date(entry), "pk")
+    queryset = model.objects.of_current_parents().order_by(subject, *_first_date(entry), "pk")
     names = [f.name for f in spec.fields]
     rows = []
     for owner_id, subject_id, *values in values_rows(queryset, owner, subject, *entry.lookups):

@@ -27,11 +27,10 @@ variable can carry a withheld field: DSTERM is then the coded DSDECOD, read from
 reason before it was blanked.
 """
 
-from dataclasses import fields
 from datetime import timedelta
 
 from safety.dlt_rules import ae_kind
-from safety.grading import CrsFindings, IcansFindings, crs_grade, icans_grade
+from safety.grading import derive_grade
 
 from .sdtm_pk import pc_rows, pp_rows
 from .sdtm_rows import DomainRows, Subject, dtc, study_day, to_dataset
@@ -178,9 +177,8 @@ def _details_by_ae(rows: list[dict]) -> dict[tuple[str, int], dict]:
     return {(row["subject_id"], row["ae_seq"]): row for row in rows}
 
 
-def _grade(findings_class, grade, row: dict) -> str:
-    return str(grade(findings_class(**{f.name: row[f.name] for f in fields(findings_class)}))
-               .grade)
+def _grade(condition: str, row: dict) -> str:
+    return str(derive_grade(condition, row).grade)
 
 
 def ae(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Dataset]:
@@ -204,10 +202,10 @@ def ae(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Datas
                        else "CTCAE v5.0", "Assigned", None)]
         if key in crs:
             qualifiers.append(("CRSGRDRV", "ASTCT CRS Grade Derived from Details",
-                               _grade(CrsFindings, crs_grade, crs[key]), "Derived", None))
+                               _grade("CRS", crs[key]), "Derived", None))
         if key in icans:
             qualifiers.append(("ICNGRDRV", "ASTCT ICANS Grade Derived from Details",
-                               _grade(IcansFindings, icans_grade, icans[key]), "Derived", None))
+                               _grade("ICANS", icans[key]), "Derived", None))
         if key in decisions:
             qualifiers.append(("DLTADJ", "DLT Adjudication",
                                decisions[key]["decision"].upper(), "Collected", "INVESTIGATOR"))

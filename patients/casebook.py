@@ -1,11 +1,15 @@
-"""A patient's casebook: every CRF of theirs, grouped by form, one query per form."""
+"""A patient's casebook: every CRF of theirs, grouped by form, one query per form, with the
+values derived from them beside the recorded ones (the derived response; the ASTCT grades and
+open DLT candidates of each adverse event), read by the record pages' own selectors."""
 
 from dataclasses import dataclass, field
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from efficacy.selectors import derived_responses
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
+from safety.selectors import derived_grades_of, dlt_flags_of
 
 from .crfs import crf_of_model
 from .models import EligibilityAssessment, FollowUpContact
@@ -50,14 +54,38 @@ def _patient_filter(model):
     return "patient" if "patient" in field_names else "adverse_event__patient"
 
 
+def _derived_response(patient, records) -> tuple[tuple[str, ...], dict]:
+    in_series = sorted(records, key=lambda r: (r.date, r.pk))
+    derived = derived_responses(in_series, patient.screening_marrow_blasts_pct)
+    return ("derived response",), {r.pk: [d.category] for r, d in zip(in_series, derived,
+                                                                     strict=True)}
+
+
+def _derived_safety(patient, records) -> tuple[tuple[str, ...], dict]:
+    ids = [r.pk for r in records]
+    grades, flags = derived_grades_of(ids), dlt_flags_of(ids)
+    return ("derived ASTCT grade", "DLT candidate"), {r.pk: [
+        ", ".join(f"{name} {graded.grade}" for name, graded in grades.get(r.pk, [])) or None,
+        ", ".join(c.rule for c in flags.get(r.pk, [])) or None] for r in records}
+
+
+# (headers, {record id: values}) derived beside a form's own columns; a fixed number of queries.
+DERIVED = {ResponseAssessment: _derived_response, AdverseEvent: _derived_safety}
+
+
 def sections(patient) -> list[Section]:
     result = []
     for title, model, columns in FORMS:
         related = [c for c in columns if model._meta.get_field(c).is_relation]
-        records = model.all_objects.filter(**{_patient_filter(model): patient}).select_related(
-            *related)
+        records = list(model.all_objects.filter(**{_patient_filter(model): patient})
+                       .select_related(*related))
+        current = [r for r in records if not r.is_voided]
         headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
-        rows = [(r, [getattr(r, c) for c in columns]) for r in records if not r.is_voided]
+        rows = [(r, [getattr(r, c) for c in columns]) for r in current]
+        if model in DERIVED:
+            derived_headers, derived = DERIVED[model](patient, current)
+            headers += derived_headers
+            rows = [(r, values + derived[r.pk]) for r, values in rows]
         crf = crf_of_model(model)
         result.append(Section(title, headers, rows, crf.slug if crf else None,
                               crf.noun if crf else "", model,

@@ -5,6 +5,7 @@ Coordinators (ENTER_CRF) write; every role that reads CRFs (VIEW_CRF) reads; spo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -13,7 +14,7 @@ from monitoring.locks import locks_on
 from monitoring.reviews import review_of
 from monitoring.selectors import beside_fields, record_queries
 from safety.selectors import dlt_flags
-from trial_edc.audit import LockedRecordError, StaleRecordError, field_changes
+from trial_edc.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
 from trial_edc.forms import VoidForm
 from trial_edc.roles import ENTER_CRF, VIEW_CRF
 
@@ -160,15 +161,22 @@ def crf_void(request, subject_id, slug, pk):
     if refused := _refuse_if_locked(request, crf, record, patient):
         return refused
     form = VoidForm(request.POST or None)
+    # What goes with it, or why it cannot go, said before a reason is typed.
+    try:
+        also_voided = [f"{r._meta.verbose_name} #{r.pk}" for r in void_plan(record)[:-1]]
+        refusals = []
+    except ValidationError as refused:
+        also_voided, refusals = [], refused.messages
     if request.method == "POST" and form.is_valid():
         try:
             crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
-        except LockedRecordError as locked:
-            form.add_error(None, locked)
+        except ValidationError as refused:  # a lock, or a dependant that refuses the void
+            form.add_error(None, refused)
         else:
             messages.success(request, f"{crf.title} voided.")
             if crf.model is Patient:  # a voided patient has no casebook left to show
                 return redirect("patients:list")
             return redirect(record_url(crf, record, patient))
-    return render(request, "crf/void.html",
-                  {"crf": crf, "record": record, "patient": patient, "form": form})
+    return render(request, "crf/void.html", {
+        "crf": crf, "record": record, "patient": patient, "form": form,
+        "also_voided": also_voided, "refusals": [] if form.non_field_errors() else refusals})

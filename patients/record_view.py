@@ -3,16 +3,15 @@ them (ASTCT grades, the response category) beside what was recorded."""
 
 from dataclasses import dataclass
 
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from dosing.models import Infusion
+from dosing.selectors import first_infusion_dates
 from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
 from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
 from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
-from safety.services import SafetyRow, rule_flags
+from safety.services import rule_flags, safety_row_of
 
 from . import crfs
 
@@ -75,27 +74,24 @@ def _saved(manager_of, adverse_event):
 
 def dlt_preview(record) -> list[Derived]:
     """The DLT candidates the protocol's rules (D1–D6) would raise if this adverse event, or its
-    CRS or ICANS details, were saved as typed: the same rules the recompute runs, nothing saved.
-    A few queries (the first infusion, the event's other details, the study settings)."""
+    CRS or ICANS details, were saved as typed: the row the recompute builds and the rules it
+    runs, nothing saved. A few queries (the first infusion, the event's other details, the
+    study settings)."""
     if isinstance(record, AdverseEvent):
         adverse_event = record
     elif isinstance(record, CrsDetails | IcansDetails):
         adverse_event = record.adverse_event
     else:
         return []
+    if adverse_event.grade is None or not adverse_event.relatedness:
+        return []
     crs = record if isinstance(record, CrsDetails) else _saved(CrsDetails.objects, adverse_event)
     icans = (record if isinstance(record, IcansDetails)
              else _saved(IcansDetails.objects, adverse_event))
-    gvhd = _saved(GvhdDetails.objects, adverse_event)
-    if adverse_event.grade is None or not adverse_event.relatedness:
-        return []
-    day0 = Infusion.objects.filter(patient_id=adverse_event.patient_id).aggregate(
-        first=Min("date"))["first"]
-    row = SafetyRow(
-        adverse_event.pk, "", adverse_event.term, adverse_event.grade, adverse_event.onset_date,
-        adverse_event.resolution_date, adverse_event.relatedness, adverse_event.serious, None,
-        None, day0, derived_crs_grade(crs) if crs else None,
-        derived_icans_grade(icans) if icans else None, gvhd.magic_grade if gvhd else None)
+    row = safety_row_of(adverse_event, crs=crs, icans=icans,
+                        gvhd=_saved(GvhdDetails.objects, adverse_event),
+                        day0=first_infusion_dates([adverse_event.patient_id]).get(
+                            adverse_event.patient_id))
     flags = rule_flags([row], today=timezone.localdate()).get(adverse_event.pk, [])
     return [Derived("DLT candidate", f"{flag.rule}: {flag.explanation}"
                     + (" (duration still pending)" if flag.duration_pending else ""))

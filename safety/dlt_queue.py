@@ -30,7 +30,7 @@ def dlt_queue(*, adverse_event_id: int | None = None) -> list[QueueItem]:
     """Adverse events with an open (not voided) DLT candidate, undecided first: three queries.
     With `adverse_event_id`, that one event (the adjudication page's evidence)."""
     first_infusion = Infusion.objects.filter(patient=OuterRef("patient")).order_by("number")
-    events = AdverseEvent.objects.filter(
+    events = AdverseEvent.objects.of_current_parents().filter(
         pk__in=DltCandidate.objects.values("adverse_event_id"),
     ).select_related("patient").annotate(
         first_infusion_date=Subquery(first_infusion.values("date")[:1]),

@@ -18,7 +18,9 @@ Conventions where the protocol is silent:
   CRS/ICANS): a disagreement may add a candidate for the investigator, never hide one.
 - D4 reads grades 3–4: a grade 5 event is D1's, with no duration to wait for. Its infusion
   reaction exception matters once `infusion_reaction_max_hours` is tuned past the 7-day limit.
-- D5 without a day-28 count: a grade 4 record still open on that day means grade 4 persisted.
+- D5 without a day-28 count: a grade 4 record still open on that day means grade 4 persisted;
+  one resolved on or before that day has recovered (one record, one grade: its grade 4 ended).
+  "Duration pending" is only for a record with no resolution date before that day.
 - D6 without a MAGIC grade reads the AE's CTCAE grade and says so in the explanation.
 - Lymphopenia and T-cell aplasia are expected effects of CD7-directed therapy and are never DLT
   candidates, under any rule (CTCAE has no grade 5 for them; a fatal infection is its own AE).
@@ -251,11 +253,13 @@ def _d5(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
             return None
         return DltFlag("D5", f"{start}, grade {ae.cytopenia_grade_on_recovery_day} on day {day} "
                              f"(not recovered to ≤ 2) — D5")
-    # No count on the day: a grade 4 record still open then means grade 4 persisted (one
-    # record, one grade).
-    still_open = ae.resolution_day > day if ae.resolution_day is not None else (
-        as_of_day is not None and as_of_day >= day)
-    if still_open:
+    # No count on the day: one record is one grade, so a grade 4 record resolved by the day has
+    # recovered, and one still open on the day means grade 4 persisted.
+    if ae.resolution_day is not None:
+        if ae.resolution_day <= day:
+            return None
+        return DltFlag("D5", f"{start}, still grade {ae.grade} on day {day} — D5")
+    if as_of_day is not None and as_of_day >= day:
         return DltFlag("D5", f"{start}, still grade {ae.grade} on day {day} — D5")
     return DltFlag("D5", f"{start}: recovery by day {day} pending — D5", duration_pending=True)
 

@@ -3,7 +3,7 @@ investigator's signed DLT decision."""
 
 from django import forms
 
-from trial_edc.forms import CrfForm, required_text_field
+from trial_edc.forms import CrfForm, SignatureForm, required_text_field
 
 from .models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
 
@@ -40,19 +40,14 @@ class GvhdDetailsForm(CrfForm):
         fields = ["skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage", "magic_grade"]
 
 
-class DltSignatureForm(forms.Form):
-    """An investigator's signed DLT decision: the meaning is shown, the password re-entered."""
+class DltSignatureForm(SignatureForm):
+    """An investigator's signed DLT decision: the meaning is shown, the credentials re-entered."""
 
     decision = forms.ChoiceField(label="Decision", choices=DltDecision.choices,
                                  widget=forms.RadioSelect)
     rationale = required_text_field("Rationale", widget=forms.Textarea(attrs={"rows": 3}))
-    password = forms.CharField(
-        label="Your password (electronic signature)",
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
-class DltRevokeForm(forms.Form):
-    reason = required_text_field("Why revoke this signed decision")
-    password = forms.CharField(
-        label="Your password (electronic signature)",
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+class DltRevokeForm(SignatureForm):
+    reason = required_text_field("Why revoke this signed decision",
+                                 widget=forms.Textarea(attrs={"rows": 2}))

@@ -10,7 +10,8 @@ the grade and what drove it, so a message can say "grade 3 ICANS (ICE 2)". Nothi
 Django.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 FEVER_C = 38.0
 
@@ -174,6 +175,24 @@ def icans_grade(f: IcansFindings) -> Graded:
         (4 if f.motor_weakness else 0, "deep focal motor weakness"),
         (edema, f"cerebral oedema: {f.cerebral_edema}"),
     ])
+
+
+GRADERS = {"CRS": (CrsFindings, crs_grade), "ICANS": (IcansFindings, icans_grade)}
+_FINDINGS_FIELDS = {condition: tuple(f.name for f in fields(findings_class))
+                    for condition, (findings_class, _grade) in GRADERS.items()}
+
+
+def findings_fields(condition: str) -> tuple[str, ...]:
+    """The fields of the details record that grade `condition` ("CRS" or "ICANS"), by the CRF's
+    names (the findings' fields are named as the CRF's)."""
+    return _FINDINGS_FIELDS[condition]
+
+
+def derive_grade(condition: str, values: Mapping) -> Graded:
+    """The ASTCT grade of one CRS or ICANS details record from its values by field name: the one
+    derivation every page, the live preview, the recompute, the review and the exports read."""
+    findings_class, grade = GRADERS[condition]
+    return grade(findings_class(**{name: values[name] for name in _FINDINGS_FIELDS[condition]}))
 
 
 def _count_grade(count: float, lln: float, cutoffs: tuple[float, ...], name: str) -> Graded:

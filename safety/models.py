@@ -101,7 +101,12 @@ class AdverseEvent(TimelineChecked, ClinicalRecord):
 
 
 class AdverseEventPart(ClinicalRecord):
-    """A record that belongs to one adverse event (its details, DLT flags and decisions)."""
+    """A record that belongs to one adverse event (its details, DLT flags and decisions).
+
+    Voiding the adverse event voids its details and DLT candidates with it, with the same
+    reason; a signed decision refuses it (`DltAdjudication`)."""
+
+    voided_with_parent = True
 
     class Meta:
         abstract = True
@@ -290,7 +295,13 @@ class DltAdjudication(AdverseEventPart):
     The e-signature (21 CFR Part 11 §11.50) is the signer, the printed name, the time and the
     meaning. A signed decision is read-only; it is revoked with a reason (and a new one signed).
     A migrated decision (`is_migrated`) is a casebook import's, attributed to the importing user.
+    An investigator revokes it, never a void of its adverse event as a side effect.
     """
+
+    voided_with_parent = False
+    parent_void_refusal = (
+        "this adverse event has a signed DLT decision. An investigator must first revoke the "
+        "decision on the DLT review page; then the event can be voided.")
 
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
                                       related_name="dlt_adjudications")

@@ -1,37 +1,49 @@
-"""Reads for the safety pages: the ASTCT grades derived from what the CRS/ICANS details record."""
+"""Reads for the safety pages: the ASTCT grades derived from what the CRS/ICANS details record
+(`safety.grading.derive_grade`, the derivation the recompute, review and exports read too)."""
 
-from collections.abc import Mapping
-from dataclasses import fields
-
-from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
+from .grading import Graded, derive_grade
 from .models import MIGRATED_MEANING, CrsDetails, DltAdjudication, DltCandidate, IcansDetails
-
-
-def findings_of(findings_class, values: Mapping):
-    """The grading input (CrsFindings, IcansFindings) from a details row's values: the one place
-    where the CRF's field names meet the grading module's."""
-    return findings_class(**{f.name: values[f.name] for f in fields(findings_class)})
 
 
 def derived_crs_grade(details: CrsDetails) -> Graded:
     """The ASTCT CRS grade the recorded worst values give (Lee 2019), with what drove it."""
-    return crs_grade(findings_of(CrsFindings, vars(details)))
+    return derive_grade("CRS", vars(details))
 
 
 def derived_icans_grade(details: IcansDetails) -> Graded:
     """The ASTCT ICANS grade the recorded domains give (ICE from age 12, CAPD below)."""
-    return icans_grade(findings_of(IcansFindings, vars(details)))
+    return derive_grade("ICANS", vars(details))
+
+
+def derived_grades_of(adverse_event_ids) -> dict[int, list[tuple[str, Graded]]]:
+    """Each derived grade of each adverse event, e.g. {7: [("CRS", Graded(4, …))]}: two
+    queries whatever the number of events."""
+    grades: dict[int, list[tuple[str, Graded]]] = {}
+    for name, model in (("CRS", CrsDetails), ("ICANS", IcansDetails)):
+        for details in model.objects.filter(adverse_event_id__in=adverse_event_ids):
+            grades.setdefault(details.adverse_event_id, []).append(
+                (name, derive_grade(name, vars(details))))
+    return grades
 
 
 def derived_grades(adverse_event) -> list[tuple[str, Graded]]:
-    """Each derived grade of one adverse event, e.g. [("CRS", Graded(4, …))]: two queries."""
-    return [("CRS", derived_crs_grade(d)) for d in adverse_event.crs_details.all()] + [
-        ("ICANS", derived_icans_grade(d)) for d in adverse_event.icans_details.all()]
+    """Each derived grade of one adverse event: two queries."""
+    return derived_grades_of([adverse_event.pk]).get(adverse_event.pk, [])
+
+
+def dlt_flags_of(adverse_event_ids) -> dict[int, list[DltCandidate]]:
+    """Each event's open DLT candidates (raised by rule D1–D6 or an investigator), by rule: one
+    query whatever the number of events."""
+    flags: dict[int, list[DltCandidate]] = {}
+    for candidate in DltCandidate.objects.filter(
+            adverse_event_id__in=adverse_event_ids).order_by("adverse_event_id", "rule"):
+        flags.setdefault(candidate.adverse_event_id, []).append(candidate)
+    return flags
 
 
 def dlt_flags(adverse_event) -> list[DltCandidate]:
-    """The event's open DLT candidates (raised by rule D1–D6 or an investigator): one query."""
-    return list(DltCandidate.objects.filter(adverse_event=adverse_event).order_by("rule"))
+    """The event's open DLT candidates: one query."""
+    return dlt_flags_of([adverse_event.pk]).get(adverse_event.pk, [])
 
 
 def esigned_dlt_decisions() -> list[DltAdjudication]:

@@ -6,7 +6,7 @@ command → `dlt_candidates_reconcile` → `safety.dlt_rules.dlt_flags` (pure); 
 `safety_rows` + `safety.grading` (pure).
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -22,7 +22,7 @@ from trial_edc.models import Study
 from trial_edc.text_validators import required_text
 
 from .dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
-from .grading import CrsFindings, Graded, IcansFindings, crs_grade, icans_grade
+from .grading import Graded, derive_grade, findings_fields
 from .models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
 
 RULES_REASON = "DLT rules re-evaluated"
@@ -75,26 +75,27 @@ class GradedDetails:
     gvhd_magic_grade: dict[int, int | None]
 
 
-def _graded(model, findings_class, grade) -> dict[int, Graded]:
+def _graded(model, condition: str) -> dict[int, Graded]:
     """Derived grade per AE id, from the details rows read without model instances."""
-    # The details columns named as the findings' fields, selected in the fields' order.
-    names = [f.name for f in fields(findings_class)]
-    return {ae_id: grade(findings_class(*values))
+    names = findings_fields(condition)
+    return {ae_id: derive_grade(condition, dict(zip(names, values, strict=True)))
             for ae_id, *values in values_rows(model.objects.all(), "adverse_event_id", *names)}
 
 
 def read_graded_details() -> GradedDetails:
     """Three queries at any size."""
     return GradedDetails(
-        crs=_graded(CrsDetails, CrsFindings, crs_grade),
-        icans=_graded(IcansDetails, IcansFindings, icans_grade),
+        crs=_graded(CrsDetails, "CRS"),
+        icans=_graded(IcansDetails, "ICANS"),
         gvhd_magic_grade=dict(values_rows(GvhdDetails.objects.all(), "adverse_event_id",
                                           "magic_grade")))
 
 
 def read_adverse_events(cutoff: date | None = None) -> list[tuple]:
-    """Every current AE (onset ≤ cutoff) as `AE_COLUMNS` rows, ordered by subject and onset."""
-    events = AdverseEvent.objects.order_by("patient__subject_id", "onset_date", "pk")
+    """Every current AE (onset ≤ cutoff) of a current patient as `AE_COLUMNS` rows, ordered by
+    subject and onset."""
+    events = AdverseEvent.objects.of_current_parents().order_by("patient__subject_id",
+                                                                "onset_date", "pk")
     if cutoff is not None:
         events = events.filter(onset_date__lte=cutoff)
     return values_rows(events, *AE_COLUMNS)
@@ -110,6 +111,22 @@ def safety_rows_of(ae_rows: list[tuple], details: GradedDetails,
         for pk, patient_id, subject_id, term, grade, onset, resolution, relatedness, serious,
         aware, reported in ae_rows
     ]
+
+
+def safety_row_of(adverse_event: AdverseEvent, *, crs: CrsDetails | None,
+                  icans: IcansDetails | None, gvhd: GvhdDetails | None,
+                  day0: date | None) -> SafetyRow:
+    """One adverse event and its details as they stand in memory (saved, or typed and not yet
+    saved): the row the recompute would build of them, by the same code (the subject ID left
+    blank: the rules do not read it)."""
+    ae_id = adverse_event.pk
+    details = GradedDetails(
+        crs={ae_id: derive_grade("CRS", vars(crs))} if crs else {},
+        icans={ae_id: derive_grade("ICANS", vars(icans))} if icans else {},
+        gvhd_magic_grade={ae_id: gvhd.magic_grade} if gvhd else {})
+    row = (ae_id, adverse_event.patient_id, "",
+           *(getattr(adverse_event, column) for column in AE_COLUMNS[3:]))
+    return safety_rows_of([row], details, {adverse_event.patient_id: day0})[0]
 
 
 def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:

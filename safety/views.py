@@ -8,7 +8,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from trial_edc.esignature import signer_printed_name
+from trial_edc.esignature import (
+    SigningLockedOut,
+    asks_user_id,
+    lockout_page,
+    sign_in_session,
+    signer_printed_name,
+)
 from trial_edc.roles import ADJUDICATE_DLT, VIEW_CRF
 
 from .adjudication import dlt_adjudicate, dlt_adjudication_revoke
@@ -35,17 +41,24 @@ def queue(request):
     return render(request, "safety/dlt_queue.html", {"items": dlt_queue()})
 
 
-def _signed_step(request, form, action, done: str):
-    """Run `action` on a valid POSTed form; its refusals (a wrong password) go on the form."""
+def _signed_step(request, form, action, done: str, back):
+    """Run `action` as the session's e-signature on a valid POSTed form: its refusals (a wrong
+    user ID or password) go on the form; a lockout ends the session and says why. None: show
+    the page again."""
     if request.method != "POST" or not form.is_valid():
-        return False
+        return None
+    data = dict(form.cleaned_data)
+    user_id, password = data.pop("user_id", None), data.pop("password")
     try:
-        action(**form.cleaned_data)
+        sign_in_session(request, lambda pw: action(password=pw, **data), user_id=user_id,
+                        password=password)
+    except SigningLockedOut:
+        return lockout_page(request)
     except ValidationError as refused:
         _add_errors(form, refused)
-        return False
+        return None
     messages.success(request, done)
-    return True
+    return back
 
 
 @login_required
@@ -60,17 +73,21 @@ def review(request, adverse_event_pk):
     if request.method == "POST" and not may_sign:
         raise PermissionDenied
     sign_form = revoke_form = None
+    back = redirect("safety:review", adverse_event_pk)
+    asks = asks_user_id(request)
     if may_sign and item.adjudication is None:
-        sign_form = DltSignatureForm(request.POST or None)
-        if _signed_step(request, sign_form, lambda **data: dlt_adjudicate(
-                adverse_event=item.adverse_event, by=request.user, **data), "Decision signed."):
-            return redirect("safety:review", adverse_event_pk)
+        sign_form = DltSignatureForm(request.POST or None, asks_user_id=asks)
+        answer = _signed_step(request, sign_form, lambda **data: dlt_adjudicate(
+            adverse_event=item.adverse_event, by=request.user, **data), "Decision signed.", back)
     elif may_sign:
-        revoke_form = DltRevokeForm(request.POST or None)
-        if _signed_step(request, revoke_form, lambda **data: dlt_adjudication_revoke(
-                adjudication=item.adjudication, by=request.user, **data),
-                "Signed decision revoked; a new one can be signed."):
-            return redirect("safety:review", adverse_event_pk)
+        revoke_form = DltRevokeForm(request.POST or None, asks_user_id=asks)
+        answer = _signed_step(request, revoke_form, lambda **data: dlt_adjudication_revoke(
+            adjudication=item.adjudication, by=request.user, **data),
+            "Signed decision revoked; a new one can be signed.", back)
+    else:
+        answer = None
+    if answer is not None:
+        return answer
     return render(request, "safety/dlt_review.html", {
         "item": item, "grades": derived_grades(item.adverse_event), "sign_form": sign_form,
         "revoke_form": revoke_form, "meaning": SIGNATURE_MEANING,

@@ -23,5 +23,10 @@ class CasebookSignature(ClinicalRecord):
     signed_at = models.DateTimeField()
     signature_meaning = models.CharField(max_length=200, default=CASEBOOK_SIGNATURE_MEANING)
 
+    # A signature is revoked by an investigator with the password, never as a side effect.
+    parent_void_refusal = (
+        "this patient's casebook is signed. An investigator must first revoke the signature on "
+        "the casebook's sign-off page.")
+
     class Meta:
         constraints = [one_active_per("patient", "casebooksignature")]

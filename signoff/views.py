@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from patients.models import Patient
+from trial_edc.esignature import SigningLockedOut, lockout_page, sign_in_session
 from trial_edc.roles import SIGN_CASEBOOK, VIEW_CRF
 
 from . import services
@@ -39,9 +40,15 @@ def signoff_page(request, subject_id):
 
 
 def _signed_action(request, subject_id, action, done: str):
+    """Run `action(patient, password)` as the session's e-signature (`sign_in_session`); its
+    refusal is a message on the page the form was on; a lockout ends the session and says why."""
     patient = get_object_or_404(Patient, subject_id=subject_id)
     try:
-        action(patient)
+        sign_in_session(request, lambda password: action(patient, password),
+                        user_id=request.POST.get("user_id"),
+                        password=request.POST.get("password", ""))
+    except SigningLockedOut:
+        return lockout_page(request)
     except ValidationError as refused:
         messages.error(request, "Not signed: " + " ".join(refused.messages))
     else:
@@ -57,20 +64,19 @@ def _signed_action(request, subject_id, action, done: str):
 @permission_required(SIGN_CASEBOOK, raise_exception=True)
 @require_POST
 def sign(request, subject_id):
-    return _signed_action(request, subject_id, lambda patient: services.casebook_sign(
-        patient=patient, by=request.user, password=request.POST.get("password", "")),
-        "Casebook signed.")
+    return _signed_action(request, subject_id, lambda patient, password: services.casebook_sign(
+        patient=patient, by=request.user, password=password), "Casebook signed.")
 
 
 @login_required
 @permission_required(SIGN_CASEBOOK, raise_exception=True)
 @require_POST
 def revoke(request, subject_id):
-    def action(patient):
+    def action(patient, password):
         signature = casebook_signature(patient)
         if signature is None:
             raise ValidationError("This casebook is not signed.")
         services.casebook_signature_revoke(signature=signature, by=request.user,
-                                           password=request.POST.get("password", ""),
+                                           password=password,
                                            reason=request.POST.get("reason", ""))
     return _signed_action(request, subject_id, action, "Casebook signature revoked.")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,6 +25,7 @@ from .audit import (
     check_writable,
     record_save,
     record_void,
+    void_plan,
 )
 from .models import EndpointSnapshot, Study
 from .subject_ids import subject_id_problem
@@ -64,6 +65,16 @@ class ClinicalAdminForm(AuditedAdminForm):
 
     def reason_given(self, cleaned) -> bool:
         return super().reason_given(cleaned) or not is_blank(cleaned.get("void_reason_input"))
+
+    def clean(self):
+        cleaned = super().clean()
+        # A void its dependants refuse (or a lock on one of them) is said on the form.
+        if self.instance.pk and not is_blank(cleaned.get("void_reason_input")):
+            try:
+                void_plan(self.instance)
+            except ValidationError as refused:
+                self.add_error("void_reason_input", refused)
+        return cleaned
 
 
 class AuditedAdmin(SimpleHistoryAdmin):

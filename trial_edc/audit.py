@@ -13,9 +13,13 @@ the rules of a regulated record (ICH E6(R3) 4.9 / 21 CFR Part 11 §11.10(e)):
 - a record a monitor has locked (the form, or the patient's whole casebook) is refused to every
   writer: `record_save` runs the write checks apps register with `refuse_writes_with` (the
   monitoring app registers its lock check), so the browser, the API, the admin and the import
-  all meet the same lock.
+  all meet the same lock;
+- a record is never voided from under the records that belong to it: `record_void` voids its
+  current dependants with it (same reason, one transaction) when their model says so
+  (`voided_with_parent`), and otherwise refuses, naming them (`void_plan`).
 """
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -71,9 +75,28 @@ class AuditedQuerySet(models.QuerySet):
         )
 
 
+@functools.cache
+def parent_paths(model) -> list[str]:
+    """The lookups from `model` to each clinical record it belongs to, nearest first: a CRS
+    details record's are ["adverse_event", "adverse_event__patient"]."""
+    paths: list[str] = []
+    for field in model._meta.concrete_fields:
+        parent = field.related_model
+        if field.many_to_one and parent is not None and issubclass(parent, ClinicalRecord):
+            paths += [field.name, *(f"{field.name}__{path}" for path in parent_paths(parent))]
+    return paths
+
+
 class ActiveQuerySet(AuditedQuerySet):
     def active(self):
         return self.filter(voided_at__isnull=True)
+
+    def of_current_parents(self):
+        """Leave out the records of a voided parent (a voided patient's forms, a voided adverse
+        event's details): they are out of the trial's data with it, whatever the data (a void
+        made before voids took their dependants along, or one a bulk writer made)."""
+        return self.filter(**{f"{path}__voided_at__isnull": True
+                              for path in parent_paths(self.model)})
 
 
 class ActiveManager(models.Manager.from_queryset(ActiveQuerySet)):
@@ -127,6 +150,13 @@ class ClinicalRecord(AuditedModel):
 
     objects = ActiveManager()
     all_objects = ActiveQuerySet.as_manager()
+
+    # How a current record of this model meets the void of the clinical record it belongs to
+    # (the one its foreign key points at): voided with it, with the same reason; or, when False,
+    # the parent's void is refused while it is current, saying `parent_void_refusal` (default:
+    # a message naming the records to void first).
+    voided_with_parent = False
+    parent_void_refusal = ""
 
     class Meta:
         abstract = True
@@ -209,19 +239,60 @@ def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool):
     return record
 
 
+def _current_dependants(record: ClinicalRecord):
+    """(model, current rows) of each kind of clinical record pointing at `record`: one query per
+    kind of dependant its model has."""
+    for relation in record._meta.related_objects:
+        model = relation.related_model
+        if relation.one_to_many and issubclass(model, ClinicalRecord):
+            rows = list(model.objects.filter(**{relation.field.name: record}))
+            if rows:
+                yield model, rows
+
+
+def void_plan(record: ClinicalRecord) -> list[ClinicalRecord]:
+    """The records that voiding `record` takes out of the trial's data: its current dependants
+    that are voided with it (and theirs), then itself. Writes nothing; raises (a lock, a
+    dependant that refuses the void) with every reason at once."""
+    check_writable(record)
+    plan, refusals, remaining = [], [], []
+    for model, rows in _current_dependants(record):
+        if model.voided_with_parent:
+            for row in rows:
+                plan += void_plan(row)
+        elif model.parent_void_refusal:
+            refusals.append(model.parent_void_refusal)
+        else:
+            name = model._meta.verbose_name if len(rows) == 1 else model._meta.verbose_name_plural
+            remaining.append(f"{len(rows)} {name}")
+    if remaining:
+        refusals.append(f"this {record._meta.verbose_name} still has current records "
+                        f"({', '.join(remaining)}): void them first.")
+    if refusals:
+        raise ValidationError([f"Not voided: {refusal}" for refusal in refusals],
+                              code="has_dependants")
+    return [*plan, record]
+
+
 def record_void(record: ClinicalRecord, *, by, reason: str):
-    """Take a record out of the trial's data, keeping it and its history. A reason is required."""
+    """Take a record out of the trial's data, keeping it and its history. A reason is required.
+
+    Its current dependants go with it, with the same reason, in one transaction, or nothing is
+    voided (`void_plan`)."""
     reason = required_text(reason, field="reason",
                            message="A reason is required to void a record.")
     if record.is_voided:
         raise ValidationError(f"This {record._meta.verbose_name} is already voided.",
                               code="already_voided")
-    # Checked before the record is touched, so a refused void leaves it as it was.
-    check_writable(record)
-    record.voided_at = timezone.now()
-    record.voided_by = by
-    record.void_reason = reason
-    return _save_checked(record, by=by, reason=f"voided: {reason}", validate=False)
+    # Planned before any record is touched, so a refused void leaves every one as it was.
+    plan, now = void_plan(record), timezone.now()
+    with transaction.atomic():
+        for each in plan:
+            each.voided_at = now
+            each.voided_by = by
+            each.void_reason = reason
+            _save_checked(each, by=by, reason=f"voided: {reason}", validate=False)
+    return record
 
 
 def field_changes(record: AuditedModel) -> list[dict]:

@@ -9,6 +9,7 @@ from django import forms
 from django.db import models
 
 from .audit import MissingChangeReasonError
+from .esignature import PASSWORD_REQUIRED, USER_ID_REQUIRED
 from .text_rules import is_blank
 from .text_validators import visible_text_required
 
@@ -87,3 +88,28 @@ class VoidForm(forms.Form):
     reason = required_text_field("Reason for voiding",
                                  help_text="The record stays in the audit trail; it leaves the "
                                            "trial's data.")
+
+
+class SignatureForm(forms.Form):
+    """An electronic signature's components (21 CFR Part 11 §11.200(a)(1)): the user ID on the
+    session's first signature, and the password every time. The subclass adds what is signed;
+    `trial_edc.esignature.sign_in_session` checks them."""
+
+    user_id = forms.CharField(
+        label="Your user ID (electronic signature)",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        error_messages={"required": USER_ID_REQUIRED},
+        help_text="Asked at the first signature of a session; later ones need the password.")
+    password = forms.CharField(
+        label="Your password (electronic signature)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": PASSWORD_REQUIRED})
+
+    def __init__(self, *args, asks_user_id: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not asks_user_id:
+            del self.fields["user_id"]
+        # The signature's components come last, after what is signed.
+        for name in ("user_id", "password"):
+            if name in self.fields:
+                self.fields[name] = self.fields.pop(name)

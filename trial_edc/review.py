@@ -146,7 +146,7 @@ def _pk_deviation(subject_id, collected: date, nominal: int, day: int, window) -
 def _pk_findings(cutoff: date):
     day0 = dict(Infusion.objects.values("patient_id").annotate(first=Min("date"))
                 .values_list("patient_id", "first"))
-    samples = PkSample.objects.filter(collected_at__lt=datetime.combine(
+    samples = PkSample.objects.of_current_parents().filter(collected_at__lt=datetime.combine(
         cutoff + timedelta(days=1), time.min, tzinfo=UTC)).order_by("patient__subject_id",
                                                                      "collected_at")
     for patient_id, subject_id, nominal, collected in samples.values_list(

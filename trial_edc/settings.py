@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trial_edc.roles.role_context",
+                "trial_edc.esignature.signature_context",
             ],
         },
     },
@@ -158,11 +159,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 # After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, sign-in for that
 # pair is refused for LOGIN_LOCKOUT_MINUTES (0: until an admin resets it). A success resets
-# the count. Admins reset a lockout in the admin ("Access attempts") or with
-# `manage.py axes_reset_username USERNAME`.
+# the count. Wrong e-signature passwords count too, and a signature is refused once the user has
+# that many from any address (`trial_edc.esignature.lockout_parameters`). Admins reset a lockout
+# in the admin ("Access attempts") or with `manage.py axes_reset_username USERNAME`.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30)) or None
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "trial_edc.esignature.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]

@@ -164,7 +164,13 @@ def test_malformed_json_gets_the_same_error_shape(trial, as_role):
 def test_a_sample_of_a_voided_patient_is_refused(trial, as_role):
     from trial_edc.audit import record_void
 
-    record_void(trial["RD-002"], by=factories.user("admin"), reason="duplicate entry")
+    admin, patient = factories.user("admin"), trial["RD-002"]
+    # a patient is voided once none of their records is current
+    for records in (patient.adverse_events, patient.response_assessments, patient.infusions,
+                    patient.lymphodepletions):
+        for record in records.all():
+            record_void(record, by=admin, reason="duplicate entry")
+    record_void(patient, by=admin, reason="duplicate entry")
     response = post(as_role("coordinator"), [sample()])
     assert response.json()["problems"] == [
         "pk_samples[0].subject_id: 'RD-002' is not a patient of this trial"]

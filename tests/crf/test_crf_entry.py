@@ -5,6 +5,7 @@ import pytest
 
 from patients.crfs import CRFS
 from patients.models import Patient
+from safety.models import CrsDetails, DltAdjudication, DltCandidate
 from tests import factories
 from tests.crf_payloads import TODAY_PLUS, error_beside, form_data
 from trial_edc.audit import field_changes, record_save
@@ -152,6 +153,38 @@ def test_a_void_needs_a_reason_and_keeps_the_record(client, coordinator, infused
     assert voided.status_code == 302
     ae.refresh_from_db()
     assert ae.is_voided and ae.void_reason == "entered for the wrong patient"
+
+
+def test_the_void_page_names_what_goes_with_the_event_and_voids_it_all(client, coordinator,
+                                                                      infused_patient):
+    # given an adverse event with CRS details and a DLT candidate
+    ae = factories.adverse_event(infused_patient, grade=4)
+    details = factories.crs_details(ae)
+    candidate = factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="CRS"))
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
+    # when
+    page = client.get(url).content.decode()
+    client.post(url, {"reason": "entered for the wrong patient"})
+    # then
+    assert f"CRS details #{details.pk}, DLT candidate #{candidate.pk}" in page
+    assert CrsDetails.all_objects.get().void_reason == "entered for the wrong patient"
+    assert DltCandidate.all_objects.get().is_voided
+
+
+def test_voiding_an_event_with_a_signed_decision_shows_why_and_changes_nothing(
+        client, coordinator, investigator, infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=4)
+    factories.adjudication(ae, by=investigator)
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
+    before = client.get(url).content.decode()
+    refused = client.post(url, {"reason": "duplicate"})
+    assert refused.status_code == 200
+    for page in (before, refused.content.decode()):
+        assert "An investigator must first revoke the decision on the DLT review page" in page
+    ae.refresh_from_db()
+    assert not ae.is_voided and DltAdjudication.objects.exists()
 
 
 def test_enrolling_a_patient_opens_their_casebook(client, coordinator, db):

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
 from safety.models import AdverseEvent, CrsDetails, DltCandidate
 from tests import factories
@@ -141,3 +142,59 @@ def test_editing_previews_before_the_reason_for_change_is_typed(client, coordina
         headers={"HX-Request": "true"}).content.decode()
     assert "D2: grade 4 CRS" in page
     assert AdverseEvent.objects.get(pk=ae.pk).grade == 3
+
+
+def test_two_assessments_of_one_day_derive_one_response_on_every_page(client, coordinator,
+                                                                      monitor, infused_patient):
+    # given: on one day a CR, then an assessment with 6% marrow blasts (screening: 60%)
+    on = date(2024, 4, 9)
+    factories.response(infused_patient, visit="W4", on=on, response="CR")
+    second = factories.response(infused_patient, visit="UNSCHEDULED", on=on,
+                                marrow_blasts_pct=6.0, response="PR")
+    relapse = "PD: relapse after CR/CRi: marrow blasts 6% (≥ 5%)"
+    # when each page reads the second one's derived response
+    client.force_login(monitor)
+    record_page = client.get(f"/patients/RD-001/response/{second.pk}/").content.decode()
+    casebook = client.get("/patients/RD-001/").content.decode()
+    review = client.get("/api/v1/reports/data-review/", {"cutoff": "2024-06-30"}).json()
+    report_page = client.get("/reports/", {"cutoff": "2024-06-30"}).content.decode()
+    client.force_login(coordinator)
+    preview = client.post(f"/patients/RD-001/response/{second.pk}/edit/", {
+        "_preview": "1", "visit": "UNSCHEDULED", "date": on, "marrow_blasts_pct": 6.0,
+        "mrd_pct": 0.0, "peripheral_blasts": "false", "extramedullary": "none",
+        "anc_per_uL": 1500, "platelets_per_uL": 120000, "response": "PR",
+        "row_version": second.row_version}, headers={"HX-Request": "true"}).content.decode()
+    # then: the same category, from the same prior assessments in the same order (date, id)
+    assert relapse in record_page
+    assert relapse in preview
+    second_row = casebook[casebook.rindex("<tr>", 0, casebook.index(
+        f"/response/{second.pk}/")):casebook.index(f"/response/{second.pk}/")]
+    assert "<td>PD</td>" in second_row
+    [finding] = [f for f in review["findings"] if f["rule"] == "response_mismatch"]
+    assert (finding["recorded"], finding["derived"]) == ("PR", "PD")
+    review_section = report_page[report_page.index('id="data-review"'):]
+    assert "recorded PR, the values give PD" in review_section
+
+
+def test_an_assessment_not_yet_saved_comes_after_those_saved_on_its_day(infused_patient):
+    on = date(2024, 4, 9)
+    factories.response(infused_patient, visit="W4", on=on, response="CR")
+    typed = ResponseAssessment(patient=infused_patient, visit="UNSCHEDULED", date=on,
+                               marrow_blasts_pct=6.0, peripheral_blasts=False,
+                               extramedullary="none", anc_per_uL=1500, platelets_per_uL=120000)
+    assert derived_response(typed).category == "PD"
+
+
+def test_the_casebook_shows_each_adverse_events_derived_grade_and_dlt_candidates(
+        client, monitor, infused_patient):
+    # given: recorded grade 3, details that derive grade 4, and a D2 candidate
+    ae = factories.adverse_event(infused_patient, grade=3)
+    factories.crs_details(ae, max_temp_c=39.5, hypotension="multiple_vasopressors")
+    factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="grade 4 CRS"))
+    client.force_login(monitor)
+    # when
+    casebook = client.get("/patients/RD-001/").content.decode()
+    # then
+    link = casebook.index(f"/adverse-event/{ae.pk}/")
+    row = casebook[casebook.rindex("<tr>", 0, link):link]
+    assert "<td>CRS 4</td><td>D2</td>" in row

@@ -10,6 +10,7 @@ from efficacy.response import (
     DerivedResponse,
     ResponseContext,
     derive_response,
+    derive_responses,
     is_mrd_positive_cr,
     mrd_negative,
 )
@@ -170,6 +171,33 @@ def test_mrd_positive_cr(category_, mrd_pct, positive):
 def test_impossible_values_are_refused(v, c):
     with pytest.raises(ValueError):
         derive_response(v, c)
+
+
+def series(*assessments, screening=80.0) -> list[str]:
+    return [d.category for d in derive_responses(assessments, screening)]
+
+
+def test_each_assessment_is_judged_after_those_given_before_it():
+    # given, in series order: a CR, then 6% marrow blasts the same day
+    cr, blasts = values(marrow=0.5), values(marrow=6.0)
+    # then the second is a relapse after the CR, and the other way round a PR then a CR
+    assert series(("W4", "CR", cr), ("UNSCHEDULED", "PR", blasts)) == ["CR", "PD"]
+    assert series(("UNSCHEDULED", "PR", blasts), ("W4", "CR", cr)) == ["PR", "CR"]
+
+
+def test_the_nadir_is_of_on_study_marrow_values_not_screening():
+    # 13% is up 30% from the screening visit's 10%, but that is not an on-study nadir
+    assert series(("SCREENING", "SD", values(marrow=10.0)),
+                  ("W4", "PR", values(marrow=13.0))) == ["PR", "PR"]
+
+
+def test_a_prior_cr_is_the_investigators_recorded_category():
+    # the first values give CR, but the investigator recorded PR: a rise is progression, not a
+    # relapse after CR
+    first, second = derive_responses([("W4", "PR", values(marrow=0.5)),
+                                      ("W8", "PD", values(marrow=6.0))], 80.0)
+    assert first.category == "CR"
+    assert (second.category, second.disease_event) == ("PD", "progression")
 
 
 def test_it_imports_nothing_from_django():

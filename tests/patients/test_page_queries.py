@@ -10,7 +10,7 @@ from monitoring.services import query_raise
 from patients import views as patient_views
 from patients.models import Patient
 from safety.models import AdverseEvent, DltCandidate
-from safety.services import dlt_candidates_sync
+from safety.services import dlt_candidate_raise, dlt_candidates_sync
 from signoff.models import CasebookSignature
 from signoff.services import casebook_sign
 from tests import factories
@@ -27,6 +27,9 @@ PAGES = ["/patients/", "/patients/?q=T-ALL", "/patients/RD-001/", "/dlt-review/"
 def queries_per_page(client, patients: int) -> dict[str, int]:
     casebook_import_json(demo_bundle(patients, seed=7), replace=True)
     dlt_candidates_sync()  # what the recompute after an import does
+    # A queue that is never empty, so that both sizes read its candidates and decisions.
+    dlt_candidate_raise(adverse_event=AdverseEvent.objects.order_by("pk").first(),
+                        by=factories.user("investigator"), rationale="suspected DLT")
     counts = {}
     for page in PAGES:
         with CaptureQueriesContext(connection) as captured:

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from efficacy.models import ResponseAssessment
 from reporting.pdf import table_pages
 from reporting.plots import PLOT_NAMES
 from reporting.tables import review_table, summary_tables
@@ -113,6 +114,11 @@ def test_the_page_lets_the_inline_plots_keep_their_styles_but_runs_no_inline_scr
 
 
 def test_the_page_shows_the_tables_and_the_data_review(client, demo_trial):
+    # a recorded response the values do not support: at least one finding to review
+    assessment = ResponseAssessment.objects.filter(date__lte=CUTOFF, response="CR").first()
+    assessment.response = "SD"
+    record_save(assessment, by=factories.user("coordinator"), reason="correction")
+    recompute(CUTOFF)
     html = signed_in(client, "monitor").get(PAGE, AT_CUTOFF).content.decode()
     report = endpoint_report(CUTOFF, recompute_if_stale=False)
     dlt = section(html, "dlt")

@@ -91,3 +91,14 @@ def test_unadjudicated_candidates_are_the_reports_pending(infused_patient):
     report = recompute(date(2024, 6, 30)).report
     assert report["dlt"]["by_dose_level"][0]["pending"] == 0
     assert report["dlt"]["by_dose_level"][0]["dlt"] == 1
+
+
+def test_a_grade_4_neutropenia_resolved_by_day_28_is_no_pending_candidate(infused_patient):
+    # given a grade 4 neutropenia from day 3 that resolved on day 20, before day 28
+    factories.adverse_event(infused_patient, grade=4, term="Neutrophil count decreased",
+                            onset_date=date(2024, 3, 15), resolution_date=date(2024, 4, 1))
+    # when the endpoints are recomputed long after
+    report = recompute(date(2024, 6, 30)).report
+    # then it has recovered: no D5 candidate, nothing pending in the DLT table
+    assert not DltCandidate.objects.exists()
+    assert report["dlt"]["by_dose_level"][0]["pending"] == 0

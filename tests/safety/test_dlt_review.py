@@ -25,8 +25,9 @@ def review_url(candidate):
 
 
 def sign(client, candidate, password=PASSWORD, decision="confirmed"):
-    return client.post(review_url(candidate), {"decision": decision, "password": password,
-                                               "rationale": "Grade 4 CRS within the window."})
+    return client.post(review_url(candidate), {
+        "decision": decision, "user_id": "test-investigator", "password": password,
+        "rationale": "Grade 4 CRS within the window."})
 
 
 def test_the_queue_lists_undecided_candidates_with_the_study_day(client, investigator,

@@ -201,10 +201,15 @@ def test_d5_recovery_by_day_28(grade, grade_on_day_28, expected):
 
 
 @pytest.mark.parametrize(("resolution_day", "as_of_day", "expected"), [
-    (None, 20, [("D5", True)]),     # day 28 not reached: recovery pending
-    (None, 28, [("D5", False)]),    # the grade 4 record is still open on day 28
-    (30, None, [("D5", False)]),    # grade 4 lasted past day 28
-    (20, None, [("D5", True)]),     # grade 4 ended; the day-28 grade is not known
+    (None, 20, [("D5", True)]),     # unresolved, day 28 not reached: recovery pending
+    (None, None, [("D5", True)]),   # unresolved, the day not known: pending, not guessed
+    (None, 28, [("D5", False)]),    # unresolved on day 28: grade 4 persisted
+    (None, 40, [("D5", False)]),    # unresolved after day 28
+    (29, None, [("D5", False)]),    # resolved the day after day 28: grade 4 lasted past it
+    (30, 40, [("D5", False)]),
+    (20, None, []),                 # resolved before day 28: recovered, nothing pending
+    (20, 20, []),
+    (28, 35, []),                   # resolved on day 28 itself: recovered by day 28
 ])
 def test_d5_without_a_day_28_count(resolution_day, as_of_day, expected):
     facts = ae("Platelet count decreased", grade=4, onset_day=2, resolution_day=resolution_day)

@@ -10,6 +10,7 @@ from safety.grading import (
     Graded,
     IcansFindings,
     crs_grade,
+    derive_grade,
     icans_grade,
     neutrophil_grade,
     platelet_grade,
@@ -240,3 +241,17 @@ def test_it_imports_nothing_from_django():
     code = ("import sys, safety.grading; "
             "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize(("condition", "values", "expected"), [
+    ("CRS", {"max_temp_c": 39.0, "hypotension": "one_vasopressor", "oxygen": "none",
+             "died_of_crs": False, "fever_masked": False, "id": 7}, crs_grade(CrsFindings(
+                 39.0, "one_vasopressor"))),
+    ("ICANS", {"instrument": "ICE", "ice_score": 2, "capd_score": None,
+               "unable_to_assess": False, "consciousness": "normal", "seizure": "none",
+               "motor_weakness": False, "cerebral_edema": "none", "died_of_icans": False,
+               "adverse_event_id": 3}, icans_grade(IcansFindings(ice_score=2))),
+])
+def test_a_details_record_is_graded_from_its_values_by_field_name(condition, values, expected):
+    # other columns of the record (ids) are ignored
+    assert derive_grade(condition, values) == expected

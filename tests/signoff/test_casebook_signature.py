@@ -10,13 +10,15 @@ from trial_edc.audit import field_changes
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-passphrase"
+# The first signature of a session: the user ID and the password (§11.200(a)(1)).
+SIGNATURE = {"user_id": "test-investigator", "password": PASSWORD}
 SIGN, REVOKE = "/casebook-signature/RD-001/sign/", "/casebook-signature/RD-001/revoke/"
 
 
 def test_an_investigator_signs_the_casebook_with_the_password(client, investigator,
                                                               infused_patient):
     client.force_login(investigator)
-    client.post(SIGN, {"password": PASSWORD})
+    client.post(SIGN, SIGNATURE)
     page = client.get("/patients/RD-001/").content.decode()
     signature = CasebookSignature.objects.get()
     assert (signature.signed_by, signature.signer_printed_name) == (investigator,
@@ -27,7 +29,7 @@ def test_an_investigator_signs_the_casebook_with_the_password(client, investigat
 
 def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
     client.force_login(investigator)
-    response = client.post(SIGN, {"password": "guess"}, follow=True)
+    response = client.post(SIGN, {**SIGNATURE, "password": "guess"}, follow=True)
     assert "The password is not correct" in response.content.decode()
     assert not CasebookSignature.objects.exists()
 
@@ -35,10 +37,10 @@ def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
 def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, investigator,
                                                                      infused_patient):
     client.force_login(investigator)
-    client.post(SIGN, {"password": PASSWORD})
-    client.post(REVOKE, {"password": PASSWORD, "reason": ""})
+    client.post(SIGN, SIGNATURE)
+    client.post(REVOKE, {**SIGNATURE, "reason": ""})
     assert CasebookSignature.objects.exists()
-    client.post(REVOKE, {"password": PASSWORD, "reason": "late AE entered"})
+    client.post(REVOKE, {**SIGNATURE, "reason": "late AE entered"})
     revoked = CasebookSignature.all_objects.get()
     assert revoked.is_voided
     assert field_changes(revoked)[0]["reason"] == "voided: signature revoked: late AE entered"
@@ -47,5 +49,5 @@ def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, in
 @pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
 def test_only_investigators_sign(client, infused_patient, role):
     client.force_login(factories.user(role))
-    assert client.post(SIGN, {"password": PASSWORD}).status_code == 403
+    assert client.post(SIGN, SIGNATURE).status_code == 403
     assert not CasebookSignature.objects.exists()

@@ -13,6 +13,8 @@ from trial_edc.audit import field_changes, record_save
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-passphrase"
+# The first signature of a session: the user ID and the password (§11.200(a)(1)).
+SIGNATURE = {"user_id": "test-investigator", "password": PASSWORD}
 CHANGED = "data changed since signing"
 
 
@@ -72,7 +74,7 @@ def test_the_investigator_signs_again_and_the_old_signature_stays_in_the_trail(
     client.force_login(investigator)
     # when
     response = client.post("/casebook-signature/RD-001/sign/",
-                           {"password": PASSWORD, "next": "/casebook-signature/RD-001/"})
+                           {**SIGNATURE, "next": "/casebook-signature/RD-001/"})
     # then
     assert response["Location"] == "/casebook-signature/RD-001/"
     current = casebook_signature(signed.patient)
@@ -84,7 +86,7 @@ def test_the_investigator_signs_again_and_the_old_signature_stays_in_the_trail(
 
 def test_a_current_signature_is_not_signed_twice(client, investigator, signed):
     client.force_login(investigator)
-    response = client.post("/casebook-signature/RD-001/sign/", {"password": PASSWORD},
+    response = client.post("/casebook-signature/RD-001/sign/", SIGNATURE,
                            follow=True)
     assert "already signed" in response.content.decode()
     assert CasebookSignature.all_objects.count() == 1

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
+from safety.models import AdverseEvent, DltCandidate
 from tests import factories
 from trial_edc.audit import field_changes
 
@@ -78,3 +79,53 @@ def test_every_model_is_in_the_admin():
         for model in apps.get_app_config(app).get_models():
             if not model.__name__.startswith("Historical"):
                 assert admin.site.is_registered(model), model.__name__
+
+
+def adverse_event_form(ae, **changes):
+    data = {f: getattr(ae, f) for f in ("term", "grade", "onset_date", "relatedness")}
+    data.update({"patient": ae.patient_id, "serious": "", "outcome": "", "action_taken": "",
+                 "narrative": "", "resolution_date": "", "site_aware_at_0": "",
+                 "site_aware_at_1": "", "sponsor_reported_at_0": "",
+                 "sponsor_reported_at_1": ""})
+    data.update(changes)
+    return data
+
+
+def test_an_admin_void_of_an_event_voids_its_candidates_too(client, admin_user,
+                                                           infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=4)
+    factories.save(DltCandidate(adverse_event=ae, rule="D2", explanation="grade 4 CRS"))
+    client.force_login(admin_user)
+
+    response = client.post(change_url(ae), adverse_event_form(
+        ae, void_reason_input="entered twice"))
+
+    assert response.status_code == 302, response.content.decode()
+    assert DltCandidate.all_objects.get().void_reason == "entered twice"
+
+
+def test_an_admin_void_refused_by_a_signed_decision_is_said_on_the_form(
+        client, admin_user, investigator, infused_patient):
+    ae = factories.adverse_event(infused_patient, grade=4)
+    factories.adjudication(ae, by=investigator)
+    client.force_login(admin_user)
+
+    response = client.post(change_url(ae), adverse_event_form(
+        ae, void_reason_input="entered twice"))
+
+    assert response.status_code == 200
+    assert "An investigator must first revoke the decision" in response.content.decode()
+    assert AdverseEvent.objects.filter(pk=ae.pk).exists()
+
+
+def test_an_admin_void_of_a_patient_with_current_records_names_them(client, admin_user,
+                                                                    infused_patient):
+    client.force_login(admin_user)
+
+    response = client.post(change_url(infused_patient), patient_form(
+        infused_patient, void_reason_input="enrolled twice"))
+
+    assert response.status_code == 200
+    assert ("this patient still has current records (1 lymphodepletion, 1 infusion): void them "
+            "first") in response.content.decode()
+    assert Patient.objects.filter(pk=infused_patient.pk).exists()

@@ -45,7 +45,6 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     model = None
     patient_path = "patient"
-    parents = ("patient",)  # a record of a voided parent is out of the trial's data too
     own_dose_level = False  # an infusion's dose level is its own, not the patient's first
     related = ()
     prefetch = ()
@@ -53,8 +52,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         path = self.patient_path
         dose_level = F("dose_level__code") if self.own_dose_level else _dose_level_of(path)
-        return (self.model.objects
-                .filter(**{f"{parent}__voided_at__isnull": True for parent in self.parents})
+        return (self.model.objects.of_current_parents()
                 .select_related(*self.related).prefetch_related(*self.prefetch)
                 .annotate(subject_id=F(f"{path}__subject_id"), dose_level_code=dose_level))
 
@@ -148,6 +146,6 @@ DltAdjudicationViewSet = _listing(
     DltAdjudication, s.DltAdjudicationRowSerializer, f.DltAdjudicationFilter,
     what="DLT adjudications", ordering=("subject_id", "signed_at"),
     ordering_fields=("subject_id", "signed_at", "decision", "dose_level_code"),
-    patient_path="adverse_event__patient", parents=("adverse_event", "adverse_event__patient"),
+    patient_path="adverse_event__patient",
     related=("adverse_event", "signed_by"),
     prefetch=("signed_by__groups",))
