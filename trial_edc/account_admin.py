@@ -130,13 +130,17 @@ class AccountAdmin(UserAdmin):
                      name="auth_user_api_token"), *super().get_urls()]
 
     def api_token_view(self, request, id):
-        """The account's API token: its state, its changes, and rotating or revoking it."""
+        """The account's API token: its state and its changes for whoever may view the account;
+        rotating or revoking it for whoever may change the account."""
         account = self.get_object(request, unquote(id))
         if account is None:
             raise Http404(f"No user with id {id}.")
-        if not self.has_change_permission(request, account):
+        if not self.has_view_permission(request, account):
+            raise PermissionDenied(f"You may not view the API token of {account}.")
+        may_change = self.has_change_permission(request, account)
+        if request.method == "POST" and not may_change:
             raise PermissionDenied(f"You may not change the API token of {account}.")
-        form = ApiTokenForm(request.POST or None)
+        form = ApiTokenForm(request.POST or None) if may_change else None
         new_key = None
         if request.method == "POST" and form.is_valid():
             try:

@@ -238,6 +238,18 @@ def test_an_admin_may_not_touch_a_superusers_token(admin_client):
     assert Token.objects.get(user=root).key == key
 
 
+def test_an_admin_reads_a_superusers_token_page_without_its_form(admin_client):
+    # given an account the admin may view but not change
+    root = User.objects.create_superuser("root", password="a-long-root-passphrase")
+    user_api_token(root)
+    # when
+    response = admin_client.get(token_url(root))
+    # then the state and changes show, and no form offers to rotate or revoke
+    page = response.content.decode()
+    assert response.status_code == 200 and "root holds an API token" in page
+    assert 'name="action"' not in page and "Only an administrator who may change" in page
+
+
 def test_deactivating_an_account_revokes_its_token_for_good(admin_client, lab):
     user, key = lab
     admin_client.post(change_url(user), account_form(user, is_active=""))
