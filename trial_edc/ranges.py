@@ -6,6 +6,7 @@ even a raw UPDATE, stores a grade of 7). Both come from the same object, so they
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -73,3 +74,7 @@ ICE_SCORE = Range(0, 10, "an ICE score (0–10)")
 CAPD_SCORE = Range(0, 32, "a CAPD score (0–32)")
 WEIGHT_KG = Range(1, 300, "a body weight in kg (1–300)")
 STUDY_DAY = Range(0, 3650, "a study day (0–3650)")
+
+# No clinical date (nor a report's cutoff) comes before this: a year such as 0024 is a typing
+# slip for 2024, and dates before it are of no patient of this trial.
+EARLIEST_CLINICAL_DATE = date(1900, 1, 1)

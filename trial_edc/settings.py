@@ -240,6 +240,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("API_TOKEN_RATE", "600/minute"),
         "bulk_write": os.environ.get("API_BULK_WRITE_RATE", "30/minute"),
+        # Reports at a past cutoff computed for one reader (API or pages), whoever they are.
+        "report_on_demand": os.environ.get("REPORT_ON_DEMAND_RATE", "30/hour"),
     },
     "EXCEPTION_HANDLER": "trial_edc.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "trial_edc.api.schema.ApiSchema",
@@ -305,6 +307,9 @@ CELERY_BEAT_SCHEDULE = {
 # Each committed change schedules an endpoint recompute (trial_edc.freshness). Off only for
 # bulk maintenance and the benchmarks that time the save itself; the nightly run still happens.
 RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
+# Reports at a past cutoff are computed when a reader asks and kept, one snapshot per cutoff, for
+# at most this many cutoffs (those computed most recently); today's keeps its latest 20.
+REPORT_PAST_CUTOFFS_KEPT = max(1, env_int("REPORT_PAST_CUTOFFS_KEPT", 50))
 
 # The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
