@@ -225,6 +225,16 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Request bodies -------------------------------------------------------------------------
+# The largest request body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE; its default of 2.5 MiB):
+# a CRF form is a few kB and a full PK batch of 1,000 samples about 250 kB. Over it, the API
+# answers 413 with the error body and a page 400. Whole trials are larger: the casebook import
+# (POST /api/v1/casebook/) has its own limit, about 3,500 patients of the demo trial; bigger
+# bundles go through `manage.py import_casebook FILE`, which has none. A reverse proxy in front
+# must let bodies of CASEBOOK_UPLOAD_MAX_BYTES through to /api/v1/casebook/.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
+CASEBOOK_UPLOAD_MAX_BYTES = env_int("CASEBOOK_UPLOAD_MAX_BYTES", 16 * 1024 * 1024)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so an anonymous call gets 401 with a WWW-Authenticate header, not 403.
@@ -234,6 +244,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "trial_edc.api.pagination.CappedPagination",
+    # DRF's parsers, with JSON nested deeper than trial_edc.json_depth.MAX_JSON_DEPTH refused.
+    "DEFAULT_PARSER_CLASSES": ["trial_edc.api.parsers.DepthBoundedJSONParser",
+                               "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 100),
     # Scripts and integrations authenticate with a token; browser sessions are not limited.
     "DEFAULT_THROTTLE_CLASSES": ["trial_edc.api.throttling.TokenRateThrottle"],

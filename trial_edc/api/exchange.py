@@ -9,6 +9,7 @@ today); a past cutoff's is computed for the caller within their `report_on_deman
 
 from datetime import date
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,7 +29,7 @@ from trial_edc.cutoffs import CutoffRefused
 from trial_edc.reports import OnDemandRefused, data_review_report, endpoint_report
 from trial_edc.roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_DATA_REVIEW, VIEW_REPORTS
 
-from .errors import ErrorSerializer, error_body
+from .errors import BodyTooLarge, ErrorSerializer, error_body
 from .permissions import HasPermissionFor
 from .throttling import report_on_demand_gate
 
@@ -46,6 +47,9 @@ CUTOFF = OpenApiParameter(
         "limited number of times per caller (`REPORT_ON_DEMAND_RATE`, default 30 an hour; "
         "beyond it 429 with Retry-After); the reports of the last `REPORT_PAST_CUTOFFS_KEPT` "
         "(default 50) past cutoffs asked for are kept."))
+
+
+BIGGER_BUNDLES = " Import a bundle this large with `manage.py import_casebook FILE`."
 
 
 def _json(help_text: str):
@@ -68,7 +72,10 @@ class CasebookView(APIView):
         summary="Import a casebook bundle",
         description="Validates the whole bundle first, as `manage.py import_casebook` does; on "
                     "any problem nothing is imported and every problem comes back with its "
-                    "JSON path. Admins only.",
+                    "JSON path. Admins only. The body may be up to `CASEBOOK_UPLOAD_MAX_BYTES` "
+                    "(default 16 MiB, some 3,500 patients); a larger bundle is imported with "
+                    "`manage.py import_casebook FILE`. JSON nested more than 32 levels deep is "
+                    "refused.",
         parameters=[OpenApiParameter(
             "replace", OpenApiTypes.BOOL,
             description="true: void the trial's current clinical data (kept, audited) first.")],
@@ -77,16 +84,34 @@ class CasebookView(APIView):
             "imported": serializers.DictField(child=serializers.IntegerField(),
                                               help_text="Rows written per form."),
             "replaced": serializers.BooleanField(help_text="Whether the data was replaced."),
-        }), 400: ErrorSerializer})
+        }), 400: ErrorSerializer, 413: OpenApiResponse(ErrorSerializer, description=(
+            "The body is over CASEBOOK_UPLOAD_MAX_BYTES; nothing was read or imported."))})
     def post(self, request):
         replace = request.query_params.get("replace", "").lower() in {"1", "true", "yes"}
+        body = _bundle_body(request)
         try:
-            counts = casebook_import_json(parse_bundle(request.body), replace=replace)
+            counts = casebook_import_json(parse_bundle(body), replace=replace)
         except BundleProblems as problems:
             return Response(error_body(f"{len(problems.problems)} problem(s): nothing was "
                                        "imported.", problems.problems),
                             status=status.HTTP_400_BAD_REQUEST)
         return Response({"imported": counts, "replaced": replace}, status=status.HTTP_201_CREATED)
+
+
+def _bundle_body(request) -> bytes:
+    """The raw body, up to the casebook import's own limit: a whole trial is larger than any
+    other request, so the body is read here rather than through the general limit."""
+    limit = settings.CASEBOOK_UPLOAD_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise BodyTooLarge(limit, "CASEBOOK_UPLOAD_MAX_BYTES", BIGGER_BUNDLES)
+    body = request.stream.read(limit + 1) if request.stream is not None else b""
+    if len(body) > limit:
+        raise BodyTooLarge(limit, "CASEBOOK_UPLOAD_MAX_BYTES", BIGGER_BUNDLES)
+    return body
 
 
 class SnapshotView(APIView):
