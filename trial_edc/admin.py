@@ -5,14 +5,23 @@ deleted; a record is voided by giving a void reason. The History button shows th
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import ClinicalRecord, LockedRecordError, check_writable, record_save, record_void
+from .audit import (
+    ClinicalRecord,
+    LockedRecordError,
+    StaleRecordError,
+    check_writable,
+    record_save,
+    record_void,
+)
+from .forms import VersionedEditForm
 from .models import EndpointSnapshot, Study
 
 
-class AuditedAdminForm(forms.ModelForm):
+class AuditedAdminForm(VersionedEditForm):
     change_reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when you change a saved record; kept in the audit trail.")
@@ -22,6 +31,13 @@ class AuditedAdminForm(forms.ModelForm):
         if self.instance.pk and self.has_changed() and not self.reason_given(cleaned):
             self.add_error("change_reason", "A reason for change is required when a saved "
                                             "record is edited.")
+        opened = cleaned.get("row_version")
+        if self.instance.pk and opened is not None and opened != self.instance.row_version:
+            # Saved by someone else since this page was opened: said here, with the typed
+            # values kept (record_save would refuse it too, after the form).
+            self.refuse_offering_current_version(str(StaleRecordError(self.instance)))
+        else:
+            self.take_opened_version(cleaned)
         return cleaned
 
     def reason_given(self, cleaned) -> bool:
@@ -49,6 +65,15 @@ class ClinicalAdminForm(AuditedAdminForm):
 class AuditedAdmin(SimpleHistoryAdmin):
     form = AuditedAdminForm
     actions = None
+    # The form's own hidden field, not the model's (not editable) one.
+    exclude = ("row_version",)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecordError as stale:  # saved by someone else between the form and save
+            self.message_user(request, str(stale), messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request, obj=None):
         return False  # audited records are never deleted

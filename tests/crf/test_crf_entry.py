@@ -139,6 +139,36 @@ def test_a_stale_edit_is_refused_and_the_users_input_kept(client, coordinator, i
     assert ae.grade == 4
 
 
+def test_an_edit_without_its_row_version_is_refused_and_the_users_input_kept(
+        client, coordinator, infused_patient):
+    # given an edit posted without the version it was made from
+    ae = factories.adverse_event(infused_patient, grade=2)
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/edit/"
+    # when
+    response = client.post(url, form_data("adverse-event", grade=3, reason="typo"))
+    # then nothing is saved, the page says why and keeps what was typed
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "did not say which version of the record it was opened at" in page
+    assert 'name="grade" value="3"' in page
+    ae.refresh_from_db()
+    assert (ae.grade, ae.row_version) == (2, 1)
+    # and saving again from that page, which now carries the version, is deliberate
+    assert f'name="row_version" value="{ae.row_version}"' in page
+    again = client.post(url, form_data("adverse-event", grade=3, reason="typo",
+                                       row_version=ae.row_version))
+    assert again.status_code == 302
+    ae.refresh_from_db()
+    assert ae.grade == 3
+
+
+def test_a_new_record_needs_no_row_version(client, coordinator, infused_patient):
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/adverse-event/new/", form_data("adverse-event"))
+    assert response.status_code == 302
+
+
 def test_a_void_needs_a_reason_and_keeps_the_record(client, coordinator, infused_patient):
     # given
     ae = factories.adverse_event(infused_patient)
