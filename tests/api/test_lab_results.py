@@ -204,6 +204,16 @@ def test_a_sample_for_a_locked_casebook_is_refused_naming_the_row_and_the_lock(t
     assert PkSample.all_objects.count() == before
 
 
+@pytest.mark.parametrize("collected_at", ["1899-12-31T23:00:00Z", "0001-01-01T00:00:00+05:00"])
+def test_a_sample_dated_before_1900_is_refused_naming_the_field(trial, as_role, collected_at):
+    response = post(as_role("coordinator"), [sample(collected_at=collected_at)])
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem.startswith("pk_samples[0].collected_at: ")
+    assert problem.endswith("is before 1900-01-01, the earliest clinical date")
+    assert not PkSample.objects.filter(patient__subject_id="RD-002").exists()
+
+
 def test_a_sample_of_a_voided_patient_is_refused(trial, as_role):
     from trial_edc.audit import record_void
 

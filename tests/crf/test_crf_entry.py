@@ -2,6 +2,7 @@
 the audit rules (a reason on edits, no silent overwrite, void with a reason)."""
 
 import pytest
+from django import forms
 
 from patients.crfs import CRFS
 from patients.models import Patient
@@ -36,6 +37,32 @@ def create_url(slug, patient, adverse_event=None):
     if CRFS[slug].parent == "adverse_event":
         return f"/patients/{patient.subject_id}/adverse-event/{adverse_event.pk}/{slug}/new/"
     return f"/patients/{patient.subject_id}/{slug}/new/"
+
+
+def date_fields(slug) -> list[tuple[str, str]]:
+    """Each date (or date-and-time) field of the CRF's form, with a value in 1899."""
+    fields = CRFS[slug].form.base_fields.items()
+    return [(name, "1899-12-31T10:00" if isinstance(field, forms.DateTimeField)
+             else "1899-12-31") for name, field in fields
+            if isinstance(field, forms.DateField | forms.DateTimeField)]
+
+
+@pytest.mark.parametrize(("slug", "field", "value"), [
+    (slug, field, value) for slug in sorted(CRFS) for field, value in date_fields(slug)])
+def test_a_date_before_1900_is_refused_beside_its_field(client, coordinator, enrolled_patient,
+                                                        slug, field, value):
+    # given
+    ae = factories.adverse_event(enrolled_patient)
+    model = CRFS[slug].model
+    before = model.all_objects.count()
+    client.force_login(coordinator)
+    # when
+    response = client.post(create_url(slug, enrolled_patient, ae),
+                           form_data(slug, **{field: value}))
+    # then
+    assert response.status_code == 200
+    assert "is before 1900-01-01, the earliest clinical date" in error_beside(response, field)
+    assert model.all_objects.count() == before
 
 
 def test_every_crf_has_a_bad_value_case():

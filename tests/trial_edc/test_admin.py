@@ -95,6 +95,17 @@ def test_an_admin_edit_from_an_out_of_date_page_is_refused(client, admin_user, c
     assert (patient.age_at_consent, patient.consent_version) == (27, "v2")
 
 
+def test_an_admin_edit_to_a_date_before_1900_is_refused_beside_the_field(client, admin_user):
+    patient = factories.patient()
+    client.force_login(admin_user)
+    refused = client.post(change_url(patient), patient_form(
+        patient, consent_date="1899-12-31", change_reason="typo"))
+    assert "1899-12-31 is before 1900-01-01, the earliest clinical date" in \
+        refused.content.decode()
+    patient.refresh_from_db()
+    assert patient.consent_date.year == 2024
+
+
 def test_the_admin_voids_instead_of_deleting(client, admin_user):
     patient = factories.patient()
     client.force_login(admin_user)
