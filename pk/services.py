@@ -15,7 +15,7 @@ from django.db import transaction
 from efficacy.models import Death
 from patients.chronology import Timeline, timeline_problems
 from patients.models import Patient
-from trial_edc.audit import record_save
+from trial_edc.audit import LockedRecordError, check_writable, record_save
 from trial_edc.casebook import BundleProblems, spec
 from trial_edc.casebook.read import MISSING, Reader, _kind
 
@@ -32,9 +32,13 @@ def pk_samples_record_lab_results(*, rows, by, today: date,
     """Validate every row, then save them all through the audit trail; raises BundleProblems."""
     samples = pk_lab_results_read(rows, today=today)
     with transaction.atomic():
-        for sample in samples:
-            # Already validated above with the model's rules (Reader.validate).
-            record_save(sample, by=by, reason=reason, validate=False)
+        for i, sample in enumerate(samples):
+            try:
+                # Already validated above with the model's rules (Reader.validate).
+                record_save(sample, by=by, reason=reason, validate=False)
+            except LockedRecordError as locked:  # locked since the batch was read
+                raise BundleProblems([f"{ROOT}[{i}].subject_id: {' '.join(locked.messages)}"]
+                                     ) from locked
     return samples
 
 
@@ -76,6 +80,7 @@ def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
         read.append((path, sample, len(r.problems) == before))
     # As the import does, dates are put in order only for rows that are otherwise sound.
     _check_timelines(r, [(path, sample) for path, sample, sound in read if sound], today)
+    _check_locks(r, [(path, sample) for path, sample, _sound in read])
     if r.problems:
         raise BundleProblems(r.problems)
     return [sample for _path, sample, _sound in read]
@@ -114,3 +119,23 @@ def _check_timelines(r: Reader, read: list[tuple[str, PkSample]], today: date):
                             today=today)
         for problem in timeline_problems(timeline, death_path="the patient's death date"):
             r.problem(problem.path, problem.message)
+
+
+def _check_locks(r: Reader, read: list[tuple[str, PkSample]]):
+    """A sample for a locked casebook is refused, naming the lock (who, when): the audit
+    trail's own write check, asked once per patient of the batch."""
+    locks: dict[int, str] = {}
+    for path, sample in read:
+        if sample.patient_id not in locks:
+            locks[sample.patient_id] = _lock_of(sample)
+        if locks[sample.patient_id]:
+            r.problem(f"{path}.subject_id", locks[sample.patient_id])
+
+
+def _lock_of(sample: PkSample) -> str:
+    """What locks the sample's casebook, or "" when it may be written."""
+    try:
+        check_writable(sample)
+    except LockedRecordError as locked:
+        return " ".join(locked.messages)
+    return ""

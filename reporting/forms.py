@@ -1,14 +1,23 @@
 from django import forms
 from django.utils import timezone
 
+from trial_edc.cutoffs import cutoff_refusal
+
 
 class CutoffForm(forms.Form):
-    """The report's data cutoff, a GET parameter; today when absent."""
+    """The report's data cutoff, a GET parameter; today when absent, never after today."""
 
     cutoff = forms.DateField(
         required=False, label="Data cutoff", input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "cutoff: enter a date as YYYY-MM-DD."})
+
+    def clean_cutoff(self):
+        cutoff = self.cleaned_data.get("cutoff")
+        if cutoff is not None and (refusal := cutoff_refusal(cutoff,
+                                                             today=timezone.localdate())):
+            raise forms.ValidationError(refusal, code="out_of_range")
+        return cutoff
 
     def cutoff_or_today(self):
         return self.cleaned_data.get("cutoff") or timezone.localdate()

@@ -4,6 +4,10 @@ Readers: the roles holding `VIEW_REPORTS` (investigators, monitors, sponsors, ad
 docs/spec/contract.md §6). Nothing here shows a CRF or a free-text field: the tables are numbers,
 the plots carry the pseudonymous subject codes, and the data-review messages are written by the
 rules.
+
+A cutoff after today, before 1900 or not a date is refused (400) with the form's message; a
+past cutoff's report is computed for the reader within their `report_on_demand` rate (429 and
+the message beyond it), as the API does.
 """
 
 from csp.constants import SELF, UNSAFE_INLINE
@@ -13,13 +17,17 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from trial_edc.api.throttling import report_on_demand_gate
 from trial_edc.models import Study
+from trial_edc.reports import OnDemandRefused
 from trial_edc.roles import VIEW_REPORTS
 
 from .forms import CutoffForm
 from .plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
 from .services import ReportData
 from .tables import review_table, summary_tables
+
+PLAIN = "text/plain; charset=utf-8"
 
 
 def _reader(view):
@@ -34,8 +42,21 @@ def _read_cutoff(request):
 
 
 def _bad_cutoff(form) -> HttpResponse:
-    return HttpResponseBadRequest(" ".join(form.errors["cutoff"]),
-                                  content_type="text/plain; charset=utf-8")
+    return HttpResponseBadRequest(" ".join(form.errors["cutoff"]), content_type=PLAIN)
+
+
+def _plain(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type=PLAIN)
+
+
+def _too_many(refused: OnDemandRefused, response: HttpResponse) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(max(1, round(refused.wait_seconds)))
+    return response
+
+
+def _report_data(request, cutoff) -> ReportData:
+    return ReportData(cutoff, may_compute=report_on_demand_gate(request))
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
@@ -52,7 +73,11 @@ def report_page(request):
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return render(request, "reporting/report.html", {"form": form}, status=400)
-    data = ReportData(cutoff)
+    try:
+        data = _report_data(request, cutoff)
+    except OnDemandRefused as refused:
+        return _too_many(refused, render(request, "reporting/report.html", {
+            "form": CutoffForm(initial={"cutoff": cutoff}), "refusal": f"{refused}."}))
     plots = [{"name": name, "title": PLOT_TITLES[name],
               "svg": svg_element(data.plot(name, "svg"))} for name in PLOT_NAMES]
     return render(request, "reporting/report.html", {
@@ -68,11 +93,14 @@ def plot_download(request, name: str):
     fmt = request.GET.get("format", "svg")
     if fmt not in CONTENT_TYPES:
         return HttpResponseBadRequest(f"format: {fmt!r} is not one of svg, png.",
-                                      content_type="text/plain; charset=utf-8")
+                                      content_type=PLAIN)
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return _bad_cutoff(form)
-    body = ReportData(cutoff).plot(name, fmt)
+    try:
+        body = _report_data(request, cutoff).plot(name, fmt)
+    except OnDemandRefused as refused:
+        return _too_many(refused, _plain(f"{refused}."))
     return _attachment(HttpResponse(body, content_type=CONTENT_TYPES[fmt]),
                        f"{name}-{cutoff.isoformat()}.{fmt}")
 
@@ -82,6 +110,9 @@ def pdf_download(request):
     form, cutoff = _read_cutoff(request)
     if cutoff is None:
         return _bad_cutoff(form)
-    body = ReportData(cutoff).pdf()
+    try:
+        body = _report_data(request, cutoff).pdf()
+    except OnDemandRefused as refused:
+        return _too_many(refused, _plain(f"{refused}."))
     return _attachment(HttpResponse(body, content_type="application/pdf"),
                        f"{Study.load().protocol_id}-endpoint-report-{cutoff.isoformat()}.pdf")

@@ -172,13 +172,16 @@ def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | No
 
 
 @transaction.atomic
-def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
-                             study: Study | None = None) -> Reconciled:
-    """`dlt_candidates_sync`'s work, in a fixed number of queries whatever changed (the writes
-    are in bulk), without scheduling anything."""
-    wanted = {(ae_id, f.rule): f
-              for ae_id, flags in rule_flags(rows, today=today, study=study).items()
-              for f in flags}
+def _wanted_candidates(rows: list[SafetyRow], *, today: date,
+                       study: Study | None) -> dict[tuple[int, str], DltFlag]:
+    return {(ae_id, f.rule): f
+            for ae_id, flags in rule_flags(rows, today=today, study=study).items()
+            for f in flags}
+
+
+def _recorded_candidates() -> tuple[dict[tuple[int, str], tuple], list[tuple[int, str]]]:
+    """The current candidates: the rules' by (AE id, rule) → (pk, explanation, pending), and
+    the investigators' (AE id, rule) pairs. One query."""
     raised_by_rules, raised_by_people = {}, []
     for pk, ae_id, rule, raised_by, explanation, pending in values_rows(
             DltCandidate.objects.all(), "pk", "adverse_event_id", "rule", "raised_by_id",
@@ -187,6 +190,29 @@ def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
             raised_by_rules[(ae_id, rule)] = (pk, explanation, pending)
         else:
             raised_by_people.append((ae_id, rule))
+    return raised_by_rules, raised_by_people
+
+
+def _sorted_candidates(wanted, raised_by_people) -> list[tuple[int, str]]:
+    return sorted([*wanted, *raised_by_people], key=lambda pair: (pair[1], pair[0]))
+
+
+def dlt_candidates_as_reconciled(rows: list[SafetyRow], *, today: date,
+                                 study: Study | None = None) -> list[tuple[int, str]]:
+    """The candidates `dlt_candidates_reconcile` would leave, computed without writing: the
+    rules' flags now and the investigators' candidates on record. For reports computed for a
+    reader, who must not change the trial's records by reading them."""
+    _raised_by_rules, raised_by_people = _recorded_candidates()
+    return _sorted_candidates(_wanted_candidates(rows, today=today, study=study),
+                              raised_by_people)
+
+
+def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
+                             study: Study | None = None) -> Reconciled:
+    """`dlt_candidates_sync`'s work, in a fixed number of queries whatever changed (the writes
+    are in bulk), without scheduling anything."""
+    wanted = _wanted_candidates(rows, today=today, study=study)
+    raised_by_rules, raised_by_people = _recorded_candidates()
     system = system_user()
     new = [DltCandidate(adverse_event_id=ae_id, rule=rule, explanation=f.explanation[:300],
                         duration_pending=f.duration_pending)
@@ -214,7 +240,7 @@ def dlt_candidates_reconcile(rows: list[SafetyRow], *, today: date,
                  system, NO_LONGER_REASON, now)
     return Reconciled(
         counts={"raised": len(new), "updated": len(changed), "voided": len(gone)},
-        candidates=sorted([*wanted, *raised_by_people], key=lambda pair: (pair[1], pair[0])))
+        candidates=_sorted_candidates(wanted, raised_by_people))
 
 
 def _bulk_update(candidates: list[DltCandidate], fields: list[str], system, reason: str, now):

@@ -83,3 +83,19 @@ def celery_publishing_to(broker_url: str, **conf):
     finally:
         app.conf.update(saved)
         drop_cached_connections()
+
+
+TRIAL_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "monitoring",
+              "signoff")
+
+
+def clinical_row_counts() -> dict[str, int]:
+    """The rows of every table of the trial's records and of their audit trail (history
+    tables), voided rows included; derived endpoint snapshots aside."""
+    from django.apps import apps
+
+    from trial_edc.models import EndpointSnapshot
+
+    return {model._meta.db_table: model._base_manager.count()
+            for label in TRIAL_APPS for model in apps.get_app_config(label).get_models()
+            if model is not EndpointSnapshot}

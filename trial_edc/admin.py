@@ -27,13 +27,14 @@ from .audit import (
     record_void,
     void_plan,
 )
+from .forms import VersionedEditForm
 from .models import EndpointSnapshot, Study
 from .subject_ids import subject_id_problem
 from .text_rules import is_blank
 from .text_validators import visible_text_required
 
 
-class AuditedAdminForm(forms.ModelForm):
+class AuditedAdminForm(VersionedEditForm):
     change_reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         validators=[visible_text_required],
@@ -44,6 +45,13 @@ class AuditedAdminForm(forms.ModelForm):
         if self.instance.pk and self.has_changed() and not self.reason_given(cleaned):
             self.add_error("change_reason", MissingChangeReasonError(
                 cleaned.get("change_reason")).message_dict["reason"][0])
+        opened = cleaned.get("row_version")
+        if self.instance.pk and opened is not None and opened != self.instance.row_version:
+            # Saved by someone else since this page was opened: said here, with the typed
+            # values kept (record_save would refuse it too, after the form).
+            self.refuse_offering_current_version(str(StaleRecordError(self.instance)))
+        else:
+            self.take_opened_version(cleaned)
         return cleaned
 
     def reason_given(self, cleaned) -> bool:
@@ -80,6 +88,8 @@ class ClinicalAdminForm(AuditedAdminForm):
 class AuditedAdmin(SimpleHistoryAdmin):
     form = AuditedAdminForm
     actions = None
+    # The form's own hidden field, not the model's (not editable) one.
+    exclude = ("row_version",)
 
     def has_delete_permission(self, request, obj=None):
         return False  # audited records are never deleted

@@ -31,6 +31,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .freshness import data_changed
+from .ranges import too_early_dates
 from .text_rules import is_blank
 from .text_validators import INVISIBLE_ONLY, required_text
 
@@ -164,6 +165,19 @@ class ClinicalRecord(AuditedModel):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    def clean_fields(self, exclude=None):
+        """The fields' own validators, and no clinical date before 1900 (`ranges`): every
+        writer that validates (forms, admin, API, import) meets it, field by field."""
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, message in too_early_dates(self, [*(exclude or ()), *errors]).items():
+            errors[name] = [ValidationError(message, code="too_early")]
+        if errors:
+            raise ValidationError(errors)
 
 
 def one_active_per(field: str, table: str) -> models.UniqueConstraint:

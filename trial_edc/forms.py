@@ -16,6 +16,10 @@ from .text_validators import visible_text_required
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+UNVERSIONED_EDIT = (
+    "This page did not say which version of the record it was opened at (it was incomplete or "
+    "out of date), so nothing was saved: another change could have been overwritten. Check "
+    "the values below against the record and save again.")
 
 
 def _browser_widget(db_field, **kwargs):
@@ -31,13 +35,42 @@ def _browser_widget(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class CrfForm(forms.ModelForm):
+class VersionedEditForm(forms.ModelForm):
+    """A form that edits an audited record carries the `row_version` it was opened at, so that
+    `record_save` refuses the edit if someone saved the record since (no lost update)."""
+
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["row_version"].initial = self.instance.row_version
+
+    def take_opened_version(self, cleaned) -> None:
+        """For an edit: the record takes the version the editor opened, not the one just read
+        (a save on top of someone else's newer change must be refused); an edit that does not
+        say which version it was made from could overwrite a change the editor never saw
+        ("latest wins"), and is refused."""
+        if self.instance._state.adding:
+            return
+        if cleaned.get("row_version") is not None:
+            self.instance.row_version = cleaned["row_version"]
+        elif "row_version" not in self.errors:
+            self.refuse_offering_current_version(UNVERSIONED_EDIT)
+
+    def refuse_offering_current_version(self, message: str) -> None:
+        """Refuse with `message`, the typed values kept; the form now carries the current
+        version (the record was just read), so that saving again is a deliberate choice."""
+        self.add_error(None, message)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("row_version")] = self.instance.row_version
+
+
+class CrfForm(VersionedEditForm):
     """A CRF's ModelForm. Subclasses name the model and fields; the parent (patient or adverse
     event) is set on the instance by the view and never posted."""
 
     formfield_callback = _browser_widget
 
-    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when a saved record is edited; kept in the audit trail.")
@@ -51,7 +84,6 @@ class CrfForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.is_new:
             del self.fields["reason"]
-        self.fields["row_version"].initial = self.instance.row_version
 
     @property
     def is_new(self) -> bool:
@@ -70,10 +102,7 @@ class CrfForm(forms.ModelForm):
             typed = cleaned.get("reason")
             if is_blank(typed):
                 self.add_error("reason", MissingChangeReasonError(typed).message_dict["reason"][0])
-            if cleaned.get("row_version") is not None:
-                # The version the editor loaded, not the one just read: a save on top of
-                # someone else's newer change must be refused.
-                self.instance.row_version = cleaned["row_version"]
+        self.take_opened_version(cleaned)
         return cleaned
 
 

@@ -6,9 +6,11 @@ even a raw UPDATE, stores a grade of 7). Both come from the same object, so they
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 
@@ -73,3 +75,34 @@ ICE_SCORE = Range(0, 10, "an ICE score (0–10)")
 CAPD_SCORE = Range(0, 32, "a CAPD score (0–32)")
 WEIGHT_KG = Range(1, 300, "a body weight in kg (1–300)")
 STUDY_DAY = Range(0, 3650, "a study day (0–3650)")
+
+# No clinical date (nor a report's cutoff) comes before this: a year such as 0024 is a typing
+# slip for 2024, and dates before it are of no patient of this trial.
+EARLIEST_CLINICAL_DATE = date(1900, 1, 1)
+
+
+def too_early_message(value: date | datetime) -> str | None:
+    """Why a clinical date, or date and time, is refused as too early; None when it is not.
+    A date and time is compared as it stands (no conversion, which overflows for year 1)."""
+    earliest = EARLIEST_CLINICAL_DATE
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        earliest = datetime.combine(EARLIEST_CLINICAL_DATE, time.min,
+                                    tzinfo=timezone.get_current_timezone())
+    elif isinstance(value, datetime):
+        value = value.date()
+    if value < earliest:
+        return f"{value.isoformat()} is before {EARLIEST_CLINICAL_DATE}, the earliest clinical date"
+    return None
+
+
+def too_early_dates(record: models.Model, exclude=()) -> dict[str, str]:
+    """The editable date and date-time fields of `record` (those not in `exclude`) that hold a
+    date before EARLIEST_CLINICAL_DATE, with the message for each."""
+    problems = {}
+    for field in record._meta.concrete_fields:
+        if not (isinstance(field, models.DateField) and field.editable) or field.name in exclude:
+            continue
+        value = getattr(record, field.attname)
+        if isinstance(value, date) and (message := too_early_message(value)):
+            problems[field.name] = message
+    return problems

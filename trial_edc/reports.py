@@ -2,16 +2,25 @@
 
 The call path: view / task / command → `endpoint_report` or `recompute` → `load_trial` (a fixed
 number of queries whatever the trial's size) → `trial_edc.report.build_report` (pure).
+
+Two ways to compute: the live `recompute` (after saves, nightly, the commands) is the only one
+that brings the DLT candidates in line, which writes audited rows; a reader's request never
+does, and a report it needs is computed by `compute_for_reader`, which writes no clinical data.
+Readers cannot grow the store: a cutoff is a date up to today (`cutoffs`), past cutoffs keep one
+snapshot each, at most `REPORT_PAST_CUTOFFS_KEPT` of them, and the views let each reader have
+past-cutoff reports computed `REPORT_ON_DEMAND_RATE` times (the `may_compute` gate).
 """
 
 import gc
 import time
 from collections import defaultdict
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -23,12 +32,14 @@ from patients.models import FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import DltAdjudication, DltCandidate
 from safety.services import (
+    dlt_candidates_as_reconciled,
     dlt_candidates_reconcile,
     read_adverse_events,
     read_graded_details,
     safety_rows_of,
 )
 
+from .cutoffs import checked_cutoff
 from .fast_reads import values_rows
 from .models import EndpointSnapshot, Study
 from .report import build_report
@@ -45,7 +56,7 @@ from .trial_data import (
     TrialData,
 )
 
-KEEP_SNAPSHOTS_PER_CUTOFF = 20
+KEEP_SNAPSHOTS_PER_CUTOFF = 20  # of today's cutoff: the live recomputes' recent ones
 AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk")
 RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
 
@@ -196,18 +207,47 @@ def _without_cycle_collection():
             gc.enable()
 
 
+class OnDemandRefused(Exception):
+    """A reader has used up the past-cutoff reports they may have computed for now."""
+
+    def __init__(self, wait_seconds: float):
+        self.wait_seconds = wait_seconds
+        super().__init__(
+            "reports for a past cutoff are computed on demand a limited number of times per "
+            f"reader (REPORT_ON_DEMAND_RATE); try again in {max(1, round(wait_seconds))} s, or "
+            "ask for a cutoff already computed, or today's")
+
+
+# Asked before a report is computed for a reader: None to go ahead, else the seconds to wait.
+OnDemandGate = Callable[[], float | None]
+
+
 def recompute(cutoff: date | None = None) -> EndpointSnapshot:
-    """Re-evaluate the DLT rules, then compute every endpoint and the data-review listing at
-    `cutoff` (default today) and store the snapshot. Every row is read once, in one consistent
-    view of the data, and the data version is read in the same view after the DLT candidates
-    are brought in line."""
+    """The live recompute: re-evaluate the DLT rules (raising, updating or voiding their
+    candidates), then compute every endpoint and the data-review listing at `cutoff` (default
+    today) and store the snapshot. Every row is read once, in one consistent view of the data,
+    and the data version is read in the same view after the DLT candidates are brought in line.
+    Run after saves, nightly and by the commands; never for a reader's request."""
     with _without_cycle_collection():
-        return _recompute(cutoff or timezone.localdate())
+        return _compute_and_store(_checked(cutoff or timezone.localdate()), reconcile=True)
 
 
-def _recompute(cutoff: date) -> EndpointSnapshot:
+def compute_for_reader(cutoff: date) -> EndpointSnapshot:
+    """The snapshot `recompute(cutoff)` would store, computed without writing clinical data:
+    the DLT candidates are those the rules raise now and the investigators' on record, exactly
+    as a recompute would leave them, but none is raised, updated or voided. Kept in the bounded
+    store of snapshots (`_prune`)."""
+    with _without_cycle_collection():
+        return _compute_and_store(_checked(cutoff), reconcile=False)
+
+
+def _checked(cutoff: date) -> date:
+    return checked_cutoff(cutoff, today=timezone.localdate())
+
+
+def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
     started = time.perf_counter()
-    with _one_recompute_at_a_time():
+    with _one_recompute_at_a_time() if reconcile else nullcontext():
         outermost = not connection.in_atomic_block
         with transaction.atomic():
             if connection.vendor == "postgresql" and outermost:
@@ -217,12 +257,16 @@ def _recompute(cutoff: date) -> EndpointSnapshot:
             rows = read_trial_rows()
             day0 = rows.day0()
             safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0)
-            reconciled = dlt_candidates_reconcile(safety, today=timezone.localdate(),
-                                                  study=rows.study)
+            today = timezone.localdate()
+            if reconcile:
+                candidates = dlt_candidates_reconcile(safety, today=today,
+                                                      study=rows.study).candidates
+            else:
+                candidates = dlt_candidates_as_reconciled(safety, today=today, study=rows.study)
             version = data_version()
-    trial = trial_data_of(rows, {ae_id for ae_id, _rule in reconciled.candidates})
+    trial = trial_data_of(rows, {ae_id for ae_id, _rule in candidates})
     review = data_review(cutoff, ReviewInputs(
-        safety=safety, candidates=reconciled.candidates, decided=set(rows.adjudications),
+        safety=safety, candidates=candidates, decided=set(rows.adjudications),
         sae_report_hours=rows.study.sae_report_hours, trial=trial,
         assessments=assessment_rows_of(
             rows.assessments, day0=day0,
@@ -233,13 +277,25 @@ def _recompute(cutoff: date) -> EndpointSnapshot:
     snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
                                                report=report, review=review,
                                                duration_ms=duration_ms)
-    _prune(cutoff)
+    _prune(today=timezone.localdate())
     return snapshot
 
 
-def _prune(cutoff: date):
-    old = EndpointSnapshot.objects.filter(cutoff=cutoff).order_by("-computed_at", "-pk")
-    stale_ids = list(old.values_list("pk", flat=True)[KEEP_SNAPSHOTS_PER_CUTOFF:])
+def _prune(*, today: date):
+    """Keep the store of snapshots bounded, however many cutoffs readers ask for: today's
+    cutoff keeps its latest KEEP_SNAPSHOTS_PER_CUTOFF, each past cutoff its latest one, and at
+    most `settings.REPORT_PAST_CUTOFFS_KEPT` past cutoffs are kept, those computed most recently.
+    The table stays that small, so one query reads all of it."""
+    kept_today, kept_past, stale_ids = 0, set(), []
+    for pk, cutoff in EndpointSnapshot.objects.order_by("-computed_at", "-pk").values_list(
+            "pk", "cutoff"):
+        if cutoff >= today and kept_today < KEEP_SNAPSHOTS_PER_CUTOFF:
+            kept_today += 1
+        elif (cutoff < today and cutoff not in kept_past
+              and len(kept_past) < settings.REPORT_PAST_CUTOFFS_KEPT):
+            kept_past.add(cutoff)
+        else:
+            stale_ids.append(pk)
     if stale_ids:
         EndpointSnapshot.objects.filter(pk__in=stale_ids).delete()
 
@@ -248,38 +304,53 @@ def latest_snapshot(cutoff: date) -> EndpointSnapshot | None:
     return EndpointSnapshot.objects.filter(cutoff=cutoff).order_by("-computed_at", "-pk").first()
 
 
-def current_snapshot(cutoff: date, *,
-                     recompute_if_stale: bool) -> tuple[EndpointSnapshot, bool]:
-    """The latest snapshot for `cutoff` and whether it is stale, computing one if there is none
-    (or, with `recompute_if_stale`, if the data changed since); a stale one served as such
-    schedules a recompute."""
+def current_snapshot(cutoff: date, *, recompute_if_stale: bool,
+                     may_compute: OnDemandGate | None = None) -> tuple[EndpointSnapshot, bool]:
+    """The latest snapshot for `cutoff` and whether it is stale.
+
+    With `recompute_if_stale` (the commands) a missing or stale snapshot is recomputed live.
+    Otherwise (a reader's request) nothing clinical is written: today's snapshot, if missing, is
+    computed for the reader, and if stale is served as such while the live recompute is
+    scheduled; a past cutoff's snapshot, if missing or stale, is computed for the reader when
+    `may_compute` lets it (OnDemandRefused otherwise)."""
     from .freshness import schedule_recompute
 
+    today = timezone.localdate()
+    checked_cutoff(cutoff, today=today)
     snapshot = latest_snapshot(cutoff)
-    current = data_version()
-    stale = snapshot is not None and snapshot.data_version != current
-    if snapshot is None or (stale and recompute_if_stale):
+    stale = snapshot is not None and snapshot.data_version != data_version()
+    if snapshot is not None and not stale:
+        return snapshot, False
+    if recompute_if_stale:
         snapshot = recompute(cutoff)
-        stale = snapshot.data_version != data_version()  # changed while computing
-    elif stale:
-        schedule_recompute(cutoff)
-    return snapshot, stale
+    elif cutoff == today and snapshot is not None:
+        schedule_recompute()
+        return snapshot, True
+    else:
+        if cutoff != today and may_compute is not None and (wait := may_compute()) is not None:
+            raise OnDemandRefused(wait)
+        snapshot = compute_for_reader(cutoff)
+    return snapshot, snapshot.data_version != data_version()  # changed while computing
 
 
-def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
+def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool,
+                    may_compute: OnDemandGate | None = None) -> dict:
     """The endpoint report (docs/spec/contract.md §4) with its snapshot block."""
     cutoff = cutoff or timezone.localdate()
-    snapshot, stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
+    snapshot, stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale,
+                                       may_compute=may_compute)
     report = dict(snapshot.report)
     return {"cutoff": report.pop("cutoff"), "snapshot": {
         "computed_at": snapshot.computed_at.isoformat(), "data_version": snapshot.data_version,
         "stale": stale, "duration_ms": snapshot.duration_ms}, **report}
 
 
-def data_review_report(cutoff: date | None = None, *, recompute_if_stale: bool) -> dict:
+def data_review_report(cutoff: date | None = None, *, recompute_if_stale: bool,
+                       may_compute: OnDemandGate | None = None) -> dict:
     """The data-review listing (docs/spec/contract.md §5) of the snapshot for `cutoff`."""
     cutoff = cutoff or timezone.localdate()
-    snapshot, _stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale)
+    snapshot, _stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale,
+                                        may_compute=may_compute)
     if "findings" not in snapshot.review:  # a snapshot from before the listing existed
-        snapshot = recompute(cutoff)
+        snapshot = recompute(cutoff) if recompute_if_stale else compute_for_reader(cutoff)
     return snapshot.review

@@ -227,6 +227,16 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Request bodies -------------------------------------------------------------------------
+# The largest request body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE; its default of 2.5 MiB):
+# a CRF form is a few kB and a full PK batch of 1,000 samples about 250 kB. Over it, the API
+# answers 413 with the error body and a page 400. Whole trials are larger: the casebook import
+# (POST /api/v1/casebook/) has its own limit, about 3,500 patients of the demo trial; bigger
+# bundles go through `manage.py import_casebook FILE`, which has none. A reverse proxy in front
+# must let bodies of CASEBOOK_UPLOAD_MAX_BYTES through to /api/v1/casebook/.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
+CASEBOOK_UPLOAD_MAX_BYTES = env_int("CASEBOOK_UPLOAD_MAX_BYTES", 16 * 1024 * 1024)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so an anonymous call gets 401 with a WWW-Authenticate header, not 403.
@@ -236,12 +246,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "trial_edc.api.pagination.CappedPagination",
+    # DRF's parsers, with JSON nested deeper than trial_edc.json_depth.MAX_JSON_DEPTH refused.
+    "DEFAULT_PARSER_CLASSES": ["trial_edc.api.parsers.DepthBoundedJSONParser",
+                               "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 100),
     # Scripts and integrations authenticate with a token; browser sessions are not limited.
     "DEFAULT_THROTTLE_CLASSES": ["trial_edc.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("API_TOKEN_RATE", "600/minute"),
         "bulk_write": os.environ.get("API_BULK_WRITE_RATE", "30/minute"),
+        # Reports at a past cutoff computed for one reader (API or pages), whoever they are.
+        "report_on_demand": os.environ.get("REPORT_ON_DEMAND_RATE", "30/hour"),
     },
     "EXCEPTION_HANDLER": "trial_edc.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "trial_edc.api.schema.ApiSchema",
@@ -307,6 +323,9 @@ CELERY_BEAT_SCHEDULE = {
 # Each committed change schedules an endpoint recompute (trial_edc.freshness). Off only for
 # bulk maintenance and the benchmarks that time the save itself; the nightly run still happens.
 RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
+# Reports at a past cutoff are computed when a reader asks and kept, one snapshot per cutoff, for
+# at most this many cutoffs (those computed most recently); today's keeps its latest 20.
+REPORT_PAST_CUTOFFS_KEPT = max(1, env_int("REPORT_PAST_CUTOFFS_KEPT", 50))
 
 # The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(

@@ -8,6 +8,7 @@ from .api.docs import RedocPage, SwaggerPage
 
 admin.site.site_header = "RD13-02 trial EDC: administration"
 admin.site.site_title = "Trial EDC admin"
+handler400 = views.bad_request
 
 urlpatterns = [
     path("", views.home, name="home"),

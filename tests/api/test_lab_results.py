@@ -161,6 +161,59 @@ def test_malformed_json_gets_the_same_error_shape(trial, as_role):
     assert response.json()["problems"] == []
 
 
+def test_a_body_nested_1000_levels_deep_gets_400_naming_the_limit(trial, as_role):
+    response = as_role("coordinator").post(URL, "[" * 1000 + "]" * 1000,
+                                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The JSON body nests too deeply: nothing was read or changed.",
+        "problems": ["body: arrays and objects nested 1000 levels deep; at most 32 are "
+                     "accepted"]}
+
+
+def test_a_body_over_the_request_limit_gets_413_in_the_error_body(trial, as_role, settings):
+    # given a limit below this batch's size
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    # when
+    response = post(as_role("coordinator"), [sample(nominal_day=day) for day in range(1, 20)])
+    # then
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request body is over the limit of 1,000 bytes (REQUEST_BODY_MAX_BYTES): "
+                  "nothing was read or changed.",
+        "problems": ["body: larger than 1,000 bytes"]}
+    assert not PkSample.objects.filter(patient__subject_id="RD-002").exists()
+
+
+def test_a_sample_for_a_locked_casebook_is_refused_naming_the_row_and_the_lock(trial, as_role):
+    from monitoring.reviews import casebook_lock
+
+    # given RD-002's casebook locked by a monitor
+    casebook_lock(patient=trial["RD-002"], by=factories.user("monitor"), reason="database lock")
+    before = PkSample.all_objects.count()
+    # when a batch holds a sample for it among others
+    response = post(as_role("coordinator"), [sample("RD-001", collected_at="2024-03-20T09:00:00Z"),
+                                             sample(), sample(nominal_day=14,
+                                                              collected_at="2024-03-26T09:00:00Z")])
+    # then both of its rows are refused, naming the lock, and nothing is stored
+    assert response.status_code == 400
+    problems = response.json()["problems"]
+    assert [p.split(":")[0] for p in problems] == ["pk_samples[1].subject_id",
+                                                   "pk_samples[2].subject_id"]
+    assert all("locked" in p and "test-monitor" in p for p in problems)
+    assert PkSample.all_objects.count() == before
+
+
+@pytest.mark.parametrize("collected_at", ["1899-12-31T23:00:00Z", "0001-01-01T00:00:00+05:00"])
+def test_a_sample_dated_before_1900_is_refused_naming_the_field(trial, as_role, collected_at):
+    response = post(as_role("coordinator"), [sample(collected_at=collected_at)])
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem.startswith("pk_samples[0].collected_at: ")
+    assert problem.endswith("is before 1900-01-01, the earliest clinical date")
+    assert not PkSample.objects.filter(patient__subject_id="RD-002").exists()
+
+
 def test_a_sample_of_a_voided_patient_is_refused(trial, as_role):
     from trial_edc.audit import record_void
 

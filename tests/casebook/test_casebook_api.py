@@ -77,3 +77,32 @@ def test_the_export_is_the_bundle_format():
     exported = admin.get(URL).json()
     assert exported["format"] == "edc-casebook" and exported["version"] == 1
     assert len(exported["patients"]) == 6
+
+
+def test_a_bundle_nested_1000_levels_deep_gets_400_naming_the_limit():
+    deep = '{"format": "edc-casebook", "patients": ' + "[" * 1000 + "]" * 1000 + "}"
+    response = client_as("admin").post(URL, deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "1 problem(s): nothing was imported.", "problems": [
+        "bundle: arrays and objects nested 1001 levels deep; at most 32 are accepted"]}
+
+
+def test_a_bundle_over_the_general_request_limit_is_imported_under_its_own(settings):
+    # given a bundle larger than the limit of every other request
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(SAMPLE) // 2
+    # when, then
+    response = client_as("admin").post(URL, SAMPLE, content_type="application/json")
+    assert response.status_code == 201
+    assert Patient.objects.count() == 6
+
+
+def test_a_bundle_over_the_casebook_limit_gets_413_pointing_to_the_command(settings):
+    settings.CASEBOOK_UPLOAD_MAX_BYTES = 1000
+    response = client_as("admin").post(URL, SAMPLE, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request body is over the limit of 1,000 bytes (CASEBOOK_UPLOAD_MAX_BYTES)"
+                  ": nothing was read or changed. Import a bundle this large with "
+                  "`manage.py import_casebook FILE`.",
+        "problems": ["body: larger than 1,000 bytes"]}
+    assert not Patient.all_objects.exists()

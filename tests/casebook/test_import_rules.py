@@ -100,6 +100,14 @@ CASES = [
      "2023-05-01 (nothing clinical after death)"),
     (lambda b: b["patients"][0]["infusions"][0].update(date="2099-01-01"),
      "patients[0].infusions[0].date: 2099-01-01 is after the cutoff of"),
+    (lambda b: b["patients"][0].update(consent_date="1899-12-31"),
+     "patients[0].consent_date: 1899-12-31 is before 1900-01-01, the earliest clinical date"),
+    (lambda b: first_patient_ae(b).update(resolution_date="0001-01-01"),
+     "patients[0].adverse_events[0].resolution_date: 0001-01-01 is before 1900-01-01, the "
+     "earliest clinical date"),
+    (lambda b: b["patients"][0]["pk_samples"][0].update(collected_at="0001-01-01T00:00:00+05:00"),
+     "patients[0].pk_samples[0].collected_at: 0001-01-01T00:00:00+05:00 is before 1900-01-01, "
+     "the earliest clinical date"),
     # identity and references
     (lambda b: b["patients"][1].update(subject_id="DEMO-01"),
      "patients[1].subject_id: 'DEMO-01' is already the subject ID of patients[0]"),

@@ -2,6 +2,7 @@
 the audit rules (a reason on edits, no silent overwrite, void with a reason)."""
 
 import pytest
+from django import forms
 
 from patients.crfs import CRFS
 from patients.models import Patient
@@ -37,6 +38,32 @@ def create_url(slug, patient, adverse_event=None):
     if CRFS[slug].parent == "adverse_event":
         return f"/patients/{patient.subject_id}/adverse-event/{adverse_event.pk}/{slug}/new/"
     return f"/patients/{patient.subject_id}/{slug}/new/"
+
+
+def date_fields(slug) -> list[tuple[str, str]]:
+    """Each date (or date-and-time) field of the CRF's form, with a value in 1899."""
+    fields = CRFS[slug].form.base_fields.items()
+    return [(name, "1899-12-31T10:00" if isinstance(field, forms.DateTimeField)
+             else "1899-12-31") for name, field in fields
+            if isinstance(field, forms.DateField | forms.DateTimeField)]
+
+
+@pytest.mark.parametrize(("slug", "field", "value"), [
+    (slug, field, value) for slug in sorted(CRFS) for field, value in date_fields(slug)])
+def test_a_date_before_1900_is_refused_beside_its_field(client, coordinator, enrolled_patient,
+                                                        slug, field, value):
+    # given
+    ae = factories.adverse_event(enrolled_patient)
+    model = CRFS[slug].model
+    before = model.all_objects.count()
+    client.force_login(coordinator)
+    # when
+    response = client.post(create_url(slug, enrolled_patient, ae),
+                           form_data(slug, **{field: value}))
+    # then
+    assert response.status_code == 200
+    assert "is before 1900-01-01, the earliest clinical date" in error_beside(response, field)
+    assert model.all_objects.count() == before
 
 
 def test_every_crf_has_a_bad_value_case():
@@ -138,6 +165,36 @@ def test_a_stale_edit_is_refused_and_the_users_input_kept(client, coordinator, i
     assert f'name="row_version" value="{opened_version + 1}"' in page
     ae.refresh_from_db()
     assert ae.grade == 4
+
+
+def test_an_edit_without_its_row_version_is_refused_and_the_users_input_kept(
+        client, coordinator, infused_patient):
+    # given an edit posted without the version it was made from
+    ae = factories.adverse_event(infused_patient, grade=2)
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/edit/"
+    # when
+    response = client.post(url, form_data("adverse-event", grade=3, reason="typo"))
+    # then nothing is saved, the page says why and keeps what was typed
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "did not say which version of the record it was opened at" in page
+    assert 'name="grade" value="3"' in page
+    ae.refresh_from_db()
+    assert (ae.grade, ae.row_version) == (2, 1)
+    # and saving again from that page, which now carries the version, is deliberate
+    assert f'name="row_version" value="{ae.row_version}"' in page
+    again = client.post(url, form_data("adverse-event", grade=3, reason="typo",
+                                       row_version=ae.row_version))
+    assert again.status_code == 302
+    ae.refresh_from_db()
+    assert ae.grade == 3
+
+
+def test_a_new_record_needs_no_row_version(client, coordinator, infused_patient):
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/adverse-event/new/", form_data("adverse-event"))
+    assert response.status_code == 302
 
 
 def test_a_void_needs_a_reason_and_keeps_the_record(client, coordinator, infused_patient):

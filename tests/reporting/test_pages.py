@@ -2,10 +2,11 @@
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pypdf
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,6 +15,7 @@ from reporting.pdf import table_pages
 from reporting.plots import PLOT_NAMES
 from reporting.tables import review_table, summary_tables
 from tests import factories
+from tests.conftest import clinical_row_counts
 from trial_edc.audit import record_save
 from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import demo_bundle
@@ -156,21 +158,76 @@ def test_a_bad_cutoff_is_refused_with_its_rule_and_computes_nothing(client, infu
     assert EndpointSnapshot.objects.count() == before
 
 
+@pytest.mark.parametrize(("cutoff", "rule"), [
+    ("9999-12-31", "is after today"),
+    ((date.today() + timedelta(days=1)).isoformat(), "is after today"),
+    ("0001-01-01", "is before 1900-01-01, the earliest clinical date.")])
+def test_a_cutoff_after_today_or_before_1900_is_refused_on_the_page_and_the_downloads(
+        client, infused_patient, cutoff, rule):
+    client = signed_in(client, "sponsor")
+    response = client.get(PAGE, {"cutoff": cutoff})
+    assert response.status_code == 400
+    shown = response.content.decode()
+    assert f"cutoff: {cutoff} " in shown and rule in shown
+    assert f'name="cutoff" value="{cutoff}"' in shown  # what was typed stays in the form
+    for url in ("/reports/plots/km-os/", "/reports/report.pdf"):
+        download = client.get(url, {"cutoff": cutoff})
+        assert download.status_code == 400
+        assert download.content.decode().startswith(f"cutoff: {cutoff} ")
+        assert rule in download.content.decode()
+    assert not EndpointSnapshot.objects.exists()
+
+
+def test_reading_the_pages_plots_and_pdf_writes_no_clinical_data(client):
+    # given the demo trial imported in this transaction: its DLT candidates not raised yet
+    casebook_import_json(demo_bundle(12, seed=7))
+    client = signed_in(client, "sponsor")
+    before, version = clinical_row_counts(), data_version()
+    # when
+    for url, query in ((PAGE, AT_CUTOFF), (PAGE, {}), ("/reports/plots/swimmer/", AT_CUTOFF),
+                       ("/reports/report.pdf", {"cutoff": "2024-12-31"})):
+        assert client.get(url, query).status_code == 200, url
+    # then
+    assert clinical_row_counts() == before and data_version() == version
+
+
+def test_past_cutoffs_beyond_the_readers_limit_are_refused_with_a_page(client, infused_patient,
+                                                                       settings):
+    # given a reader who may have one past-cutoff report computed an hour
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report_on_demand": "1/hour"}}
+    client = signed_in(client, "monitor")
+    assert client.get(PAGE, AT_CUTOFF).status_code == 200
+    # when they ask for another
+    refused = client.get(PAGE, {"cutoff": "2024-12-31"})
+    plot = client.get("/reports/plots/km-os/", {"cutoff": "2024-12-31"})
+    cache.clear()
+    # then the page says why and when to come back, keeping the cutoff asked for
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    html = refused.content.decode()
+    assert 'id="refusal"' in html and "REPORT_ON_DEMAND_RATE" in html
+    assert 'name="cutoff" value="2024-12-31"' in html
+    assert plot.status_code == 429 and b"REPORT_ON_DEMAND_RATE" in plot.content
+    assert list(EndpointSnapshot.objects.values_list("cutoff", flat=True)) == [CUTOFF]
+
+
 def test_the_snapshot_freshness_is_shown_and_a_stale_one_schedules_a_recompute(
         client, infused_patient, coordinator):
+    # given today's snapshot (the cutoff the live recompute keeps fresh)
     client = signed_in(client, "investigator")
-    recompute(CUTOFF)
-    fresh = section(client.get(PAGE, AT_CUTOFF).content.decode(), "freshness")
+    recompute()
+    fresh = section(client.get(PAGE).content.decode(), "freshness")
     assert "<strong>fresh</strong>" in fresh
     # when the data change after the snapshot
     infused_patient.consent_version = "v2"
     record_save(infused_patient, by=coordinator, reason="new consent form")
-    stale = section(client.get(PAGE, AT_CUTOFF).content.decode(), "freshness")
+    stale = section(client.get(PAGE).content.decode(), "freshness")
     # then the stale snapshot is served as such, and the scheduled recompute (run in-process
     # here, as without a broker) brings a fresh one
     assert "stale" in stale and "a recompute has been scheduled" in stale
     assert EndpointSnapshot.objects.order_by("-pk").first().data_version == data_version()
-    assert "<strong>fresh</strong>" in client.get(PAGE, AT_CUTOFF).content.decode()
+    assert "<strong>fresh</strong>" in client.get(PAGE).content.decode()
 
 
 def test_drawn_plots_are_reused_until_the_records_change(client, demo_trial):

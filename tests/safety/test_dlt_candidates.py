@@ -102,3 +102,29 @@ def test_a_grade_4_neutropenia_resolved_by_day_28_is_no_pending_candidate(infuse
     # then it has recovered: no D5 candidate, nothing pending in the DLT table
     assert not DltCandidate.objects.exists()
     assert report["dlt"]["by_dose_level"][0]["pending"] == 0
+
+
+def test_the_candidates_a_reconcile_would_leave_are_computed_without_writing(infused_patient,
+                                                                             investigator):
+    # given one candidate the rules would raise and one an investigator raised
+    from safety.services import (
+        dlt_candidates_as_reconciled,
+        dlt_candidates_reconcile,
+        safety_rows,
+    )
+    from tests.conftest import clinical_row_counts
+
+    factories.adverse_event(infused_patient, grade=5, onset_date=date(2024, 3, 20),
+                            term="Sepsis", relatedness="possible", outcome="fatal")
+    missed = factories.adverse_event(infused_patient, grade=3, onset_date=date(2024, 3, 25),
+                                     term="Pneumonitis", relatedness="unlikely")
+    dlt_candidate_raise(adverse_event=missed, by=investigator, rationale="clinically a DLT")
+    rows, before = safety_rows(), clinical_row_counts()
+    # when
+    computed = dlt_candidates_as_reconciled(rows, today=date(2024, 4, 30))
+    # then nothing is written, and the reconcile leaves exactly those
+    assert clinical_row_counts() == before
+    reconciled = dlt_candidates_reconcile(rows, today=date(2024, 4, 30))
+    assert reconciled.counts["raised"] == 1
+    assert computed == reconciled.candidates
+    assert {rule for _ae, rule in computed} == {"D1", "INV"}

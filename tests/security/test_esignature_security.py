@@ -135,7 +135,8 @@ def test_the_admin_shows_a_signed_decision_read_only_and_adds_none(client, admin
     client.force_login(admin_user)
     change = f"/admin/safety/dltadjudication/{signed.pk}/change/"
     client.post(change, {"signed_by": bob.pk, "signer_printed_name": "Bob",
-                         "decision": "rejected", "change_reason": "correction"})
+                         "decision": "rejected", "change_reason": "correction",
+                         "row_version": signed.row_version})
     stored = DltAdjudication.objects.get()
     assert (stored.signed_by, stored.decision) == (alice, "confirmed")
     assert client.get("/admin/safety/dltadjudication/add/").status_code == 403

@@ -4,7 +4,7 @@ from django.urls import reverse
 from patients.models import Patient
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
-from trial_edc.audit import field_changes
+from trial_edc.audit import field_changes, record_save
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,8 @@ def patient_form(patient, **changes):
                                             "consent_date", "enrollment_date")}
     data.update({"consent_version": "", "off_study_reason": "", "guardian_consent": "unknown",
                  "cd7_positive_blasts_pct": patient.cd7_positive_blasts_pct,
-                 "screening_marrow_blasts_pct": patient.screening_marrow_blasts_pct})
+                 "screening_marrow_blasts_pct": patient.screening_marrow_blasts_pct,
+                 "row_version": patient.row_version})  # as the page opened carries it
     data.update(changes)
     return {k: "" if v is None else v for k, v in data.items()}
 
@@ -50,6 +51,60 @@ def test_an_admin_edit_needs_a_reason_and_records_it(client, admin_user):
     assert patient.age_at_consent == 28
     assert field_changes(patient)[0]["reason"] == "birth date re-checked"
     assert field_changes(patient)[0]["who"] == admin_user.username
+
+
+def test_an_admin_edit_carries_the_version_it_was_opened_at(client, admin_user):
+    patient = factories.patient()
+    client.force_login(admin_user)
+    page = client.get(change_url(patient)).content.decode()
+    assert 'type="hidden" name="row_version" value="1"' in page
+
+
+def test_an_admin_edit_without_its_row_version_is_refused(client, admin_user):
+    # given
+    patient = factories.patient()
+    client.force_login(admin_user)
+    data = patient_form(patient, age_at_consent=28, change_reason="re-checked")
+    del data["row_version"]
+    # when
+    refused = client.post(change_url(patient), data)
+    # then nothing is saved; the page says why, keeps the typed value, offers the version
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "did not say which version of the record it was opened at" in page
+    assert 'name="age_at_consent" value="28"' in page
+    assert 'name="row_version" value="1"' in page
+    patient.refresh_from_db()
+    assert (patient.age_at_consent, patient.row_version) == (27, 1)
+
+
+def test_an_admin_edit_from_an_out_of_date_page_is_refused(client, admin_user, coordinator):
+    # given the page opened at version 1, then a coordinator's edit
+    patient = factories.patient()
+    opened = patient_form(patient, age_at_consent=28, change_reason="re-checked")
+    patient.consent_version = "v2"
+    record_save(patient, by=coordinator, reason="new consent form")
+    client.force_login(admin_user)
+    # when
+    refused = client.post(change_url(patient), opened)
+    # then the coordinator's change stands and the page says so
+    page = refused.content.decode()
+    assert "changed by someone else" in page
+    assert 'name="age_at_consent" value="28"' in page
+    assert 'name="row_version" value="2"' in page
+    patient.refresh_from_db()
+    assert (patient.age_at_consent, patient.consent_version) == (27, "v2")
+
+
+def test_an_admin_edit_to_a_date_before_1900_is_refused_beside_the_field(client, admin_user):
+    patient = factories.patient()
+    client.force_login(admin_user)
+    refused = client.post(change_url(patient), patient_form(
+        patient, consent_date="1899-12-31", change_reason="typo"))
+    assert "1899-12-31 is before 1900-01-01, the earliest clinical date" in \
+        refused.content.decode()
+    patient.refresh_from_db()
+    assert patient.consent_date.year == 2024
 
 
 def test_the_admin_voids_instead_of_deleting(client, admin_user):

@@ -2,17 +2,19 @@
 
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from patients.models import Patient
+from safety.models import DltCandidate
 from tests import factories
-from tests.conftest import celery_publishing_to
+from tests.conftest import celery_publishing_to, clinical_row_counts
 from tests.report_shape import report_shape_problems
 from trial_edc.accounts import user_api_token
 from trial_edc.audit import record_save, record_void
@@ -20,7 +22,13 @@ from trial_edc.casebook import casebook_import_json
 from trial_edc.demo_trial import demo_bundle
 from trial_edc.models import EndpointSnapshot
 from trial_edc.report import build_report
-from trial_edc.reports import data_version, endpoint_report, load_trial, recompute
+from trial_edc.reports import (
+    data_version,
+    endpoint_report,
+    latest_snapshot,
+    load_trial,
+    recompute,
+)
 from trial_edc.review import data_review
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +51,7 @@ def test_recompute_at_two_sizes_needs_the_same_queries():
     counts = []
     for size in (5, 60):
         casebook_import_json(demo_bundle(size, seed=size), replace=True)
+        recompute(CUTOFF)  # each measured recompute then replaces the cutoff's kept snapshot
         with CaptureQueriesContext(connection) as queries:
             recompute(CUTOFF)
         counts.append(len(queries))
@@ -86,16 +95,16 @@ def test_the_data_version_moves_with_every_change_and_only_then(infused_patient,
     assert int(first) < int(second) < int(data_version())
 
 
-def test_a_snapshot_is_served_stale_after_a_change_until_recomputed(infused_patient,
-                                                                    coordinator):
-    recompute(CUTOFF)
-    assert endpoint_report(CUTOFF, recompute_if_stale=False)["snapshot"]["stale"] is False
+def test_todays_snapshot_is_served_stale_after_a_change_until_recomputed(infused_patient,
+                                                                          coordinator):
+    recompute()
+    assert endpoint_report(recompute_if_stale=False)["snapshot"]["stale"] is False
 
     infused_patient.consent_version = "v2"
     record_save(infused_patient, by=coordinator, reason="new consent form")
 
-    assert endpoint_report(CUTOFF, recompute_if_stale=False)["snapshot"]["stale"] is True
-    fresh = endpoint_report(CUTOFF, recompute_if_stale=True)
+    assert endpoint_report(recompute_if_stale=False)["snapshot"]["stale"] is True
+    fresh = endpoint_report(recompute_if_stale=True)
     assert fresh["snapshot"]["stale"] is False
     assert fresh["snapshot"]["data_version"] == data_version()
 
@@ -193,3 +202,138 @@ def test_a_snapshot_keeps_its_documents_as_json_text():
         stored, review = cursor.fetchone()
     assert json.loads(stored) == {**report, "cutoff": "2025-06-30"} and json.loads(review) == {}
     assert EndpointSnapshot.objects.get(pk=snapshot.pk).report == json.loads(stored)
+
+
+# --- Readers do not write, and do not run away ---------------------------------------------
+
+@pytest.fixture
+def unreconciled_trial(db):
+    """The demo trial imported inside the test's transaction: the recompute its commit would
+    queue never runs, so the DLT candidates the rules raise are not stored yet."""
+    casebook_import_json(demo_bundle(20, seed=7))
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    # The on-demand limit counts in the cache, which outlives a test's database.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def sponsor_session(client):
+    client.force_login(factories.user("sponsor"))
+    return client
+
+
+def test_reading_the_reports_writes_no_clinical_data(unreconciled_trial, client):
+    # given
+    client = sponsor_session(client)
+    before, version = clinical_row_counts(), data_version()
+    # when a past cutoff and today's (neither computed yet) are read
+    for url in ("/api/v1/reports/endpoints/?cutoff=2025-06-30",
+                "/api/v1/reports/data-review/?cutoff=2024-12-31", "/api/v1/reports/endpoints/",
+                "/api/v1/reports/data-review/"):
+        assert client.get(url).status_code == 200, url
+    # then no record and no history row was added or changed
+    assert clinical_row_counts() == before and data_version() == version
+    # though the live recompute had candidates to raise
+    recompute()
+    assert DltCandidate.objects.filter(raised_by=None).exists()
+
+
+def test_a_report_computed_for_a_reader_is_the_one_the_live_recompute_gives(
+        unreconciled_trial):
+    # given a past cutoff's report computed for a reader, before the candidates are raised
+    endpoint_report(CUTOFF, recompute_if_stale=False)
+    for_reader = latest_snapshot(CUTOFF)
+    # when the live recompute raises them and computes the same cutoff
+    recompute(CUTOFF)
+    live = latest_snapshot(CUTOFF)
+    # then the report and the data review are the same
+    assert int(live.data_version) > int(for_reader.data_version)
+    assert for_reader.report["dlt"] == live.report["dlt"]
+    assert (for_reader.report, for_reader.review) == (live.report, live.review)
+    assert for_reader.review["findings"]
+
+
+def test_a_stale_past_cutoff_is_recomputed_for_the_reader(infused_patient, coordinator):
+    recompute(CUTOFF)
+    infused_patient.consent_version = "v2"
+    record_save(infused_patient, by=coordinator, reason="new consent form")
+    served = endpoint_report(CUTOFF, recompute_if_stale=False)["snapshot"]
+    assert (served["stale"], served["data_version"]) == (False, data_version())
+    assert EndpointSnapshot.objects.filter(cutoff=CUTOFF).count() == 1
+
+
+def test_past_cutoffs_are_kept_up_to_the_cap_the_latest_asked(unreconciled_trial, client,
+                                                               settings, fresh_rate_limits):
+    # given room for 3 past cutoffs
+    settings.REPORT_PAST_CUTOFFS_KEPT = 3
+    client = sponsor_session(client)
+    cutoffs = [date(2025, 1, 1) + timedelta(days=30 * i) for i in range(6)]
+    # when a reader asks for 6 of them, each twice
+    for cutoff in cutoffs * 2:
+        response = client.get(f"/api/v1/reports/endpoints/?cutoff={cutoff}")
+        assert response.status_code == 200
+    # then the store holds one snapshot for each of the 3 asked last
+    assert sorted(EndpointSnapshot.objects.values_list("cutoff", flat=True)) == cutoffs[3:]
+
+
+def test_todays_cutoff_keeps_its_recent_snapshots(infused_patient):
+    from trial_edc.reports import KEEP_SNAPSHOTS_PER_CUTOFF
+
+    for _ in range(KEEP_SNAPSHOTS_PER_CUTOFF + 2):
+        recompute()
+    assert EndpointSnapshot.objects.count() == KEEP_SNAPSHOTS_PER_CUTOFF
+
+
+def test_past_cutoffs_computed_for_a_reader_are_rate_limited(unreconciled_trial, client,
+                                                              settings, fresh_rate_limits):
+    # given a reader who may have 2 past-cutoff reports computed an hour
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report_on_demand": "2/hour"}}
+    client = sponsor_session(client)
+    url = "/api/v1/reports/endpoints/?cutoff={}"
+    # when they ask for 3 cutoffs
+    statuses = [client.get(url.format(f"2025-0{month}-01")).status_code for month in (1, 2, 3)]
+    # then the third is refused with the error body, and nothing was stored for it
+    assert statuses == [200, 200, 429]
+    refused = client.get(url.format("2025-03-01"))
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "REPORT_ON_DEMAND_RATE" in refused.json()["detail"]
+    assert refused.json()["problems"] == []
+    assert not EndpointSnapshot.objects.filter(cutoff=date(2025, 3, 1)).exists()
+    # a cutoff already computed, and today's, are still read
+    assert client.get(url.format("2025-01-01")).status_code == 200
+    assert client.get("/api/v1/reports/data-review/").status_code == 200
+    # and another reader has their own allowance
+    client.force_login(factories.user("monitor"))
+    assert client.get(url.format("2025-03-01")).status_code == 200
+
+
+def tomorrow() -> str:
+    return (date.today() + timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("path", ["endpoints", "data-review"])
+@pytest.mark.parametrize(("cutoff", "rule"), [
+    ("9999-12-31", "is after today"), (tomorrow(), "is after today"),
+    ("0001-01-01", "is before 1900-01-01, the earliest clinical date."),
+    ("1899-12-31", "is before 1900-01-01, the earliest clinical date.")])
+def test_the_api_refuses_a_cutoff_after_today_or_before_1900(client, infused_patient, path,
+                                                             cutoff, rule):
+    response = sponsor_session(client).get(f"/api/v1/reports/{path}/?cutoff={cutoff}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["problems"] == [body["detail"]]
+    assert body["detail"].startswith(f"cutoff: {cutoff} ") and rule in body["detail"]
+    assert not EndpointSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["endpoint_report", "data_review", "recompute_endpoints"])
+@pytest.mark.parametrize("cutoff", ["9999-12-31", "0001-01-01", "junk"])
+def test_the_commands_refuse_the_same_cutoffs(db, command, cutoff):
+    with pytest.raises(CommandError, match=f"--cutoff.*{cutoff}"):
+        call_command(command, "--cutoff", cutoff)
+    assert not EndpointSnapshot.objects.exists()

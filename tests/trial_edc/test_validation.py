@@ -98,6 +98,10 @@ def test_flat_dose_cells_per_kg_is_derived_from_total_and_weight(infused_patient
     ({"site_aware_at": datetime(2024, 3, 15, 10, tzinfo=UTC),
       "sponsor_reported_at": datetime(2024, 3, 15, 9, tzinfo=UTC)}, "sponsor_reported_at",
      "is before the site became aware of the event."),
+    ({"resolution_date": D("0024-03-20")}, "resolution_date",
+     "0024-03-20 is before 1900-01-01, the earliest clinical date"),
+    ({"site_aware_at": datetime(1899, 12, 31, 23, 59, tzinfo=UTC)}, "site_aware_at",
+     "1899-12-31T23:59:00+00:00 is before 1900-01-01, the earliest clinical date"),
 ])
 def test_adverse_event_rules(infused_patient, fields, field, message):
     values = dict(patient=infused_patient, term="Cytokine release syndrome", grade=2,

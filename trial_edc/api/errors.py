@@ -1,10 +1,13 @@
 """One error body for every API failure: `{"detail": "...", "problems": ["where: what", ...]}`.
 
 The casebook import set the shape (a sentence, then one line per problem naming the field and the
-rule); 400, 401, 403, 404, 405, 415 and 429 all answer with it, so a client reads errors one way.
+rule); 400, 401, 403, 404, 405, 413, 415 and 429 all answer with it, so a client reads errors one
+way.
 """
 
-from rest_framework import exceptions, serializers
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
 
@@ -33,8 +36,33 @@ def error_body(detail: str, problems: list[str] | None = None) -> dict:
     return {"detail": detail, "problems": problems or []}
 
 
+class BodyRefused(exceptions.ParseError):
+    """A request body refused as a whole, with the rule it breaks as its problem."""
+
+    def __init__(self, detail: str, problems: list[str]):
+        super().__init__(detail)
+        self.problems = problems
+
+
+class BodyTooLarge(exceptions.APIException):
+    """413: the body is over the request-size limit; it was not read."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self, limit: int, setting: str, hint: str = ""):
+        super().__init__(f"The request body is over the limit of {limit:,} bytes ({setting}): "
+                         f"nothing was read or changed.{hint}")
+        self.problems = [f"body: larger than {limit:,} bytes"]
+
+
+def request_body_limit_exceeded() -> BodyTooLarge:
+    return BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "REQUEST_BODY_MAX_BYTES")
+
+
 def api_exception_handler(exc, context):
     """DRF's handler (status, headers such as Retry-After), with the project's body."""
+    if isinstance(exc, RequestDataTooBig):  # Django's limit, met while reading the body
+        exc = request_body_limit_exceeded()
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -43,5 +71,5 @@ def api_exception_handler(exc, context):
         response.data = error_body(f"{len(problems)} problem(s) in the request.", problems)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        response.data = error_body(str(detail))
+        response.data = error_body(str(detail), getattr(exc, "problems", None))
     return response

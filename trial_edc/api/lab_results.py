@@ -7,7 +7,7 @@ stored rows, each saved through the audit trail with the reason "central lab res
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -63,13 +63,16 @@ class LabResultsCreate:
         description=(
             f"A list of 1 to {MAX_SAMPLES_PER_BATCH} samples. Every row is checked with the "
             "casebook import's rules and messages (types, vocabularies, ranges, below-LLOQ "
-            "rules, nothing after death or in the future) and against the samples already "
-            "recorded; one problem and nothing is written (400, each problem naming its row "
-            "and field). Otherwise every sample is stored with an audit-trail entry "
-            f"attributed to the caller, reason \"{LAB_RESULTS_REASON}\". Coordinators and "
-            "admins may post."),
+            "rules, nothing after death or in the future), against the samples already "
+            "recorded and against casebook locks; one problem and nothing is written (400, each "
+            "problem naming its row and field, a lock with who set it and when). Otherwise "
+            "every sample is stored with an audit-trail entry attributed to the caller, reason "
+            f"\"{LAB_RESULTS_REASON}\". Coordinators and admins may post. The body may be up "
+            "to `REQUEST_BODY_MAX_BYTES` (default 2.5 MiB) and nest 32 levels."),
         request=LabResultSerializer(many=True),
-        responses={201: LabResultsCreatedSerializer, 400: ErrorSerializer},
+        responses={201: LabResultsCreatedSerializer, 400: ErrorSerializer,
+                   413: OpenApiResponse(ErrorSerializer, description=(
+                       "The body is over REQUEST_BODY_MAX_BYTES; nothing was read or stored."))},
         examples=[OpenApiExample("Two samples", request_only=True, value=[
             {"subject_id": "RD-001", "nominal_day": 7, "collected_at": "2024-03-19T09:00:00Z",
              "matrix": "peripheral_blood", "car_copies_per_ug_gdna": 120000.0,

@@ -21,7 +21,9 @@ class ApiSchema(AutoSchema):
         for code, description in ERRORS.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code)
-            responses[code]["description"] = description
+            # An operation may say more about its own refusals (OpenApiResponse's description).
+            if not responses[code].get("description"):
+                responses[code]["description"] = description
         return responses
 
 

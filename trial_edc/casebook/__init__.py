@@ -1,9 +1,9 @@
 """The casebook bundle: the project's exchange format for whole trials (docs/spec/contract.md
 §3)."""
 
-import json
-
 from django.utils import timezone
+
+from trial_edc.json_depth import JsonTooDeep, loads_bounded
 
 from .read import BundleProblems, read_bundle
 from .write import Progress, casebook_import
@@ -12,9 +12,12 @@ __all__ = ["BundleProblems", "casebook_import_json", "parse_bundle"]
 
 
 def parse_bundle(text: str | bytes):
-    """JSON text as Python data; malformed JSON is a bundle problem like any other."""
+    """JSON text as Python data; malformed JSON, or JSON nested deeper than any bundle is, is a
+    bundle problem like any other."""
     try:
-        return json.loads(text)
+        return loads_bounded(text)
+    except JsonTooDeep as exc:
+        raise BundleProblems([f"bundle: {exc}"]) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BundleProblems([f"bundle: not valid JSON ({exc})"]) from exc
 

@@ -1,15 +1,21 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from trial_edc.cutoffs import cutoff_refusal
 from trial_edc.reports import recompute
 
 
 def cutoff_argument(value: str) -> date:
+    """The --cutoff date, under the rule every report applies (1900-01-01 to today)."""
     try:
-        return date.fromisoformat(value)
+        cutoff = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"--cutoff {value!r}: expected a date YYYY-MM-DD") from exc
+    if refusal := cutoff_refusal(cutoff, today=timezone.localdate()):
+        raise CommandError(f"--{refusal}")
+    return cutoff
 
 
 class Command(BaseCommand):
