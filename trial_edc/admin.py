@@ -113,6 +113,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
         (row version, signature rule) are those of any edit.
         """
         if request.method != "POST":
+            # The page shows the old version's values; a revert posted from it edits the record
+            # as it stands now, so the form carries the current record's row version.
+            current = self.get_object(request, unquote(object_id))
+            request.revert_opened_at = current.row_version if current is not None else None
             return super().history_form_view(request, object_id, version_id, extra_context)
         history = self.model.history.model
         get_object_or_404(history, id=unquote(object_id), history_id=unquote(version_id))
@@ -124,6 +128,13 @@ class AuditedAdmin(SimpleHistoryAdmin):
                 f"You may read this {self.opts.verbose_name}'s history but not change it: "
                 "nothing was saved.")
         return self.changeform_view(request, object_id, extra_context=extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        opened_at = getattr(request, "revert_opened_at", None)
+        if opened_at is None:
+            return form
+        return type(form.__name__, (form,), {"opened_row_version": opened_at})
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

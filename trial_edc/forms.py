@@ -40,10 +40,14 @@ class VersionedEditForm(forms.ModelForm):
     `record_save` refuses the edit if someone saved the record since (no lost update)."""
 
     row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The version the form is opened at when it is not its instance's: the admin's form of an
+    # old version (a revert) edits the current record, at the current record's version.
+    opened_row_version: int | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["row_version"].initial = self.instance.row_version
+        self.fields["row_version"].initial = (self.opened_row_version
+                                              or self.instance.row_version)
 
     def take_opened_version(self, cleaned) -> None:
         """For an edit: the record takes the version the editor opened, not the one just read

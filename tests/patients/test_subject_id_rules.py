@@ -75,8 +75,9 @@ def test_the_admin_refuses_a_bad_id_beside_the_field(client, admin_user):
     patient = factories.patient("RD-001")
     client.force_login(admin_user)
     url = reverse("admin:patients_patient_change", args=[patient.pk])
-    data = {k: "" if v is None else v for k, v in
-            client.get(url).context["adminform"].form.initial.items() if k != "id"}
+    form = client.get(url).context["adminform"].form
+    data = {k: "" if v is None else v for k, v in form.initial.items() if k != "id"}
+    data["row_version"] = form["row_version"].value()  # the hidden field the page carries
     response = client.post(url, {**data, "subject_id": "RD/001", "change_reason": "typo"})
     assert response.status_code == 200
     assert "'/' not allowed" in html.unescape(response.content.decode())
@@ -100,8 +101,9 @@ def test_ids_given_before_a_change_of_pattern_stay_valid_until_changed(coordinat
 
 
 def study_form(client, url, **changes):
-    data = {k: "" if v is None else v for k, v in
-            client.get(url).context["adminform"].form.initial.items() if k != "id"}
+    form = client.get(url).context["adminform"].form
+    data = {k: "" if v is None else v for k, v in form.initial.items() if k != "id"}
+    data["row_version"] = form["row_version"].value()  # the hidden field the page carries
     for name, value in list(data.items()):
         if isinstance(value, bool):
             data[name] = "on" if value else ""

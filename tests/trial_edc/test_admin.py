@@ -138,7 +138,8 @@ def test_every_model_is_in_the_admin():
 
 def adverse_event_form(ae, **changes):
     data = {f: getattr(ae, f) for f in ("term", "grade", "onset_date", "relatedness")}
-    data.update({"patient": ae.patient_id, "serious": "", "outcome": "", "action_taken": "",
+    data.update({"patient": ae.patient_id, "row_version": ae.row_version, "serious": "",
+                 "outcome": "", "action_taken": "",
                  "narrative": "", "resolution_date": "", "site_aware_at_0": "",
                  "site_aware_at_1": "", "sponsor_reported_at_0": "",
                  "sponsor_reported_at_1": ""})

@@ -23,8 +23,10 @@ def history_url(record, version=None):
 
 
 def posted(record, **changes) -> dict:
-    """What the admin's form for `record` posts: its editable fields, then `changes`."""
-    values = {**model_to_dict(record), "change_reason": "", "void_reason_input": "", **changes}
+    """What the admin's form for `record` posts: its editable fields and the row version it was
+    opened at (the current record's, as the history page's form carries), then `changes`."""
+    values = {**model_to_dict(record), "change_reason": "", "void_reason_input": "",
+              "row_version": record.row_version, **changes}
     return {name: "" if value is None else value for name, value in values.items()}
 
 
@@ -160,3 +162,14 @@ def test_a_revert_that_loses_a_race_is_refused_with_the_message_not_a_500(
     assert "was changed by someone else after you opened it" in response.content.decode()
     assert AdverseEvent.objects.get().grade == 3
     assert adverse_event.history.count() == 2
+
+
+def test_an_old_versions_form_carries_the_current_records_row_version(client, admin_user,
+                                                                      adverse_event):
+    # given the record at row version 2, its first version at 1
+    client.force_login(admin_user)
+    # when the first version's page is opened
+    page = client.get(history_url(adverse_event)).content.decode()
+    # then a revert posted from it is an edit of the record as it stands now
+    assert f'name="row_version" value="{adverse_event.row_version}"' in page
+    assert adverse_event.row_version == 2

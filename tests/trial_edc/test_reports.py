@@ -209,8 +209,16 @@ def test_a_snapshot_keeps_its_documents_as_json_text():
 @pytest.fixture
 def unreconciled_trial(db):
     """The demo trial imported inside the test's transaction: the recompute its commit would
-    queue never runs, so the DLT candidates the rules raise are not stored yet."""
-    casebook_import_json(demo_bundle(20, seed=7))
+    queue never runs, so the DLT candidates the rules raise are not stored yet. One infused
+    patient has a grade 3 pneumonitis lasting two weeks, which rule D4 flags."""
+    bundle = demo_bundle(20, seed=7)
+    patient = next(p for p in bundle["patients"] if p["infusions"] and not p.get("death"))
+    day0 = date.fromisoformat(patient["infusions"][0]["date"])
+    patient["adverse_events"].append({
+        "term": "Pneumonitis", "grade": 3, "onset_date": str(day0 + timedelta(days=5)),
+        "resolution_date": str(day0 + timedelta(days=20)), "serious": False,
+        "relatedness": "possible", "dlt_adjudication": None})
+    casebook_import_json(bundle)
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def voided(django_db_setup, django_db_blocker):
                                "resolution_date", "site_aware_at_0", "site_aware_at_1",
                                "sponsor_reported_at_0", "sponsor_reported_at_1"), "")
         answer = browser.post(f"/admin/safety/adverseevent/{by_admin.pk}/change/", {
-            **form, **blank, "patient": kept.pk, "void_reason_input": "entered twice"})
+            **form, **blank, "patient": kept.pk, "row_version": by_admin.row_version,
+            "void_reason_input": "entered twice"})
         assert answer.status_code == 302, answer.content.decode()
         # through the CRF void page
         on_page = _graded_event(kept)
