@@ -311,7 +311,7 @@ def current_snapshot(cutoff: date, *, recompute_if_stale: bool,
     With `recompute_if_stale` (the commands) a missing or stale snapshot is recomputed live.
     Otherwise (a reader's request) nothing clinical is written: today's snapshot, if missing, is
     computed for the reader, and if stale is served as such while the live recompute is
-    scheduled; a past cutoff's snapshot, if missing or stale, is computed for the reader when
+    scheduled on a worker (computed for the reader when tasks run in-process); a past cutoff's snapshot, if missing or stale, is computed for the reader when
     `may_compute` lets it (OnDemandRefused otherwise)."""
     from .freshness import schedule_recompute
 
@@ -323,7 +323,9 @@ def current_snapshot(cutoff: date, *, recompute_if_stale: bool,
         return snapshot, False
     if recompute_if_stale:
         snapshot = recompute(cutoff)
-    elif cutoff == today and snapshot is not None:
+    elif cutoff == today and snapshot is not None and not settings.CELERY_TASK_ALWAYS_EAGER:
+        # A worker runs the live recompute; without a broker it would run inside this
+        # request and write the DLT candidates, so the reader's copy is computed instead.
         schedule_recompute()
         return snapshot, True
     else:
