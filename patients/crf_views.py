@@ -160,7 +160,7 @@ def crf_void(request, subject_id, slug, pk):
     record = crfs.record_or_404(crf, patient, pk)
     if refused := _refuse_if_locked(request, crf, record, patient):
         return refused
-    form = VoidForm(request.POST or None)
+    form = VoidForm(request.POST or None, initial={"row_version": record.row_version})
     # What goes with it, or why it cannot go, said before a reason is typed.
     try:
         also_voided = [f"{r._meta.verbose_name} #{r.pk}" for r in void_plan(record)[:-1]]
@@ -168,10 +168,14 @@ def crf_void(request, subject_id, slug, pk):
     except ValidationError as refused:
         also_voided, refusals = [], refused.messages
     if request.method == "POST" and form.is_valid():
+        record.row_version = form.cleaned_data["row_version"]  # as the page was opened
         try:
             crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as refused:  # a lock, or a dependant that refuses the void
             form.add_error(None, refused)
+        except StaleRecordError as stale:
+            form.add_error(None, str(stale))
+            form.offer_current_version(type(record).all_objects.get(pk=record.pk))
         else:
             messages.success(request, f"{crf.title} voided.")
             if crf.model is Patient:  # a voided patient has no casebook left to show

@@ -118,9 +118,21 @@ def required_text_field(label: str, **kwargs) -> forms.CharField:
 
 
 class VoidForm(forms.Form):
+    """A void names the version of the record it was asked from: voiding a record someone
+    changed since the page was opened is refused, as an edit is."""
+
     reason = required_text_field("Reason for voiding",
                                  help_text="The record stays in the audit trail; it leaves the "
                                            "trial's data.")
+    row_version = forms.IntegerField(widget=forms.HiddenInput,
+                                     error_messages={"required": UNVERSIONED_EDIT,
+                                                     "invalid": UNVERSIONED_EDIT})
+
+    def offer_current_version(self, record) -> None:
+        """After a refusal, the form carries the record's current version (just read), so that
+        voiding again is a deliberate choice."""
+        self.data = self.data.copy()
+        self.data["row_version"] = record.row_version
 
 
 class SignatureForm(forms.Form):

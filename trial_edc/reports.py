@@ -311,8 +311,9 @@ def current_snapshot(cutoff: date, *, recompute_if_stale: bool,
     With `recompute_if_stale` (the commands) a missing or stale snapshot is recomputed live.
     Otherwise (a reader's request) nothing clinical is written: today's snapshot, if missing, is
     computed for the reader, and if stale is served as such while the live recompute is
-    scheduled on a worker (computed for the reader when tasks run in-process); a past cutoff's snapshot, if missing or stale, is computed for the reader when
-    `may_compute` lets it (OnDemandRefused otherwise)."""
+    scheduled on a worker (computed for the reader when tasks run in-process); a past cutoff's
+    snapshot, if missing or stale, is computed for the reader when `may_compute` lets it
+    (OnDemandRefused otherwise)."""
     from .freshness import schedule_recompute
 
     today = timezone.localdate()

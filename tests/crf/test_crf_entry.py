@@ -203,8 +203,9 @@ def test_a_void_needs_a_reason_and_keeps_the_record(client, coordinator, infused
     client.force_login(coordinator)
     url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
     # when
-    refused = client.post(url, {"reason": " "})
-    voided = client.post(url, {"reason": "entered for the wrong patient"})
+    refused = client.post(url, {"reason": " ", "row_version": ae.row_version})
+    voided = client.post(url, {"reason": "entered for the wrong patient",
+                               "row_version": ae.row_version})
     # then
     assert "This field is required" in error_beside(refused, "reason")
     assert voided.status_code == 302
@@ -222,7 +223,7 @@ def test_the_void_page_names_what_goes_with_the_event_and_voids_it_all(client, c
     url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
     # when
     page = client.get(url).content.decode()
-    client.post(url, {"reason": "entered for the wrong patient"})
+    client.post(url, {"reason": "entered for the wrong patient", "row_version": ae.row_version})
     # then
     assert f"CRS details #{details.pk}, DLT candidate #{candidate.pk}" in page
     assert CrsDetails.all_objects.get().void_reason == "entered for the wrong patient"
@@ -236,7 +237,7 @@ def test_voiding_an_event_with_a_signed_decision_shows_why_and_changes_nothing(
     client.force_login(coordinator)
     url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
     before = client.get(url).content.decode()
-    refused = client.post(url, {"reason": "duplicate"})
+    refused = client.post(url, {"reason": "duplicate", "row_version": ae.row_version})
     assert refused.status_code == 200
     for page in (before, refused.content.decode()):
         assert "An investigator must first revoke the decision on the DLT review page" in page
@@ -266,3 +267,37 @@ def test_a_patient_record_is_not_reached_under_another_patient_s_subject_id(
     other = factories.patient("RD-002")
     client.force_login(coordinator)
     assert client.get(f"/patients/RD-001/patient/{other.pk}/").status_code == 404
+
+
+def test_a_void_without_the_version_it_was_asked_from_is_refused(client, coordinator,
+                                                                infused_patient):
+    # given
+    ae = factories.adverse_event(infused_patient)
+    client.force_login(coordinator)
+    # when a void is posted without the page's row version
+    refused = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/void/",
+                          {"reason": "entered twice"})
+    # then nothing is voided, and the page says why
+    assert refused.status_code == 200
+    assert "did not say which version of the record it was opened at" in refused.content.decode()
+    ae.refresh_from_db()
+    assert not ae.is_voided
+
+
+def test_a_void_of_a_record_changed_since_the_page_opened_is_refused(client, coordinator,
+                                                                     infused_patient):
+    # given the void page opened at version 1, then someone corrects the grade
+    ae = factories.adverse_event(infused_patient)
+    client.force_login(coordinator)
+    url = f"/patients/RD-001/adverse-event/{ae.pk}/void/"
+    assert 'name="row_version" value="1"' in client.get(url).content.decode()
+    ae.grade = 3
+    record_save(ae, by=coordinator, reason="worse than first noted")
+    # when the void is posted from the page as it was
+    refused = client.post(url, {"reason": "entered twice", "row_version": 1})
+    # then it is refused with the usual message, and the page now carries version 2
+    page = refused.content.decode()
+    assert "was changed by someone else after you opened it" in page
+    assert 'name="row_version" value="2"' in page
+    ae.refresh_from_db()
+    assert not ae.is_voided

@@ -115,7 +115,8 @@ def test_a_locked_casebook_opens_the_patients_record_read_only(
 def test_voiding_the_patient_keeps_the_record_and_returns_to_the_patient_list(
         client, coordinator, enrolled_patient):
     client.force_login(coordinator)
-    response = client.post(url(enrolled_patient, "void/"), {"reason": "enrolled twice"})
+    response = client.post(url(enrolled_patient, "void/"), {
+        "reason": "enrolled twice", "row_version": enrolled_patient.row_version})
     assert response.status_code == 302
     assert response["Location"] == "/patients/"
     voided = Patient.all_objects.get()

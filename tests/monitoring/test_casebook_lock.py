@@ -67,7 +67,8 @@ def test_nothing_of_a_locked_casebook_can_be_changed_in_the_browser(
         "term": adverse_event.term, "grade": 2, "onset_date": adverse_event.onset_date,
         "relatedness": adverse_event.relatedness, "row_version": adverse_event.row_version,
         "reason": "source"})
-    voided = client.post(record + "void/", {"reason": "entered twice"})
+    voided = client.post(record + "void/", {"reason": "entered twice",
+                                             "row_version": adverse_event.row_version})
     added = client.post(f"/patients/RD-001/adverse-event/{adverse_event.pk}/crs/new/",
                         {"max_temp_c": 39.0, "hypotension": "none", "oxygen": "none"})
     # then

@@ -34,7 +34,8 @@ def test_a_locked_form_cannot_be_edited_or_voided(client, monitor, coordinator, 
     opened = client.get(f"/patients/RD-001/adverse-event/{adverse_event.pk}/edit/", follow=True)
     posted = edit(client, adverse_event)
     voided = client.post(f"/patients/RD-001/adverse-event/{adverse_event.pk}/void/",
-                         {"reason": "wrong patient"})
+                         {"reason": "wrong patient",
+                          "row_version": adverse_event.row_version})
     # then
     assert "locked by" in opened.content.decode()
     assert posted.status_code == 302 and voided.status_code == 302

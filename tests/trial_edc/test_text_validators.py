@@ -63,7 +63,7 @@ def test_the_void_form_refuses_an_invisible_reason_with_a_page_not_an_error(
     ae = factories.adverse_event(infused_patient)
     client.force_login(coordinator)
     response = client.post(f"/patients/RD-001/adverse-event/{ae.pk}/void/",
-                           {"reason": ZERO_WIDTH})
+                           {"reason": ZERO_WIDTH, "row_version": ae.row_version})
     assert response.status_code == 200
     assert INVISIBLE_ONLY in error_beside(response, "reason")
     assert not AdverseEvent.objects.get(pk=ae.pk).is_voided

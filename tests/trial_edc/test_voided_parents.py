@@ -72,7 +72,7 @@ def voided(django_db_setup, django_db_blocker):
         on_page = _graded_event(kept)
         browser.force_login(coordinator)
         browser.post(f"/patients/{kept.subject_id}/adverse-event/{on_page.pk}/void/",
-                     {"reason": "wrong patient"})
+                     {"reason": "wrong patient", "row_version": on_page.row_version})
         # before voids cascaded: an event with details, a candidate, a signed decision and a
         # query, and a whole patient with every record
         legacy = _graded_event(kept, narrative="kept for the audit trail")
