@@ -17,9 +17,9 @@ def run() -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.audit import record_save
     from safety.models import AdverseEvent
     from tests import factories
-    from trial_edc.audit import record_save
 
     user = factories.user("coordinator", username="bench-coordinator")
     patients = []

@@ -1,7 +1,7 @@
 """Endpoint recompute at trial scale, queries per recompute, and freshness with a live worker.
 
 Floor: the same rows fetched with one raw query per table into Python tuples. Measured: the full
-recompute (`trial_edc.reports.recompute`: the loader's queries, building the frozen inputs, every
+recompute (`endpoints.snapshots.recompute`: the loader's queries, building the frozen inputs, every
 endpoint, storing the snapshot). Sizes: BENCH_SIZES (default "100,10000"; add 100000 for the
 largest row, which takes minutes to import). Freshness runs in its own process with a broker
 (bench/__main__.py): p50/p95 from a committed save to the snapshot that includes it.
@@ -24,8 +24,8 @@ TABLES = ("patients_patient", "dosing_infusion", "dosing_doselevel", "safety_adv
 
 
 def _reload(patients: int):
-    from trial_edc.casebook import casebook_import_json
-    from trial_edc.demo_trial import demo_bundle
+    from exchange.demo_trial import demo_bundle
+    from exchange.services import casebook_import_json
 
     casebook_import_json(demo_bundle(patients, seed=1), replace=True)
 
@@ -44,7 +44,7 @@ def scale_rows() -> list[tuple]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from trial_edc.reports import recompute
+    from endpoints.snapshots import recompute
 
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100,10000").split(",")]
     rows = []
@@ -68,10 +68,10 @@ def freshness_rows(patients: int = 1000, saves: int = 20) -> list[tuple]:
     from django.conf import settings
     from django.db import connection
 
+    from core.audit import record_save
+    from endpoints.snapshots import data_version, latest_snapshot
     from patients.models import Patient
     from tests import factories
-    from trial_edc.audit import record_save
-    from trial_edc.reports import data_version, latest_snapshot
 
     url = settings.CELERY_BROKER_URL
     redis.Redis.from_url(url).flushdb()  # the benchmark's own Redis database

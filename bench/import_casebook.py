@@ -21,13 +21,13 @@ def run() -> str:
     from django.db import transaction
     from django.utils import timezone
 
+    from core.audit import system_user
+    from core.bulk_history import _allocate_pks, _insert, _rows
     from dosing.models import DoseLevel
-    from trial_edc.audit import system_user
-    from trial_edc.bulk_history import _allocate_pks, _insert, _rows
-    from trial_edc.casebook import casebook_import_json, parse_bundle
-    from trial_edc.casebook.read import read_bundle
-    from trial_edc.casebook.write import WRITE_ORDER, _rows_by_model, _write_study
-    from trial_edc.demo_trial import demo_bundle
+    from exchange.demo_trial import demo_bundle
+    from exchange.read import read_bundle
+    from exchange.services import casebook_import_json, parse_bundle
+    from exchange.write import WRITE_ORDER, _rows_by_model, _write_study
 
     patients = int(os.environ.get("BENCH_PATIENTS", "10000"))
     text = json.dumps(demo_bundle(patients, seed=1))

@@ -98,8 +98,8 @@ def _p95(values: list[float]) -> float:
 def _credentials():
     from django.test import Client
 
+    from core.accounts import user_api_token
     from tests import factories
-    from trial_edc.accounts import user_api_token
 
     coordinator = factories.user("coordinator", username="bench-web-coordinator")
     browser = Client(HTTP_HOST="127.0.0.1")

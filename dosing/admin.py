@@ -1,6 +1,5 @@
-from trial_edc.admin import register_clinical
-
-from .models import DoseLevel, Infusion, Lymphodepletion
+from core.admin import register_clinical
+from dosing.models import DoseLevel, Infusion, Lymphodepletion
 
 register_clinical(DoseLevel, list_display=("code", "rank", "cells_per_kg", "total_cells"))
 register_clinical(Lymphodepletion, list_display=("patient", "start_date", "days"),

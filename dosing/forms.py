@@ -1,8 +1,7 @@
 """Browser forms for lymphodepletion and RD13-02 infusions."""
 
-from trial_edc.forms import CrfForm
-
-from .models import Infusion, Lymphodepletion
+from core.forms import CrfForm
+from dosing.models import Infusion, Lymphodepletion
 
 
 class LymphodepletionForm(CrfForm):

@@ -3,10 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from patients.timeline import TimelineChecked
-from trial_edc.audit import AuditedModel, ClinicalRecord, one_active_per
-from trial_edc.ranges import PERCENT, POSITIVE, WEIGHT_KG, Range, range_checks
-from trial_edc.text_validators import no_hidden_characters
+from core.audit import AuditedModel, ClinicalRecord, one_active_per
+from core.date_order_check import TimelineChecked
+from core.ranges import PERCENT, POSITIVE, WEIGHT_KG, Range, range_checks
+from core.text_validators import no_hidden_characters
 
 LYMPHODEPLETION_DAYS = Range(1, 7, "a number of days (1–7)")
 MG_PER_M2 = Range(0, 2000, "a daily dose in mg/m² (0–2000)", low_exclusive=True)

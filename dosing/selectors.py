@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db.models import Min
 
-from .models import Infusion
+from dosing.models import Infusion
 
 
 def first_infusion_dates(patient_ids=None) -> dict[int, date]:

@@ -1,6 +1,5 @@
-from trial_edc.admin import register_clinical
-
-from .models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from core.admin import register_clinical
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 
 register_clinical(ResponseAssessment, list_display=("patient", "visit", "date", "response"),
                   list_select_related=("patient",), list_filter=("visit", "response"))

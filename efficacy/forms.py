@@ -1,8 +1,7 @@
 """Browser forms for response assessments, relapse/progression, HSCT and death."""
 
-from trial_edc.forms import CrfForm
-
-from .models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from core.forms import CrfForm
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 
 
 class ResponseAssessmentForm(CrfForm):

@@ -2,9 +2,9 @@
 
 from django.db import models
 
-from patients.timeline import TimelineChecked
-from trial_edc.audit import ClinicalRecord, one_active_per
-from trial_edc.ranges import NON_NEGATIVE, PERCENT, range_checks
+from core.audit import ClinicalRecord, one_active_per
+from core.date_order_check import TimelineChecked
+from core.ranges import NON_NEGATIVE, PERCENT, range_checks
 
 
 class Visit(models.TextChoices):

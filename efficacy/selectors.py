@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from .models import SERIES_ORDER, ResponseAssessment
-from .response import AssessmentValues, DerivedResponse, derive_responses
+from efficacy.models import SERIES_ORDER, ResponseAssessment
+from efficacy.response import AssessmentValues, DerivedResponse, derive_responses
 
 
 def _in_series(assessments: Iterable[ResponseAssessment]):

@@ -10,12 +10,11 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
+from core.fast_reads import values_rows
 from dosing.selectors import first_infusion_dates
+from efficacy.models import SERIES_ORDER, ResponseAssessment
+from efficacy.response import AssessmentValues, DerivedResponse, derive_responses
 from patients.models import Patient
-from trial_edc.fast_reads import values_rows
-
-from .models import SERIES_ORDER, ResponseAssessment
-from .response import AssessmentValues, DerivedResponse, derive_responses
 
 
 class AssessmentRow(NamedTuple):
@@ -31,27 +30,41 @@ class AssessmentRow(NamedTuple):
 
 # The columns of one assessment as the rows read them (`read_assessments`): the loader's
 # `AssessmentData` takes the first five after the patient id.
-ASSESSMENT_COLUMNS = ("patient_id", "visit", "date", "response", "mrd_pct", "marrow_blasts_pct",
-                      "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL")
+class AssessmentRecord(NamedTuple):
+    """One current response assessment as the whole-trial reads take it (`read_assessments`)."""
+
+    patient_id: int
+    visit: str
+    date: date
+    response: str
+    mrd_pct: float | None
+    marrow_blasts_pct: float | None
+    peripheral_blasts: bool | None
+    extramedullary: str
+    anc_per_uL: float | None
+    platelets_per_uL: float | None
 
 
-def read_assessments(cutoff: date | None = None) -> list[tuple]:
-    """Every current assessment (dated ≤ cutoff) as `ASSESSMENT_COLUMNS` rows, each patient's in
-    series order."""
+# The columns of an AssessmentRecord, in its order.
+ASSESSMENT_COLUMNS = AssessmentRecord._fields
+
+
+def read_assessments(cutoff: date | None = None) -> list[AssessmentRecord]:
+    """Every current assessment (dated ≤ cutoff), each patient's in series order."""
     assessments = ResponseAssessment.objects.order_by("patient_id", *SERIES_ORDER)
     if cutoff is not None:
         assessments = assessments.filter(date__lte=cutoff)
-    return values_rows(assessments, *ASSESSMENT_COLUMNS)
+    return values_rows(assessments, *ASSESSMENT_COLUMNS, row=AssessmentRecord)
 
 
-def assessment_rows_of(rows: list[tuple], *, subjects: dict[int, str],
+def assessment_rows_of(rows: list[AssessmentRecord], *, subjects: dict[int, str],
                        baselines: dict[int, float | None], day0: dict[int, date],
                        cutoff: date | None = None) -> list[AssessmentRow]:
     """`AssessmentRow`s of `read_assessments` rows (those after `cutoff` left out: only earlier
     assessments make the context of a later one, so leaving them out here or in the query is
     the same). The assessments of a patient not in `subjects` (voided) are left out too."""
     out = []
-    kept = rows if cutoff is None else [row for row in rows if row[2] <= cutoff]
+    kept = rows if cutoff is None else [row for row in rows if row.date <= cutoff]
     for patient_id, series in groupby(kept, key=itemgetter(0)):
         subject = subjects.get(patient_id)
         if subject is None:

@@ -1,11 +1,11 @@
 """The forms the exports carry, described from the models themselves (no database access).
 
-Every CRF of the browser EDC (`patients.crfs.CRFS`) plus the investigators' DLT adjudications.
+Every CRF of the browser EDC (`casebook.crfs.CRFS`) plus the investigators' DLT adjudications.
 Technical columns (ids, row versions, save times, void marks) are left out: only current records
 are exported, and a record says whose it is by subject ID (and, for an adverse event's parts, by
 the event's sequence number within the subject, as SDTM's AESEQ).
 
-What a sponsor does not receive is declared once, in `trial_edc.sponsor_share` (free text and
+What a sponsor does not receive is declared once, in `core.sponsor_share` (free text and
 references to people), for the API and every export alike (docs/spec/contract.md §6,
 CON-ROLE-04).
 """
@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from patients.crfs import CRFS
+from casebook.crfs import CRFS
+from core.sponsor_share import withheld_from_sponsor
+from exports.specs import FieldSpec, FormSpec
 from safety.models import DltAdjudication
-from trial_edc.sponsor_share import withheld_from_sponsor
-
-from .specs import FieldSpec, FormSpec
 
 TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_at",
                        "voided_by", "void_reason", "patient", "adverse_event"})

@@ -5,8 +5,8 @@ marks (free text and people's names, `exports.catalog`). Coded values are writte
 (`CR`, `probable`), and `dictionary.csv` gives each code's meaning.
 """
 
-from .formats import csv_bytes, csv_cell
-from .specs import ExportData, FormSpec
+from exports.formats import csv_bytes, csv_cell
+from exports.specs import ExportData, FormSpec
 
 DICTIONARY_HEADER = ("form", "field", "label", "type", "length", "codes")
 

@@ -2,7 +2,7 @@
 
 One query per form (the current records, each with its subject ID), the response assessments
 with their derived categories (`efficacy.services.assessment_rows`), and the endpoint loader's
-`TrialData` for the PK parameters (`trial_edc.reports.load_trial`). On PostgreSQL the reads run
+`TrialData` for the PK parameters (`endpoints.snapshots.load_trial`). On PostgreSQL the reads run
 in one REPEATABLE READ transaction, so the files of one export agree with each other.
 """
 
@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from core.fast_reads import values_rows
+from core.models import Study
 from efficacy.services import assessment_rows
-from trial_edc.fast_reads import values_rows
-from trial_edc.models import Study
-from trial_edc.reports import load_trial
-
-from .catalog import CatalogEntry, export_catalog
-from .specs import ADVERSE_EVENT, ExportData
+from endpoints.trial_rows import load_trial
+from exports.catalog import CatalogEntry, export_catalog
+from exports.specs import ADVERSE_EVENT, ExportData
 
 SUBJECT_PATH = {"patient": "patient__subject_id",
                 "adverse_event": "adverse_event__patient__subject_id"}

@@ -20,8 +20,8 @@ A sponsor's export (`deidentified`) leaves the withheld fields out of both metad
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from .formats import text_value
-from .specs import ADVERSE_EVENT, ExportData, FieldSpec, FormSpec
+from exports.formats import text_value
+from exports.specs import ADVERSE_EVENT, ExportData, FieldSpec, FormSpec
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

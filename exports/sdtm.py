@@ -22,20 +22,19 @@ Mappings where the trial's CRFs meet SDTM:
 - DS: informed consent and enrolment (protocol milestones); leaving the study (disposition
   event, DSDECOD read from the recorded reason, `off_study_decode`); death.
 A sponsor's export (`deidentified`) is built from the sponsor's share of the rows
-(`ExportData.sponsor_share`, which blanks what `trial_edc.sponsor_share` withholds), so no
+(`ExportData.sponsor_share`, which blanks what `core.sponsor_share` withholds), so no
 variable can carry a withheld field: DSTERM is then the coded DSDECOD, read from the recorded
 reason before it was blanked.
 """
 
 from datetime import timedelta
 
+from exports.sdtm_pk import pc_rows, pp_rows
+from exports.sdtm_rows import DomainRows, Subject, dtc, study_day, to_dataset
+from exports.sdtm_variables import Dataset
+from exports.specs import ExportData
 from safety.dlt_rules import ae_kind
 from safety.grading import derive_grade
-
-from .sdtm_pk import pc_rows, pp_rows
-from .sdtm_rows import DomainRows, Subject, dtc, study_day, to_dataset
-from .sdtm_variables import Dataset
-from .specs import ExportData
 
 SITE_ID = "01"
 REL = {"unrelated": "NOT RELATED", "unlikely": "UNLIKELY RELATED",

@@ -12,8 +12,8 @@ import tempfile
 import pandas as pd
 import pyreadstat
 
-from .formats import csv_bytes
-from .sdtm_variables import CHAR, Dataset
+from exports.formats import csv_bytes
+from exports.sdtm_variables import CHAR, Dataset
 
 METADATA_HEADER = ("dataset", "variable", "label", "type", "length", "origin")
 NUM_LENGTH = 8

@@ -7,17 +7,16 @@ CAR-T cells/µL by flow cytometry (CARTCELL). A qPCR result below the LLOQ is PC
 
 PP: Cmax, Tmax, AUC(0–28 d), Tlast and Clast of each infused patient and analyte, computed by
 `pk.nca` from the peripheral-blood samples exactly as the endpoint report does
-(`trial_edc.report.BloodSamples`, times in days from the first infusion). PPCAT is the analyte's
+(`endpoints.report.BloodSamples`, times in days from the first infusion). PPCAT is the analyte's
 PCTESTCD. AUCINT carries PPSTINT P0D and PPENINT P28D; an AUC that cannot cover day 0–28 (no
 sample on day 28, or none after day 0) is PPSTAT "NOT DONE" with the reason, never a partial
 area under the full interval's name.
 """
 
-from trial_edc.report import CELLS, COPIES, BloodSamples
-
-from .sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, study_day
-from .sdtm_variables import Dataset
-from .specs import ExportData
+from endpoints.report import CELLS, COPIES, BloodSamples
+from exports.sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, study_day
+from exports.sdtm_variables import Dataset
+from exports.specs import ExportData
 
 ANALYTES = {  # analyte → (PCTESTCD, PCTEST, unit, method)
     COPIES: ("CARTGCP", "CAR Transgene Copies", "copies/ug gDNA", "QPCR"),

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
-from .sdtm_variables import DATASETS, Dataset
+from exports.sdtm_variables import DATASETS, Dataset
 
 
 def study_day(on: date | None, reference: date | None) -> int | None:

@@ -9,15 +9,14 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from trial_edc.roles import EXPORT_DEIDENTIFIED, VIEW_CRF, VIEW_REPORTS
-
-from .form_csv import forms_files
-from .formats import zip_bytes
-from .loader import load_export_data
-from .odm import odm_xml
-from .sdtm import sdtm_datasets
-from .sdtm_files import sdtm_files
-from .specs import ExportData
+from core.roles import EXPORT_DEIDENTIFIED, VIEW_CRF, VIEW_REPORTS
+from exports.form_csv import forms_files
+from exports.formats import zip_bytes
+from exports.loader import load_export_data
+from exports.odm import odm_xml
+from exports.sdtm import sdtm_datasets
+from exports.sdtm_files import sdtm_files
+from exports.specs import ExportData
 
 FULL, DEIDENTIFIED = "full", "deidentified"
 KINDS = ("sdtm", "odm", "forms")

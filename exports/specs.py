@@ -62,7 +62,7 @@ class ExportData:
     forms: tuple[FormSpec, ...]
     rows: dict[str, list[dict]]
     assessments: list[dict]
-    trial: object  # trial_edc.trial_data.TrialData
+    trial: object  # endpoints.trial_data.TrialData
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
 
     def sponsor_share(self) -> ExportData:

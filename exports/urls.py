@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import export_view
+from exports.views import export_view
 
 urlpatterns = [
     path("sdtm.zip", export_view("sdtm"), name="api-export-sdtm"),

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
-from .services import DEIDENTIFIED, export_bytes, export_scope
+from exports.services import DEIDENTIFIED, export_bytes, export_scope
 
 CONTENT = {"sdtm": ("application/zip", "zip"), "forms": ("application/zip", "zip"),
            "odm": ("application/xml", "xml")}

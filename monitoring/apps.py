@@ -6,9 +6,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring: data queries on CRF records"
 
     def ready(self):
-        from trial_edc.audit import refuse_writes_with
-
-        from .locks import refuse_if_locked
+        from core.audit import refuse_writes_with
+        from monitoring.locks import refuse_if_locked
 
         # Locks hold for every writer, not only the browser: see monitoring.locks.
         refuse_writes_with(refuse_if_locked)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from trial_edc.forms import required_text_field
+from core.forms import required_text_field
 
 WHOLE_RECORD = ("", "The whole record")
 

@@ -1,7 +1,7 @@
 """Form and casebook locks, enforced on every write of clinical data.
 
 A monitor locks one CRF record (`FormReview.locked_at`) or a patient's whole casebook
-(`CasebookLock`). `refuse_if_locked` is registered with `trial_edc.audit.refuse_writes_with`
+(`CasebookLock`). `refuse_if_locked` is registered with `core.audit.refuse_writes_with`
 (see `MonitoringConfig.ready`), so `record_save` and `record_void` refuse a locked record whoever
 writes it: the browser, the API, the admin or the casebook import. It costs one query per write
 (two unique-index lookups joined by UNION). A bulk writer asks `trial_locks()` once instead.
@@ -17,11 +17,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, IntegerField, Value
 from django.utils import timezone
 
+from core.audit import ClinicalRecord, LockedRecordError
+from monitoring.models import CasebookLock, FormReview
 from patients.models import Patient
 from safety.models import AdverseEvent
-from trial_edc.audit import ClinicalRecord, LockedRecordError
-
-from .models import CasebookLock, FormReview
 
 NOT_LOCKED = frozenset({"safety.dltcandidate", "signoff.casebooksignature"})
 FORM, CASEBOOK = "form", "casebook"

@@ -12,8 +12,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from trial_edc.audit import AuditedModel
-from trial_edc.text_validators import visible_text_required
+from core.audit import AuditedModel
+from core.text_validators import visible_text_required
 
 
 class QueryStatus(models.TextChoices):

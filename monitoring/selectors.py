@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 
-from .models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
+from monitoring.models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
 
 
 def open_query_counts(patient_ids) -> dict[int, int]:

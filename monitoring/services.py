@@ -4,10 +4,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from trial_edc.audit import record_save
-from trial_edc.text_validators import required_text
-
-from .models import DataQuery, QueryStatus
+from core.audit import record_save
+from core.text_validators import required_text
+from monitoring.models import DataQuery, QueryStatus
 
 
 def _require(text: str, what: str) -> str:

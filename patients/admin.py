@@ -1,6 +1,5 @@
-from trial_edc.admin import read_current_subject_ids_with, register_clinical
-
-from .models import EligibilityAssessment, FollowUpContact, Patient
+from core.admin import read_current_subject_ids_with, register_clinical
+from patients.models import EligibilityAssessment, FollowUpContact, Patient
 
 register_clinical(Patient, list_display=("subject_id", "diagnosis", "consent_date",
                                          "enrollment_date", "off_study_date"),

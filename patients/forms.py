@@ -1,8 +1,7 @@
 """Browser forms for enrolment, eligibility and follow-up contacts."""
 
-from trial_edc.forms import CrfForm
-
-from .models import EligibilityAssessment, FollowUpContact, Patient
+from core.forms import CrfForm
+from patients.models import EligibilityAssessment, FollowUpContact, Patient
 
 
 class PatientForm(CrfForm):

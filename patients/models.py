@@ -4,14 +4,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 
-from trial_edc.audit import ClinicalRecord, one_active_per
-from trial_edc.models import Study
-from trial_edc.ranges import AGE_YEARS, PERCENT, range_checks
-from trial_edc.subject_ids import subject_id_problem
-from trial_edc.text_rules import is_blank
-from trial_edc.text_validators import no_hidden_characters
-
-from .timeline import TimelineChecked
+from core.audit import ClinicalRecord, one_active_per
+from core.date_order_check import TimelineChecked
+from core.models import Study
+from core.ranges import AGE_YEARS, PERCENT, range_checks
+from core.subject_ids import subject_id_problem
+from core.text_rules import is_blank
+from core.text_validators import no_hidden_characters
 
 
 class Sex(models.TextChoices):

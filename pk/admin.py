@@ -1,6 +1,5 @@
-from trial_edc.admin import register_clinical
-
-from .models import PkSample
+from core.admin import register_clinical
+from pk.models import PkSample
 
 register_clinical(PkSample, list_display=("patient", "nominal_day", "collected_at",
                                           "car_copies_per_ug_gdna", "below_lloq"),

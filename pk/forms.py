@@ -1,8 +1,7 @@
 """Browser form for CAR-T pharmacokinetic samples."""
 
-from trial_edc.forms import CrfForm
-
-from .models import PkSample
+from core.forms import CrfForm
+from pk.models import PkSample
 
 
 class PkSampleForm(CrfForm):

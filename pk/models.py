@@ -3,9 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from patients.timeline import TimelineChecked
-from trial_edc.audit import ClinicalRecord
-from trial_edc.ranges import NON_NEGATIVE, STUDY_DAY, range_checks
+from core.audit import ClinicalRecord
+from core.date_order_check import TimelineChecked
+from core.ranges import NON_NEGATIVE, STUDY_DAY, range_checks
 
 
 class Matrix(models.TextChoices):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from trial_edc.cutoffs import cutoff_refusal
+from endpoints.cutoffs import cutoff_refusal
 
 
 class CutoffForm(forms.Form):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from .tables import Table
+from reporting.tables import Table
 
 A4_LANDSCAPE = (11.69, 8.27)
 LINES_PER_PAGE = 44  # table lines of 7.5 pt text between the page's title and its foot

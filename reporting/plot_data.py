@@ -13,7 +13,7 @@ database.
   day 1 or later (CR/CRi, PR), each relapse or progression, the HSCT, the death. Ongoing (an
   arrow): alive and not off study at the cutoff.
 - PK (`pk_series`): each infused patient's peripheral-blood samples of one analyte, days since
-  the first infusion (`trial_edc.report.pk_points`, the clock of the report's PK parameters),
+  the first infusion (`endpoints.report.pk_points`, the clock of the report's PK parameters),
   grouped by the dose level of the first infusion; below-LLOQ samples have no value.
 
 Pure: imports nothing from Django.
@@ -24,9 +24,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from efficacy.endpoints import CR_CRI, RESPONSE_RANK
-from trial_edc.report import pk_points
-from trial_edc.trial_data import PatientData, TrialAsOf
+from endpoints.efficacy import CR_CRI, RESPONSE_RANK
+from endpoints.report import pk_points
+from endpoints.trial_data import PatientData, TrialAsOf
 
 RESPONSE_CLASSES = (("CR/CRi", CR_CRI), ("PR", frozenset({"PR"})))
 

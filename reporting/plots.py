@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
-from .plot_data import (  # noqa: E402
+from reporting.plot_data import (  # noqa: E402
     KmSteps,
     PkSeries,
     SwimmerRow,
@@ -31,7 +31,7 @@ from .plot_data import (  # noqa: E402
     pk_series,
     swimmer_rows,
 )
-from .tables import ANALYTE_UNITS  # noqa: E402
+from reporting.tables import ANALYTE_UNITS  # noqa: E402
 
 LEVEL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 KM_ENDPOINTS = {"km-dor": ("dor", "Duration of remission"),

@@ -1,7 +1,7 @@
 """The report page's data: the snapshot's endpoint report and data review, and the trial at the
 cutoff for the patient-level plots; the drawn plots and PDF, cached.
 
-The report's numbers come from the latest snapshot for the cutoff (`trial_edc.reports`), served
+The report's numbers come from the latest snapshot for the cutoff (`endpoints.snapshots`), served
 stale when the data changed since, with a recompute scheduled, as the API serves them. The
 swimmer plot and the PK curves need each patient's record, which a snapshot does not keep: they
 are drawn from the trial as it stands (`load_trial`, a fixed number of queries) cut at the same
@@ -19,19 +19,14 @@ from functools import cached_property
 
 from django.core.cache import cache
 
-from trial_edc.models import Study
-from trial_edc.reports import (
-    OnDemandGate,
-    data_review_report,
-    data_version,
-    endpoint_report,
-    load_trial,
-)
-from trial_edc.trial_data import TrialAsOf
-
-from .pdf import report_pdf
-from .plots import PLOT_NAMES, figure_bytes, report_figure
-from .tables import review_table, summary_tables
+from core.models import Study
+from endpoints.serving import OnDemandGate, data_review_report, endpoint_report
+from endpoints.snapshots import data_version
+from endpoints.trial_data import TrialAsOf
+from endpoints.trial_rows import load_trial
+from reporting.pdf import report_pdf
+from reporting.plots import PLOT_NAMES, figure_bytes, report_figure
+from reporting.tables import review_table, summary_tables
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 24 * 3600

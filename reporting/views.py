@@ -17,15 +17,14 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from trial_edc.api.throttling import report_on_demand_gate
-from trial_edc.models import Study
-from trial_edc.reports import OnDemandRefused
-from trial_edc.roles import VIEW_REPORTS
-
-from .forms import CutoffForm
-from .plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
-from .services import ReportData
-from .tables import review_table, summary_tables
+from api.throttling import report_on_demand_gate
+from core.models import Study
+from core.roles import VIEW_REPORTS
+from endpoints.serving import OnDemandRefused
+from reporting.forms import CutoffForm
+from reporting.plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
+from reporting.services import ReportData
+from reporting.tables import review_table, summary_tables
 
 PLAIN = "text/plain; charset=utf-8"
 

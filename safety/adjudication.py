@@ -13,11 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from trial_edc.audit import record_save, record_void
-from trial_edc.esignature import check_signer, signer_printed_name
-from trial_edc.text_validators import required_text
-
-from .models import (
+from core.audit import record_save, record_void
+from core.esignature import check_signer, signer_printed_name
+from core.text_validators import required_text
+from safety.models import (
     MIGRATED_MEANING,
     MIGRATED_RATIONALE,
     MIGRATED_SIGNER_NAME,

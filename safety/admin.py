@@ -1,7 +1,6 @@
-from trial_edc.admin import ClinicalAdmin, register_clinical
-from trial_edc.esignature import SIGNATURE_FIELDS
-
-from .models import (
+from core.admin import ClinicalAdmin, register_clinical
+from core.esignature import SIGNATURE_FIELDS
+from safety.models import (
     AdverseEvent,
     CrsDetails,
     DltAdjudication,

@@ -7,8 +7,7 @@ from datetime import date
 from django.db.models import OuterRef, Subquery
 
 from dosing.models import Infusion
-
-from .models import AdverseEvent, DltAdjudication, DltCandidate
+from safety.models import AdverseEvent, DltAdjudication, DltCandidate
 
 
 @dataclass(frozen=True)

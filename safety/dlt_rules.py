@@ -87,7 +87,7 @@ def ae_kind(term: str) -> str:
 
 @dataclass(frozen=True)
 class DltSettings:
-    """The study's DLT settings (`trial_edc.models.Study`), with the protocol's defaults."""
+    """The study's DLT settings (`core.models.Study`), with the protocol's defaults."""
 
     dlt_window_days: int = 28
     dlt_rule_d1_grade5: bool = True

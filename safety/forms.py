@@ -3,9 +3,8 @@ investigator's signed DLT decision."""
 
 from django import forms
 
-from trial_edc.forms import CrfForm, SignatureForm, required_text_field
-
-from .models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
+from core.forms import CrfForm, SignatureForm, required_text_field
+from safety.models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
 
 
 class AdverseEventForm(CrfForm):

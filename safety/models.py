@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from patients.timeline import TimelineChecked
-from trial_edc.audit import ClinicalRecord, one_active_per
-from trial_edc.ranges import (
+from core.audit import ClinicalRecord, one_active_per
+from core.date_order_check import TimelineChecked
+from core.ranges import (
     BODY_TEMPERATURE_C,
     CAPD_SCORE,
     CTCAE_GRADE,
@@ -14,7 +14,7 @@ from trial_edc.ranges import (
     Range,
     range_checks,
 )
-from trial_edc.text_validators import no_hidden_characters, visible_text_required
+from core.text_validators import no_hidden_characters, visible_text_required
 
 GVHD_STAGE = Range(0, 4, "a MAGIC organ stage (0–4)")
 UPPER_GI_STAGE = Range(0, 1, "a MAGIC upper-GI stage (0–1)")

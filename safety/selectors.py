@@ -1,8 +1,8 @@
 """Reads for the safety pages: the ASTCT grades derived from what the CRS/ICANS details record
 (`safety.grading.derive_grade`, the derivation the recompute, review and exports read too)."""
 
-from .grading import Graded, derive_grade
-from .models import MIGRATED_MEANING, CrsDetails, DltAdjudication, DltCandidate, IcansDetails
+from safety.grading import Graded, derive_grade
+from safety.models import MIGRATED_MEANING, CrsDetails, DltAdjudication, DltCandidate, IcansDetails
 
 
 def derived_crs_grade(details: CrsDetails) -> Graded:

@@ -1,29 +1,26 @@
 """Safety glue: adverse events with their details read in a fixed number of queries, the ASTCT
 grades derived from the details, and the DLT candidates the protocol's rules raise.
 
-Call path: recompute (`trial_edc.reports`, which reads the rows once for everything) or the
+Call path: recompute (`endpoints.snapshots`, which reads the rows once for everything) or the
 command → `dlt_candidates_reconcile` → `safety.dlt_rules.dlt_flags` (pure); data review →
 `safety_rows` + `safety.grading` (pure).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
-from dosing.selectors import first_infusion_dates
-from trial_edc.audit import record_save, system_user
-from trial_edc.bulk_history import BATCH, insert_history, insert_with_history
-from trial_edc.fast_reads import values_rows
-from trial_edc.freshness import data_changed
-from trial_edc.models import Study
-from trial_edc.text_validators import required_text
-
-from .dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
-from .grading import Graded, derive_grade, findings_fields
-from .models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
+from core.audit import record_save, system_user
+from core.bulk_history import BATCH, insert_history, insert_with_history
+from core.fast_reads import values_rows
+from core.models import Study
+from core.text_validators import required_text
+from safety.dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
+from safety.grading import Graded, derive_grade, findings_fields
+from safety.models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
 
 RULES_REASON = "DLT rules re-evaluated"
 NO_LONGER_REASON = "the DLT rules no longer flag this event"
@@ -62,6 +59,23 @@ class SafetyRow(NamedTuple):
 
 
 # The columns of one AE as the safety rows read them (`read_adverse_events`).
+class AdverseEventRecord(NamedTuple):
+    """One current adverse event as the whole-trial reads take it (`read_adverse_events`)."""
+
+    id: int
+    patient_id: int
+    subject_id: str
+    term: str
+    grade: int
+    onset_date: date
+    resolution_date: date | None
+    relatedness: str
+    serious: bool
+    site_aware_at: datetime | None
+    sponsor_reported_at: datetime | None
+
+
+# The columns of an AdverseEventRecord, in its order.
 AE_COLUMNS = ("pk", "patient_id", "patient__subject_id", "term", "grade", "onset_date",
               "resolution_date", "relatedness", "serious", "site_aware_at", "sponsor_reported_at")
 
@@ -91,17 +105,16 @@ def read_graded_details() -> GradedDetails:
                                           "magic_grade")))
 
 
-def read_adverse_events(cutoff: date | None = None) -> list[tuple]:
-    """Every current AE (onset ≤ cutoff) of a current patient as `AE_COLUMNS` rows, ordered by
-    subject and onset."""
+def read_adverse_events(cutoff: date | None = None) -> list[AdverseEventRecord]:
+    """Every current AE (onset ≤ cutoff) of a current patient, ordered by subject and onset."""
     events = AdverseEvent.objects.of_current_parents().order_by("patient__subject_id",
                                                                 "onset_date", "pk")
     if cutoff is not None:
         events = events.filter(onset_date__lte=cutoff)
-    return values_rows(events, *AE_COLUMNS)
+    return values_rows(events, *AE_COLUMNS, row=AdverseEventRecord)
 
 
-def safety_rows_of(ae_rows: list[tuple], details: GradedDetails,
+def safety_rows_of(ae_rows: list[AdverseEventRecord], details: GradedDetails,
                    day0: dict[int, date]) -> list[SafetyRow]:
     """`SafetyRow`s from `read_adverse_events` rows, the graded details and each day 0."""
     crs, icans, gvhd = details.crs, details.icans, details.gvhd_magic_grade
@@ -129,12 +142,6 @@ def safety_row_of(adverse_event: AdverseEvent, *, crs: CrsDetails | None,
     return safety_rows_of([row], details, {adverse_event.patient_id: day0})[0]
 
 
-def safety_rows(cutoff: date | None = None) -> list[SafetyRow]:
-    """Every current AE (onset ≤ cutoff) with derived grades: five queries at any size."""
-    return safety_rows_of(read_adverse_events(cutoff), read_graded_details(),
-                          first_infusion_dates())
-
-
 def rule_flags(rows: list[SafetyRow], *, today: date,
                study: Study | None = None) -> dict[int, list[DltFlag]]:
     """The DLT rules' flags per AE id (only AEs that are flagged)."""
@@ -155,20 +162,6 @@ class Reconciled:
 
     counts: dict[str, int]
     candidates: list[tuple[int, str]]
-
-
-@transaction.atomic
-def dlt_candidates_sync(*, today: date | None = None, rows: list[SafetyRow] | None = None,
-                        schedule_recompute: bool = True) -> dict[str, int]:
-    """Bring the rule-raised DLT candidates in line with the rules: raise new ones, update their
-    wording or pending mark, void those the rules no longer support. Investigators' candidates
-    are left alone. Idempotent: a second run with the same data changes nothing. A recompute,
-    which reads the data after this, passes `schedule_recompute=False`."""
-    done = dlt_candidates_reconcile(safety_rows() if rows is None else rows,
-                                    today=today or timezone.localdate())
-    if any(done.counts.values()) and schedule_recompute:
-        data_changed()
-    return done.counts
 
 
 @transaction.atomic

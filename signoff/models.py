@@ -7,7 +7,7 @@ password) rather than edited, so the history shows every signature ever given.
 from django.conf import settings
 from django.db import models
 
-from trial_edc.audit import ClinicalRecord, one_active_per
+from core.audit import ClinicalRecord, one_active_per
 
 CASEBOOK_SIGNATURE_MEANING = (
     "I have reviewed this casebook and confirm, as investigator, that its data are complete "

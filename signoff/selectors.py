@@ -8,14 +8,20 @@ signature itself is kept, and the investigator signs again.
 
 from django.db.models import CharField, Exists, OuterRef, Value
 
-from patients.crfs import CRFS
-from patients.models import Patient
-from safety.models import DltAdjudication
+from dosing.models import Infusion, Lymphodepletion
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from pk.models import PkSample
+from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from signoff.models import CasebookSignature
 
-from .models import CasebookSignature
-
-# The records a casebook signature covers: every CRF and the investigator's DLT decisions.
-SIGNED_MODELS = (*(crf.model for crf in CRFS.values()), DltAdjudication)
+# The records a casebook signature covers: every CRF (a test holds this list to the CRFs of
+# the browser EDC, `casebook.crfs.CRFS`) and the investigator's DLT decisions.
+SIGNED_MODELS = (
+    Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
+    IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
+    FollowUpContact, DltAdjudication,
+)
 
 
 def _patient_path(model) -> str:

@@ -4,12 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from trial_edc.audit import record_save, record_void
-from trial_edc.esignature import check_signer, signer_printed_name
-from trial_edc.text_validators import required_text
-
-from .models import CasebookSignature
-from .selectors import casebook_signature
+from core.audit import record_save, record_void
+from core.esignature import check_signer, signer_printed_name
+from core.text_validators import required_text
+from signoff.models import CasebookSignature
+from signoff.selectors import casebook_signature
 
 SUPERSEDED_REASON = "signature superseded: data changed since signing, signed again"
 

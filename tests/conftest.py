@@ -94,7 +94,7 @@ def clinical_row_counts() -> dict[str, int]:
     tables), voided rows included; derived endpoint snapshots aside."""
     from django.apps import apps
 
-    from trial_edc.models import EndpointSnapshot
+    from endpoints.models import EndpointSnapshot
 
     return {model._meta.db_table: model._base_manager.count()
             for label in TRIAL_APPS for model in apps.get_app_config(label).get_models()

@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
+from core.accounts import user_set_role
+from core.audit import record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
-from trial_edc.accounts import user_set_role
-from trial_edc.audit import record_save
 
 CONSENT = date(2024, 3, 1)
 

@@ -5,9 +5,9 @@ import copy
 
 import pytest
 
+from endpoints.report import build_report
+from tests.endpoints.test_report import CUTOFF, generated_trial, with_snapshot
 from tests.report_shape import report_shape_problems
-from tests.trial_edc.test_report import CUTOFF, generated_trial, with_snapshot
-from trial_edc.report import build_report
 
 # Built once: a report with rows in every list the shape describes.
 REPORT = with_snapshot(build_report(generated_trial(60, seed=3), CUTOFF))

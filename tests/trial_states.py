@@ -19,9 +19,13 @@ Beside a few imported patients of the synthetic trial, one patient per state:
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from casebook.crfs import crf_of_model
+from core.audit import record_save, record_void
+from endpoints.snapshots import recompute
+from exchange.demo_trial import GVHD, ICANS, demo_bundle
+from exchange.services import casebook_import_json
 from monitoring import reviews
 from monitoring.services import query_answer, query_close, query_raise, query_reopen
-from patients.crfs import crf_of_model
 from patients.models import Patient
 from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from safety.models import DltAdjudication
@@ -30,10 +34,6 @@ from signoff.services import casebook_sign, casebook_signature_revoke
 from tests import factories
 from tests.factories import CONSENT
 from tests.security.routes import ROLES
-from trial_edc.audit import record_save, record_void
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import GVHD, ICANS, demo_bundle
-from trial_edc.reports import recompute
 
 PASSWORD = "a-long-test-passphrase"  # the factories' default; the crawler signs in with it
 IMPORTED_PATIENTS = 2

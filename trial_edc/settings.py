@@ -72,18 +72,26 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
-    "trial_edc",
+    # The floors, bottom to top (docs/architecture.md). The kernel:
+    "core",
+    # The trial's domains:
     "patients",
     "dosing",
     "safety",
     "efficacy",
     "pk",
-    # Before the apps with models that end the list: the role groups are synced after the
-    # last app's migrations, and an app without models gets no post_migrate signal.
+    # The interfaces (before the apps with models that end the list: the role groups are
+    # synced after the last app's migrations, and an app without models gets no post_migrate
+    # signal):
+    "casebook",
+    "api",
+    "exchange",
     "exports",
     "reporting",
+    # The workflows and the analysis:
     "monitoring",
     "signoff",
+    "endpoints",
 ]
 
 MIDDLEWARE = [
@@ -117,8 +125,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "trial_edc.roles.role_context",
-                "trial_edc.esignature.signature_context",
+                "core.roles.role_context",
+                "core.esignature.signature_context",
             ],
         },
     },
@@ -160,11 +168,11 @@ AUTHENTICATION_BACKENDS = [
 # After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, sign-in for that
 # pair is refused for LOGIN_LOCKOUT_MINUTES (0: until an admin resets it). A success resets
 # the count. Wrong e-signature passwords count too, and a signature is refused once the user has
-# that many from any address (`trial_edc.esignature.lockout_parameters`). Admins reset a lockout
+# that many from any address (`core.esignature.lockout_parameters`). Admins reset a lockout
 # in the admin ("Access attempts") or with `manage.py axes_reset_username USERNAME`.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30)) or None
-AXES_LOCKOUT_PARAMETERS = "trial_edc.esignature.lockout_parameters"
+AXES_LOCKOUT_PARAMETERS = "core.esignature.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
@@ -245,22 +253,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "trial_edc.api.pagination.CappedPagination",
-    # DRF's parsers, with JSON nested deeper than trial_edc.json_depth.MAX_JSON_DEPTH refused.
-    "DEFAULT_PARSER_CLASSES": ["trial_edc.api.parsers.DepthBoundedJSONParser",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CappedPagination",
+    # DRF's parsers, with JSON nested deeper than core.json_depth.MAX_JSON_DEPTH refused.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.DepthBoundedJSONParser",
                                "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 100),
     # Scripts and integrations authenticate with a token; browser sessions are not limited.
-    "DEFAULT_THROTTLE_CLASSES": ["trial_edc.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("API_TOKEN_RATE", "600/minute"),
         "bulk_write": os.environ.get("API_BULK_WRITE_RATE", "30/minute"),
         # Reports at a past cutoff computed for one reader (API or pages), whoever they are.
         "report_on_demand": os.environ.get("REPORT_ON_DEMAND_RATE", "30/hour"),
     },
-    "EXCEPTION_HANDLER": "trial_edc.api.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "trial_edc.api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
 }
 # The largest page a client may ask for with ?page_size=.
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 1000)
@@ -281,7 +289,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "trial_edc.api.schema.strict_string_parameters"],
+                             "api.schema.strict_string_parameters"],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -306,7 +314,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
                                     "interval_step": 0.5, "interval_max": 1}
 # A task a worker took but never acknowledged (the worker was killed) goes back to the queue
 # after this many seconds. Longer than the longest recompute, or a slow one is run twice
-# (harmless: recomputes take turns, see trial_edc.reports, but wasted work).
+# (harmless: recomputes take turns, see endpoints.snapshots, but wasted work).
 # The socket timeouts: a Redis that accepts connections but does not answer (hung, overloaded)
 # would otherwise hold a publishing save for minutes.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -320,14 +328,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Each committed change schedules an endpoint recompute (trial_edc.freshness). Off only for
+# Each committed change schedules an endpoint recompute (endpoints.freshness). Off only for
 # bulk maintenance and the benchmarks that time the save itself; the nightly run still happens.
 RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
 # Reports at a past cutoff are computed when a reader asks and kept, one snapshot per cutoff, for
 # at most this many cutoffs (those computed most recently); today's keeps its latest 20.
 REPORT_PAST_CUTOFFS_KEPT = max(1, env_int("REPORT_PAST_CUTOFFS_KEPT", 50))
 
-# The cache marks a queued recompute so that bursts of saves coalesce (trial_edc.freshness).
+# The cache marks a queued recompute so that bursts of saves coalesce (endpoints.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(
     "redis") else "")
 # Short socket timeouts: a cache that does not answer must not hold up a clinical save.

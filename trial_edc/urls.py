@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
-from .api.docs import RedocPage, SwaggerPage
+from api.docs import RedocPage, SwaggerPage
+from casebook import site_views as views
 
 admin.site.site_header = "RD13-02 trial EDC: administration"
 admin.site.site_title = "Trial EDC admin"
@@ -16,13 +16,13 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
-    path("patients/", include("patients.urls")),
-    path("queries/", include("monitoring.urls")),
-    path("dlt-review/", include("safety.urls")),
-    path("casebook-signature/", include("signoff.urls")),
+    path("patients/", include("casebook.patient_urls")),
+    path("queries/", include("casebook.monitoring_urls")),
+    path("dlt-review/", include("casebook.dlt_urls")),
+    path("casebook-signature/", include("casebook.signoff_urls")),
     path("reports/", include("reporting.urls")),
     path("api/v1/exports/", include("exports.urls")),
-    path("api/v1/", include("trial_edc.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/schema/swagger-ui/", SwaggerPage.as_view(url_name="api-schema"),
          name="api-swagger-ui"),

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from core.accounts import user_api_token
 from tests import factories
-from trial_edc.accounts import user_api_token
 
 ROLES = ("sponsor", "monitor", "investigator", "admin", "coordinator")
 

@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
+from core.audit import field_changes
+from exchange.lab_results import LAB_RESULTS_REASON, MAX_SAMPLES_PER_BATCH
+from exchange.read import read_bundle
+from exchange.services import BundleProblems
 from pk.models import PkSample
-from pk.services import LAB_RESULTS_REASON, MAX_SAMPLES_PER_BATCH
 from tests import factories
-from trial_edc.audit import field_changes
-from trial_edc.casebook import BundleProblems
-from trial_edc.casebook.read import read_bundle
 
 URL = "/api/v1/pk-samples/"
 
@@ -215,7 +215,7 @@ def test_a_sample_dated_before_1900_is_refused_naming_the_field(trial, as_role, 
 
 
 def test_a_sample_of_a_voided_patient_is_refused(trial, as_role):
-    from trial_edc.audit import record_void
+    from core.audit import record_void
 
     admin, patient = factories.user("admin"), trial["RD-002"]
     # a patient is voided once none of their records is current

@@ -5,13 +5,13 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from safety.adjudication import dlt_adjudication_revoke
 from safety.models import AdverseEvent, DltAdjudication
 from safety.selectors import esigned_dlt_decisions
 from tests import factories
 from tests.api.conftest import token_client
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
+from core.audit import record_void
 from dosing.models import Infusion
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests import factories
-from trial_edc.audit import record_void
 
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
             "hsct", "deaths", "pk-samples", "dlt-adjudications")

@@ -14,8 +14,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
+from core.accounts import user_api_token
 from tests import factories
-from trial_edc.accounts import user_api_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from endpoints.serving import endpoint_report
 from safety.models import DltCandidate
 from signoff.models import CasebookSignature
 from tests import factories
-from trial_edc.reports import endpoint_report
 
 pytestmark = pytest.mark.e2e
 

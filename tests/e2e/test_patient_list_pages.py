@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 
 pytestmark = pytest.mark.e2e
 

@@ -4,9 +4,9 @@ moves the data cutoff back to see the trial as it stood then."""
 import pytest
 from playwright.sync_api import expect
 
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from tests import factories
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,8 @@ from datetime import date, time
 
 import pytest
 
+from core.audit import record_save
 from tests import factories
-from trial_edc.audit import record_save
 
 # Free text and names entered on the CRFs: each must reach monitors and never sponsors.
 NARRATIVE = "Seen at home by Dr Quentin Marsh"

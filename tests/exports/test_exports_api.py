@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from core.accounts import user_api_token
 from tests import factories
 from tests.exports.conftest import FREE_TEXT
-from trial_edc.accounts import user_api_token
 
 pytestmark = pytest.mark.django_db
 URLS = ["/api/v1/exports/sdtm.zip", "/api/v1/exports/odm.xml", "/api/v1/exports/forms.zip"]

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from exports.services import export_bytes
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ import io
 
 import pytest
 
+from core.audit import record_void
 from exports.form_csv import forms_files
 from exports.loader import load_export_data
 from safety.models import AdverseEvent
 from tests import factories
 from tests.exports.conftest import FREE_TEXT
-from trial_edc.audit import record_void
 
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",

@@ -10,12 +10,12 @@ import pyreadstat
 import pytest
 from rest_framework.test import APIClient
 
+from core.accounts import user_api_token
+from core.audit import record_save
+from exchange.dump import export_bundle
 from exports.formats import csv_bytes, spreadsheet_safe
 from exports.services import export_bytes
 from tests import factories
-from trial_edc.accounts import user_api_token
-from trial_edc.audit import record_save
-from trial_edc.casebook.dump import export_bundle
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 AT_FORMULA = "@SUM(1+1)*cmd|' /C calc'!A0"

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from endpoints.report import build_report
 from exports.loader import load_export_data
 from exports.sdtm import off_study_decode, sdtm_datasets
 from exports.sdtm_rows import dtc, study_day
 from tests import factories
-from trial_edc.report import build_report
 
 pytestmark = pytest.mark.django_db
 

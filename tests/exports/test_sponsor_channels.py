@@ -1,4 +1,4 @@
-"""One de-identification policy (`trial_edc.sponsor_share`) in every sponsor channel: the API's
+"""One de-identification policy (`core.sponsor_share`) in every sponsor channel: the API's
 listings, forms.zip, odm.xml and sdtm.zip send a sponsor the same fields, as downloaded, and
 leave out the same ones. A field present in one channel's sponsor share is present in every
 channel that carries it; a field withheld in one is withheld in all."""
@@ -13,6 +13,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from core.accounts import user_api_token
+from core.sponsor_share import withheld_fields
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from exports.catalog import export_catalog
@@ -24,8 +26,6 @@ from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 from tests import factories
 from tests.exports.conftest import FREE_TEXT
-from trial_edc.accounts import user_api_token
-from trial_edc.sponsor_share import withheld_fields
 
 pytestmark = pytest.mark.django_db
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}

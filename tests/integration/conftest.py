@@ -159,7 +159,7 @@ def wait_for_snapshot_of(version: str, seconds: float = 60):
     """The first snapshot (today's cutoff) of `version` or later, once a worker stores it."""
     from django.utils import timezone
 
-    from trial_edc.reports import latest_snapshot
+    from endpoints.snapshots import latest_snapshot
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -20,7 +20,7 @@ __all__ = ["app"]
 
 @worker_init.connect
 def pause_each_recompute(**_):
-    from trial_edc import reports
+    from endpoints import snapshots as reports
 
     read_version = reports.data_version
 

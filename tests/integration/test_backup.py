@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests.conftest import skip_or_fail
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

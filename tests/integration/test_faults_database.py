@@ -14,15 +14,15 @@ import pytest
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import Client
 
+from core.audit import StaleRecordError, record_save
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests import factories
 from tests.conftest import skip_or_fail
 from tests.crf_payloads import form_data
 from tests.integration.conftest import ROOT, shared_database_url
-from trial_edc.audit import StaleRecordError, record_save
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from endpoints.models import EndpointSnapshot
+from endpoints.snapshots import RECOMPUTE_LOCK, data_version, recompute
+from endpoints.tasks import recompute_endpoints_task
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from safety.models import DltCandidate
 from tests.integration.conftest import (
     publishing_like_production,
@@ -18,11 +23,6 @@ from tests.integration.conftest import (
     stop_worker,
     wait_for_snapshot_of,
 )
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
-from trial_edc.models import EndpointSnapshot
-from trial_edc.reports import RECOMPUTE_LOCK, data_version, recompute
-from trial_edc.tasks import recompute_endpoints_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

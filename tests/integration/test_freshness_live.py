@@ -6,15 +6,15 @@ from datetime import date
 
 import pytest
 
+from core.audit import record_save
+from endpoints.freshness import COALESCE_SECONDS
+from endpoints.models import EndpointSnapshot
+from endpoints.snapshots import data_version
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from patients.models import Patient
 from tests import factories
 from tests.integration.conftest import wait_for_snapshot_of
-from trial_edc.audit import record_save
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
-from trial_edc.freshness import COALESCE_SECONDS
-from trial_edc.models import EndpointSnapshot
-from trial_edc.reports import data_version
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

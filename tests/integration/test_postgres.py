@@ -42,11 +42,11 @@ def test_every_model_round_trips(infused_patient):
     factories.disease_event(infused_patient, on=date(2024, 9, 1))
     factories.contact(infused_patient, on=date(2024, 12, 1))
     factories.death(infused_patient, on=date(2025, 1, 10))
-    from trial_edc.models import Study
+    from core.models import Study
     factories.save(Study(pk=1))
-    from trial_edc.accounts import user_api_token
+    from core.accounts import user_api_token
     user_api_token(factories.user("sponsor"))  # an API token change
-    from trial_edc.reports import recompute
+    from endpoints.snapshots import recompute
     recompute(date(2025, 6, 30))
 
     for model in every_model():
@@ -60,7 +60,7 @@ def test_every_model_round_trips(infused_patient):
 
 
 def test_every_audited_model_keeps_history_on_postgresql(infused_patient):
-    from trial_edc.audit import record_save
+    from core.audit import record_save
 
     infused_patient.off_study_date = date(2024, 8, 1)
     infused_patient.off_study_reason = "withdrew consent"
@@ -80,9 +80,9 @@ def test_postgresql_enforces_the_check_constraints(infused_patient):
 
 def test_a_large_import_refreshes_the_planner_statistics(django_capture_on_commit_callbacks):
     # given
-    from trial_edc.casebook import casebook_import_json
-    from trial_edc.casebook.write import ANALYZE_AFTER_ROWS
-    from trial_edc.demo_trial import demo_bundle
+    from exchange.demo_trial import demo_bundle
+    from exchange.services import casebook_import_json
+    from exchange.write import ANALYZE_AFTER_ROWS
 
     def planner_rows(table):
         with connection.cursor() as cursor:

@@ -6,15 +6,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.audit import LockedRecordError, record_save, record_void
 from monitoring import reviews
 from monitoring.locks import locks_on
 from patients.models import Patient
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
-from tests.casebook.test_casebook_api import client_as
+from tests.core.test_admin import change_url, patient_form
 from tests.data import DEMO_CASEBOOK, demo_casebook
-from tests.trial_edc.test_admin import change_url, patient_form
-from trial_edc.audit import LockedRecordError, record_save, record_void
+from tests.exchange.test_casebook_api import client_as
 
 pytestmark = pytest.mark.django_db
 

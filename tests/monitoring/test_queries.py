@@ -4,10 +4,10 @@ closes or re-opens it; open queries are counted on the patient list."""
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.audit import field_changes
 from monitoring import services
 from monitoring.models import DataQuery
 from tests import factories
-from trial_edc.audit import field_changes
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ a reason; an edit after verification shows as changed since verification."""
 
 import pytest
 
+from core.audit import field_changes, record_save
 from monitoring.models import FormReview
 from tests import factories
-from trial_edc.audit import field_changes, record_save
 
 pytestmark = pytest.mark.django_db
 

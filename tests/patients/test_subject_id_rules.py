@@ -12,16 +12,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.accounts import user_api_token
+from core.audit import record_save
+from core.models import Study
+from exchange.demo_trial import demo_bundle
+from exchange.dump import export_bundle
+from exchange.services import BundleProblems, casebook_import_json
 from monitoring.services import query_raise
 from patients.models import Patient
 from tests import factories
 from tests.crf_payloads import error_beside, form_data
-from trial_edc.accounts import user_api_token
-from trial_edc.audit import record_save
-from trial_edc.casebook import BundleProblems, casebook_import_json
-from trial_edc.casebook.dump import export_bundle
-from trial_edc.demo_trial import demo_bundle
-from trial_edc.models import Study
 
 pytestmark = pytest.mark.django_db
 

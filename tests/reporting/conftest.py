@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
-from trial_edc.reports import recompute
+from endpoints.snapshots import recompute
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 
 CUTOFF = date(2025, 6, 30)
 

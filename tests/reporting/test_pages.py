@@ -10,19 +10,19 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.audit import record_save
 from efficacy.models import ResponseAssessment
+from endpoints.models import EndpointSnapshot
+from endpoints.serving import data_review_report, endpoint_report
+from endpoints.snapshots import data_version, recompute
+from exchange.demo_trial import demo_bundle
+from exchange.services import casebook_import_json
 from reporting.pdf import table_pages
 from reporting.plots import PLOT_NAMES
 from reporting.tables import review_table, summary_tables
 from tests import factories
 from tests.conftest import clinical_row_counts
-from trial_edc.audit import record_save
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import demo_bundle
-from trial_edc.models import EndpointSnapshot
-from trial_edc.reports import data_review_report, data_version, endpoint_report, recompute
-
-from .conftest import CUTOFF
+from tests.reporting.conftest import CUTOFF
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from datetime import date
 import pypdf
 import pytest
 
+from endpoints.report import build_report
 from reporting.pdf import LINES_PER_PAGE, report_pdf, table_pages
 from reporting.plots import PLOT_NAMES, report_figure
 from reporting.tables import Table, review_table, summary_tables
-from tests.trial_edc.test_report import generated_trial
-from trial_edc.report import build_report
+from tests.endpoints.test_report import generated_trial
 
 CUTOFF = date(2025, 6, 30)
 SNAPSHOT = {"computed_at": "2025-07-01T02:00:00+00:00", "data_version": "4711", "stale": False,

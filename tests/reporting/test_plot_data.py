@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from efficacy.endpoints import time_to_event_listing
 from efficacy.survival import kaplan_meier
+from endpoints import trial_data as td
+from endpoints.efficacy import time_to_event_listing
+from endpoints.report import build_report
 from reporting.plot_data import at_risk_days, km_steps, numbers_at_risk, pk_series, swimmer_rows
-from tests.trial_edc.test_report import generated_trial
-from trial_edc import trial_data as td
-from trial_edc.report import build_report
+from tests.endpoints.test_report import generated_trial
 
 CUTOFF = date(2024, 12, 31)
 TIMES = [0, 3, 5, 5, 8, 12, 20, 20, 31]

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
+from endpoints.report import build_report
 from reporting.plots import PLOT_NAMES, figure_bytes, report_figure, svg_element
-from tests.trial_edc import test_report as endpoint_tests
-from tests.trial_edc.test_report import generated_trial
-from trial_edc.report import build_report
+from tests.endpoints import test_report as endpoint_tests
+from tests.endpoints.test_report import generated_trial
 
 CUTOFF = date(2025, 6, 30)
 

@@ -4,11 +4,12 @@ from datetime import date
 
 import pytest
 
+from core.audit import record_save
+from endpoints.snapshots import recompute
 from safety.models import DltCandidate
-from safety.services import dlt_candidate_raise, dlt_candidates_sync
+from safety.services import dlt_candidate_raise
 from tests import factories
-from trial_edc.audit import record_save
-from trial_edc.reports import recompute
+from tests.dlt import reconcile_candidates
 
 pytestmark = pytest.mark.django_db
 DAY0 = date(2024, 3, 12)  # the infused_patient fixture's first infusion
@@ -19,7 +20,7 @@ def test_grade_4_crs_in_the_window_is_raised_with_its_rule_and_reason(infused_pa
                                  resolution_date=date(2024, 3, 18))
     factories.crs_details(ae, hypotension="multiple_vasopressors", oxygen="none")
 
-    assert dlt_candidates_sync(today=date(2024, 4, 30)) == {"raised": 1, "updated": 0,
+    assert reconcile_candidates(today=date(2024, 4, 30)) == {"raised": 1, "updated": 0,
                                                             "voided": 0}
 
     candidate = DltCandidate.objects.get()
@@ -31,8 +32,8 @@ def test_grade_4_crs_in_the_window_is_raised_with_its_rule_and_reason(infused_pa
 def test_the_sync_is_idempotent(infused_patient):
     factories.adverse_event(infused_patient, grade=5, onset_date=date(2024, 3, 20),
                             term="Sepsis", relatedness="possible", outcome="fatal")
-    dlt_candidates_sync(today=date(2024, 4, 30))
-    assert dlt_candidates_sync(today=date(2024, 4, 30)) == {"raised": 0, "updated": 0,
+    reconcile_candidates(today=date(2024, 4, 30))
+    assert reconcile_candidates(today=date(2024, 4, 30)) == {"raised": 0, "updated": 0,
                                                             "voided": 0}
     assert DltCandidate.objects.get().rule == "D1"
 
@@ -41,11 +42,11 @@ def test_a_candidate_the_rules_no_longer_support_is_voided_not_deleted(infused_p
                                                                        coordinator):
     ae = factories.adverse_event(infused_patient, grade=4, onset_date=date(2024, 3, 14),
                                  resolution_date=date(2024, 3, 18))
-    dlt_candidates_sync(today=date(2024, 4, 30))
+    reconcile_candidates(today=date(2024, 4, 30))
     ae.relatedness = "unlikely"
     record_save(ae, by=coordinator, reason="investigator re-assessed causality")
 
-    assert dlt_candidates_sync(today=date(2024, 4, 30))["voided"] == 1
+    assert reconcile_candidates(today=date(2024, 4, 30))["voided"] == 1
     assert not DltCandidate.objects.exists()
     assert DltCandidate.all_objects.get().void_reason == \
         "the DLT rules no longer flag this event"
@@ -60,14 +61,14 @@ def test_a_candidate_the_rules_no_longer_support_is_voided_not_deleted(infused_p
 def test_window_relatedness_and_lymphopenia(infused_patient, onset, relatedness, term, raised):
     factories.adverse_event(infused_patient, grade=4, onset_date=onset, term=term,
                             relatedness=relatedness, resolution_date=date(2024, 4, 20))
-    dlt_candidates_sync(today=date(2024, 5, 30))
+    reconcile_candidates(today=date(2024, 5, 30))
     assert DltCandidate.objects.exists() is raised
 
 
 def test_an_unresolved_grade_3_icans_is_raised_as_duration_pending(infused_patient):
     factories.adverse_event(infused_patient, grade=3, onset_date=date(2024, 3, 16),
                             term="Immune effector cell-associated neurotoxicity syndrome")
-    dlt_candidates_sync(today=date(2024, 3, 17))
+    reconcile_candidates(today=date(2024, 3, 17))
     candidate = DltCandidate.objects.get()
     assert (candidate.rule, candidate.duration_pending) == ("D3", True)
 
@@ -77,7 +78,7 @@ def test_an_investigator_raises_what_the_rules_missed_and_the_sync_keeps_it(infu
     ae = factories.adverse_event(infused_patient, grade=2, term="Rash maculo-papular",
                                  onset_date=date(2024, 3, 20))
     dlt_candidate_raise(adverse_event=ae, by=investigator, rationale="skin GVHD suspected")
-    dlt_candidates_sync(today=date(2024, 4, 30))
+    reconcile_candidates(today=date(2024, 4, 30))
     candidate = DltCandidate.objects.get()
     assert (candidate.rule, candidate.raised_by) == ("INV", investigator)
 
@@ -107,19 +108,16 @@ def test_a_grade_4_neutropenia_resolved_by_day_28_is_no_pending_candidate(infuse
 def test_the_candidates_a_reconcile_would_leave_are_computed_without_writing(infused_patient,
                                                                              investigator):
     # given one candidate the rules would raise and one an investigator raised
-    from safety.services import (
-        dlt_candidates_as_reconciled,
-        dlt_candidates_reconcile,
-        safety_rows,
-    )
+    from safety.services import dlt_candidates_as_reconciled, dlt_candidates_reconcile
     from tests.conftest import clinical_row_counts
+    from tests.dlt import trial_safety_rows
 
     factories.adverse_event(infused_patient, grade=5, onset_date=date(2024, 3, 20),
                             term="Sepsis", relatedness="possible", outcome="fatal")
     missed = factories.adverse_event(infused_patient, grade=3, onset_date=date(2024, 3, 25),
                                      term="Pneumonitis", relatedness="unlikely")
     dlt_candidate_raise(adverse_event=missed, by=investigator, rationale="clinically a DLT")
-    rows, before = safety_rows(), clinical_row_counts()
+    rows, before = trial_safety_rows(), clinical_row_counts()
     # when
     computed = dlt_candidates_as_reconciled(rows, today=date(2024, 4, 30))
     # then nothing is written, and the reconcile leaves exactly those

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from core.audit import field_changes, record_save, system_user
 from safety.models import DltAdjudication
 from tests import factories
-from trial_edc.audit import field_changes, record_save, system_user
 
 pytestmark = pytest.mark.django_db
 NAME = "0004_mark_migrated_dlt_decisions"

@@ -12,14 +12,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from core.accounts import user_api_token
+from core.audit import record_save
+from endpoints.snapshots import recompute
+from exchange.demo_trial import GVHD, demo_bundle
+from exchange.services import casebook_import_json
 from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
-from trial_edc.accounts import user_api_token
-from trial_edc.audit import record_save
-from trial_edc.casebook import casebook_import_json
-from trial_edc.demo_trial import GVHD, demo_bundle
-from trial_edc.reports import recompute
 
 ADMIN_MODEL = re.compile(r"admin/(\w+)/(\w+)/")
 # <conv:name>, (?P<name>…), and the admin history's unnamed ([^/]+) (object id, history id).

@@ -8,10 +8,10 @@ from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from core.audit import record_save
 from safety.models import DltAdjudication, DltCandidate
 from signoff.models import CasebookSignature
 from tests import factories
-from trial_edc.audit import record_save
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_a_refused_signature_is_logged_with_the_account_not_the_password(caplog,
                                                                          bob, infused_patient):
     client.force_login(bob)
     client.post(SIGN, {"user_id": "bob", "password": ALICE})
-    refused = [r.getMessage() for r in caplog.records if r.name == "trial_edc.esignature"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "core.esignature"]
     assert refused == ["e-signature refused: wrong password in the session of bob"]
     assert "alice-own-passphrase-1" not in caplog.text
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patients.crfs import CRFS
+from casebook.crfs import CRFS
 from tests import factories
 from tests.crf_payloads import VALID, form_data
 from tests.security.fuzzing import BAD_DATES, NUMBERS, TEXT, row_counts

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exchange.services import BundleProblems, casebook_import_json, parse_bundle
 from tests.data import demo_casebook
 from tests.security.fuzzing import TEXT, mutated_bundles, row_counts
-from trial_edc.casebook import BundleProblems, casebook_import_json, parse_bundle
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import logging
 import pytest
 from django.urls import reverse
 
+from exchange.demo_trial import demo_bundle
+from exchange.services import BundleProblems, casebook_import_json
 from safety.models import AdverseEvent
 from tests import factories
 from tests.crf_payloads import form_data
-from trial_edc.casebook import BundleProblems, casebook_import_json
-from trial_edc.demo_trial import demo_bundle
 
 pytestmark = pytest.mark.django_db
 

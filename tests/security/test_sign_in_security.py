@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
-from tests.trial_edc.test_settings import PRODUCTION, settings_seen
+from tests.test_settings import PRODUCTION, settings_seen
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ printed name, the date and time and its meaning; revoking needs the password and
 
 import pytest
 
+from core.audit import field_changes
 from signoff.models import CASEBOOK_SIGNATURE_MEANING, CasebookSignature
 from tests import factories
-from trial_edc.audit import field_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,11 @@ def test_only_investigators_sign(client, infused_patient, role):
     client.force_login(factories.user(role))
     assert client.post(SIGN, SIGNATURE).status_code == 403
     assert not CasebookSignature.objects.exists()
+
+
+def test_a_casebook_signature_covers_every_crf_and_the_dlt_decisions():
+    from casebook.crfs import CRFS
+    from safety.models import DltAdjudication
+    from signoff.selectors import SIGNED_MODELS
+
+    assert set(SIGNED_MODELS) == {crf.model for crf in CRFS.values()} | {DltAdjudication}

@@ -4,11 +4,11 @@ the investigator signs again."""
 
 import pytest
 
+from core.audit import field_changes, record_save
 from signoff.models import CasebookSignature
 from signoff.selectors import casebook_signature
 from signoff.services import SUPERSEDED_REASON, casebook_sign
 from tests import factories
-from trial_edc.audit import field_changes, record_save
 
 pytestmark = pytest.mark.django_db
 

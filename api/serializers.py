@@ -1,0 +1,198 @@
+"""The rows of the API listings, in two shapes: the full one, and the sponsor's de-identified one.
+
+The fields a sponsor does not receive (free text and references to people) are those
+`core.sponsor_share` declares for every sponsor channel; they are sent only to readers who
+may open the CRFs (`permissions.sees_free_text`), and a sponsor's rows do not carry those keys at
+all. The patient listing carries no names, initials or dates of birth for anyone: the EDC keeps
+none.
+
+Every field is described in the OpenAPI schema from the model's help text or verbose name.
+"""
+
+from django.utils.text import capfirst
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.ranges import RangeValidator
+from core.roles import role_of
+from core.sponsor_share import withheld_fields
+from dosing.models import Infusion
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from patients.models import Patient
+from patients.status import patient_status
+from pk.models import PkSample
+from safety.models import AdverseEvent, DltAdjudication
+
+SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
+DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
+                   "before any infusion.")
+ID_HELP = "Identifier of this record in the EDC; stable, never reused."
+
+
+class DescribedModelSerializer(serializers.ModelSerializer):
+    """Every field described in the schema: the model's help text or verbose name, and the
+    allowed range (core.ranges) as words and, where inclusive, as minimum and maximum."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if not kwargs.get("help_text"):
+            kwargs["help_text"] = capfirst(str(model_field.verbose_name)) + "."
+        for validator in model_field.validators:
+            if isinstance(validator, RangeValidator):
+                allowed = validator.range
+                kwargs["help_text"] += f" Must be {allowed.meaning}."
+                if allowed.low is not None and not allowed.low_exclusive:
+                    kwargs["min_value"] = allowed.low
+                if allowed.high is not None:
+                    kwargs["max_value"] = allowed.high
+        return field_class, kwargs
+
+
+class ListingSerializer(DescribedModelSerializer):
+    """A listing row; the fields `sponsor_share` withholds are left out for readers without CRF
+    access."""
+
+    @classmethod
+    def not_for_sponsors(cls) -> frozenset[str]:
+        return withheld_fields(cls.Meta.model) & set(cls.Meta.fields)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.context.get("deidentified"):
+            for name in self.not_for_sponsors():
+                fields.pop(name)
+        return fields
+
+    def get_extra_kwargs(self):
+        # Absent from a sponsor's rows, so not required in the schema; every row is output only.
+        extra = super().get_extra_kwargs()
+        for name in self.not_for_sponsors():
+            extra.setdefault(name, {})["required"] = False
+        return extra
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in self.not_for_sponsors():
+            kwargs["help_text"] += " Not sent to sponsors."
+        return field_class, kwargs
+
+
+class PatientRowSerializer(ListingSerializer):
+    subject_id = serializers.CharField(help_text=SUBJECT_HELP)
+    dose_level = serializers.CharField(source="dose_level_code", allow_null=True,
+                                       help_text=DOSE_LEVEL_HELP)
+    first_infusion_date = serializers.DateField(
+        allow_null=True, help_text="Date of infusion number 1 (day 0); null before it.")
+    status = serializers.SerializerMethodField(
+        help_text="Where the patient stands today: screening, enrolled, infused day N (within "
+                  "the DLT window), follow-up, off study or died.")
+
+    class Meta:
+        model = Patient
+        fields = ("subject_id", "sex", "age_at_consent", "diagnosis", "cd7_positive_blasts_pct",
+                  "screening_marrow_blasts_pct", "dose_level", "status", "consent_date",
+                  "enrollment_date", "first_infusion_date", "off_study_date", "off_study_reason")
+
+    def get_status(self, patient) -> str:
+        return patient_status(
+            enrollment_date=patient.enrollment_date,
+            first_infusion_date=patient.first_infusion_date,
+            off_study_date=patient.off_study_date, death_date=patient.death_date,
+            today=self.context["today"], dlt_window_days=self.context["dlt_window_days"])
+
+
+class PatientRecordSerializer(ListingSerializer):
+    """A record of one patient: its id, the subject ID and the patient's dose level first."""
+
+    id = serializers.IntegerField(help_text=ID_HELP)
+    subject_id = serializers.CharField(help_text=SUBJECT_HELP)
+    dose_level = serializers.CharField(source="dose_level_code", allow_null=True,
+                                       help_text=DOSE_LEVEL_HELP)
+
+    LEAD = ("id", "subject_id", "dose_level")
+
+
+class InfusionRowSerializer(PatientRecordSerializer):
+    dose_level = serializers.CharField(source="dose_level_code",
+                                       help_text="Code of the dose level of this infusion.")
+    effective_cells_per_kg = serializers.FloatField(
+        allow_null=True, help_text="CAR-T cells per kg as recorded, else total cells divided by "
+                                   "body weight where both are known; null otherwise.")
+
+    class Meta:
+        model = Infusion
+        fields = (*PatientRecordSerializer.LEAD, "number", "date", "time", "cells_per_kg",
+                  "total_cells", "weight_kg", "effective_cells_per_kg", "viability_pct",
+                  "product_lot")
+
+
+class AdverseEventRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = AdverseEvent
+        fields = (*PatientRecordSerializer.LEAD, "term", "grade", "onset_date",
+                  "resolution_date", "serious", "relatedness", "outcome", "action_taken",
+                  "site_aware_at", "sponsor_reported_at", "narrative")
+
+
+class ResponseAssessmentRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = ResponseAssessment
+        fields = (*PatientRecordSerializer.LEAD, "visit", "date", "marrow_blasts_pct", "mrd_pct",
+                  "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL",
+                  "response")
+
+
+class DiseaseEventRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = DiseaseEvent
+        fields = (*PatientRecordSerializer.LEAD, "date", "type", "site")
+
+
+class HsctRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = Hsct
+        fields = (*PatientRecordSerializer.LEAD, "date", "donor_type")
+
+
+class DeathRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = Death
+        fields = (*PatientRecordSerializer.LEAD, "date", "cause")
+
+
+class PkSampleRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = PkSample
+        fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
+                  "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+
+
+@extend_schema_field({"type": "string", "nullable": True,
+                      "enum": ["coordinator", "investigator", "monitor", "sponsor", "admin",
+                               "system", None]})
+class SignerRoleField(serializers.Field):
+    """The signer's role; "system" for decisions carried in by a casebook import (migrated,
+    whoever imported them)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, adjudication):
+        return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
+
+
+class DltAdjudicationRowSerializer(PatientRecordSerializer):
+    adverse_event = serializers.IntegerField(
+        source="adverse_event_id", help_text="Id of the adverse event adjudicated.")
+    term = serializers.CharField(source="adverse_event.term",
+                                 help_text="CTCAE term of the adverse event.")
+    grade = serializers.IntegerField(source="adverse_event.grade",
+                                     help_text="CTCAE / ASTCT grade of the adverse event (1–5).")
+    signer_role = SignerRoleField(
+        help_text="Role of the investigator who signed the decision; \"system\" for a "
+                  "decision carried in by a casebook import.")
+
+    class Meta:
+        model = DltAdjudication
+        fields = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade", "decision",
+                  "signed_at", "signer_role", "signer_printed_name", "rationale")

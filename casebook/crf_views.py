@@ -1,0 +1,185 @@
+"""CRF entry in the browser: enrol, create, edit, void, read one record and its audit trail.
+
+Coordinators (ENTER_CRF) write; every role that reads CRFs (VIEW_CRF) reads; sponsors get 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from casebook import crfs
+from casebook.entry import crf_record_save, crf_record_void
+from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
+from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
+from core.forms import VoidForm
+from core.roles import ENTER_CRF, VIEW_CRF
+from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
+from monitoring.locks import locks_on
+from monitoring.reviews import review_of
+from monitoring.selectors import beside_fields, record_queries
+from patients.models import Patient
+from safety.selectors import dlt_flags
+
+
+def _patient(subject_id):
+    return get_object_or_404(Patient, subject_id=subject_id)
+
+
+def record_url(crf, record, patient, action="detail"):
+    return reverse(f"patients:crf-{action}", args=[patient.subject_id, crf.slug, record.pk])
+
+
+def _refuse_if_locked(request, crf, record, patient):
+    """A locked form (or any form of a locked casebook) opens read-only: back to its page, or to
+    the casebook for a new record, with who locked it, before any typing."""
+    locks = locks_on(record)
+    if not locks:
+        return None
+    for lock in locks:
+        messages.error(request, lock.message)
+    if record.pk is None:
+        return redirect("patients:casebook", patient.subject_id)
+    return redirect(record_url(crf, record, patient))
+
+
+def _after_save(crf, record, patient):
+    if crf.model is Patient:
+        return redirect("patients:casebook", record.subject_id)
+    if crf.parent == "adverse_event":
+        ae = record.adverse_event
+        return redirect(record_url(crfs.CRFS["adverse-event"], ae, patient))
+    return redirect(record_url(crf, record, patient))
+
+
+PREVIEW = "_preview"
+
+
+def _derived_preview(form):
+    """The derived values of what is typed so far, by the same rules as on save; nothing saved.
+    The reason for change is asked at saving; its absence does not stop the preview."""
+    if not form.is_valid() and set(form.errors) - {"reason"}:
+        return None
+    return derived_values(form.instance) + dlt_preview(form.instance)
+
+
+def _edit(request, crf, record, patient, template_context):
+    """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
+    form = crf.form(request.POST or None, instance=record)
+    previewing = bool(request.POST.get(PREVIEW))
+    derived = _derived_preview(form) if previewing else None
+    if previewing and request.htmx:
+        return render(request, "crf/derived.html", {"derived": derived})
+    stale_current = None
+    if request.method == "POST" and not previewing and form.is_valid():
+        try:
+            saved = crf_record_save(form=form, by=request.user)
+        except LockedRecordError as locked:
+            form.add_error(None, locked)
+        except StaleRecordError as stale:
+            # Keep what the user typed; show what is saved now; a second save is deliberate.
+            current = type(record).all_objects.get(pk=record.pk)
+            form.data = form.data.copy()
+            form.data["row_version"] = current.row_version
+            form.add_error(None, str(stale))
+            stale_current = record_facts(current)
+        else:
+            messages.success(request, f"{crf.title} saved.")
+            return _after_save(crf, saved, patient or saved)
+    # The monitors' outstanding queries beside the fields they are about, while editing.
+    beside = beside_fields(record_queries(record)) if record.pk else {}
+    return render(request, "crf/form.html", {
+        "crf": crf, "form": form, "patient": patient, "record": record,
+        "stale_current": stale_current, "record_wide_queries": beside.get("", []),
+        "derived": derived, "preview": PREVIEW,
+        "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
+                   if field.name != "reason"], **template_context})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def patient_enrol(request):
+    return _edit(request, crfs.CRFS["patient"], Patient(), None, {"heading": "Enrol a patient"})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_create(request, subject_id, slug, adverse_event_pk=None):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.new_record(crf, patient, adverse_event_pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
+    return _edit(request, crf, record, patient, {"heading": f"New {crf.noun}"})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_edit(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
+    return _edit(request, crf, record, patient, {"heading": f"Edit {crf.noun}"})
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def crf_detail(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    review = review_of(record)
+    queries = record_queries(record)
+    beside = beside_fields(queries)
+    return render(request, "crf/detail.html", {
+        "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
+        "record_wide_queries": beside.get("", []),
+        "derived": derived_values(record),
+        "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
+        "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
+        "queries": queries, "review": review, "locks": locks_on(record),
+        "verification": review.verification_of(record) if review else "not verified",
+        "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),
+        "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
+
+
+@login_required
+@permission_required(VIEW_CRF, raise_exception=True)
+def crf_history(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk, include_voided=True)
+    return render(request, "crf/history.html", {
+        "crf": crf, "record": record, "patient": patient, "trail": field_changes(record)})
+
+
+@login_required
+@permission_required(ENTER_CRF, raise_exception=True)
+def crf_void(request, subject_id, slug, pk):
+    patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
+    record = crfs.record_or_404(crf, patient, pk)
+    if refused := _refuse_if_locked(request, crf, record, patient):
+        return refused
+    form = VoidForm(request.POST or None, initial={"row_version": record.row_version})
+    # What goes with it, or why it cannot go, said before a reason is typed.
+    try:
+        also_voided = [f"{r._meta.verbose_name} #{r.pk}" for r in void_plan(record)[:-1]]
+        refusals = []
+    except ValidationError as refused:
+        also_voided, refusals = [], refused.messages
+    if request.method == "POST" and form.is_valid():
+        record.row_version = form.cleaned_data["row_version"]  # as the page was opened
+        try:
+            crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as refused:  # a lock, or a dependant that refuses the void
+            form.add_error(None, refused)
+        except StaleRecordError as stale:
+            form.add_error(None, str(stale))
+            form.offer_current_version(type(record).all_objects.get(pk=record.pk))
+        else:
+            messages.success(request, f"{crf.title} voided.")
+            if crf.model is Patient:  # a voided patient has no casebook left to show
+                return redirect("patients:list")
+            return redirect(record_url(crf, record, patient))
+    return render(request, "crf/void.html", {
+        "crf": crf, "record": record, "patient": patient, "form": form,
+        "also_voided": also_voided, "refusals": [] if form.non_field_errors() else refusals})

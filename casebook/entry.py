@@ -1,0 +1,22 @@
+"""Saving and voiding CRF records entered in the browser: the one door is `core.audit`."""
+
+from django.db import transaction
+
+from core.audit import record_save, record_void
+
+
+def crf_record_save(*, form, by):
+    """Save a valid CRF form as `by`, with the reason typed in it (none for a new record).
+
+    The form has validated the record (field rules, the model's `clean()`, the constraints), so
+    the audit layer need not repeat it; it still refuses an out-of-date edit (StaleRecordError)
+    and a locked form or casebook (LockedRecordError).
+    """
+    record = form.save(commit=False)
+    return record_save(record, by=by, reason=form.cleaned_data.get("reason", ""), validate=False)
+
+
+@transaction.atomic
+def crf_record_void(*, record, by, reason: str):
+    """Take an entry made in error out of the trial's data; it stays, with its history."""
+    return record_void(record, by=by, reason=reason)

@@ -1,0 +1,92 @@
+"""A patient's casebook: every CRF of theirs, grouped by form, one query per form, with the
+values derived from them beside the recorded ones (the derived response; the ASTCT grades and
+open DLT candidates of each adverse event), read by the record pages' own selectors."""
+
+from dataclasses import dataclass, field
+
+from casebook.crfs import crf_of_model
+from dosing.models import Infusion, Lymphodepletion
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from efficacy.selectors import derived_responses
+from patients.models import EligibilityAssessment, FollowUpContact
+from pk.models import PkSample
+from safety.models import AdverseEvent, DltAdjudication
+from safety.selectors import derived_grades_of, dlt_flags_of
+
+# (title, model, columns) in the order a reader follows the patient through the trial.
+FORMS = (
+    ("Eligibility", EligibilityAssessment, ("assessed_on",)),
+    ("Lymphodepletion", Lymphodepletion,
+     ("start_date", "fludarabine_mg_m2_per_day", "cyclophosphamide_mg_m2_per_day", "days")),
+    ("Infusions", Infusion,
+     ("number", "date", "dose_level", "cells_per_kg", "total_cells", "viability_pct")),
+    ("Adverse events", AdverseEvent,
+     ("term", "grade", "onset_date", "resolution_date", "serious", "relatedness")),
+    ("DLT adjudications", DltAdjudication,
+     ("adverse_event", "decision", "signer_printed_name", "signed_at")),
+    ("Response assessments", ResponseAssessment,
+     ("visit", "date", "marrow_blasts_pct", "mrd_pct", "extramedullary", "response")),
+    ("Disease events", DiseaseEvent, ("date", "type", "site")),
+    ("HSCT", Hsct, ("date", "donor_type")),
+    ("Death", Death, ("date", "cause")),
+    ("PK samples", PkSample,
+     ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
+    ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    headers: tuple[str, ...]
+    rows: list  # (record, [values]) pairs
+    slug: str | None  # the CRF's slug in URLs; None for records coordinators do not enter
+    entry_noun: str = ""  # one record's name, for "Add …"
+    model: type | None = None
+    # Records of this form voided in error: out of the trial's data, but their page and audit
+    # trail stay readable from the casebook.
+    voided: list = field(default_factory=list)
+
+
+def _patient_filter(model):
+    field_names = {f.name for f in model._meta.get_fields()}
+    return "patient" if "patient" in field_names else "adverse_event__patient"
+
+
+def _derived_response(patient, records) -> tuple[tuple[str, ...], dict]:
+    in_series = sorted(records, key=lambda r: (r.date, r.pk))
+    derived = derived_responses(in_series, patient.screening_marrow_blasts_pct)
+    return ("derived response",), {r.pk: [d.category] for r, d in zip(in_series, derived,
+                                                                     strict=True)}
+
+
+def _derived_safety(patient, records) -> tuple[tuple[str, ...], dict]:
+    ids = [r.pk for r in records]
+    grades, flags = derived_grades_of(ids), dlt_flags_of(ids)
+    return ("derived ASTCT grade", "DLT candidate"), {r.pk: [
+        ", ".join(f"{name} {graded.grade}" for name, graded in grades.get(r.pk, [])) or None,
+        ", ".join(c.rule for c in flags.get(r.pk, [])) or None] for r in records}
+
+
+# (headers, {record id: values}) derived beside a form's own columns; a fixed number of queries.
+DERIVED = {ResponseAssessment: _derived_response, AdverseEvent: _derived_safety}
+
+
+def sections(patient) -> list[Section]:
+    result = []
+    for title, model, columns in FORMS:
+        related = [c for c in columns if model._meta.get_field(c).is_relation]
+        records = list(model.all_objects.filter(**{_patient_filter(model): patient})
+                       .select_related(*related))
+        current = [r for r in records if not r.is_voided]
+        headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
+        rows = [(r, [getattr(r, c) for c in columns]) for r in current]
+        if model in DERIVED:
+            derived_headers, derived = DERIVED[model](patient, current)
+            headers += derived_headers
+            rows = [(r, values + derived[r.pk]) for r, values in rows]
+        crf = crf_of_model(model)
+        result.append(Section(title, headers, rows, crf.slug if crf else None,
+                              crf.noun if crf else "", model,
+                              [r for r in records if r.is_voided]))
+    return result

@@ -1,0 +1,73 @@
+"""Visit calendars: what `patients.schedule` says of the recorded assessments and PK samples.
+
+`calendars` serves the patient list's overdue count (two queries whatever the number of
+patients); `patient_schedule` the casebook's table for one patient, through the same reads."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from efficacy.models import ResponseAssessment
+from patients.schedule import UNWINDOWED_VISITS, VisitStatus, pk_statuses, visit_statuses
+from pk.models import PkSample
+
+OVERDUE = ("late", "missed")
+
+
+def _done_dates(patient_ids) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}."""
+    visits, samples = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for patient_id, visit, on in ResponseAssessment.objects.filter(
+            patient_id__in=patient_ids).values_list("patient_id", "visit", "date"):
+        if visit not in UNWINDOWED_VISITS:
+            visits[patient_id][visit].append(on)
+    for patient_id, day, at in PkSample.objects.filter(
+            patient_id__in=patient_ids).values_list("patient_id", "nominal_day", "collected_at"):
+        samples[patient_id][day].append(timezone.localtime(at).date())
+    return visits, samples
+
+
+def _end_date(death_date: date | None, off_study_date: date | None) -> date | None:
+    """Death or going off study, whichever came first: later visits are not owed."""
+    ends = [d for d in (death_date, off_study_date) if d]
+    return min(ends) if ends else None
+
+
+def calendars(patients, today: date) -> dict[int, dict[str, list[VisitStatus]]]:
+    """{patient id: {"response": [...], "pk": [...]}} for infused patients (annotated with
+    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them)."""
+    infused = [p for p in patients if p.first_infusion_date]
+    visits, samples = _done_dates([p.pk for p in infused])
+    ends = {p.pk: _end_date(getattr(p, "death_date", None), p.off_study_date) for p in infused}
+    return {p.pk: {
+        "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], ends[p.pk]),
+        "pk": pk_statuses(p.first_infusion_date, today, samples[p.pk], ends[p.pk]),
+    } for p in infused}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    day0: date | None
+    visits: list[VisitStatus]
+    pk_samples: list[VisitStatus]
+
+
+def patient_schedule(patient, *, as_of: date) -> Schedule:
+    """One patient's response visits and PK samples with window and status: four queries."""
+    first = patient.infusions.order_by("number").values_list("date", flat=True).first()
+    if first is None:
+        return Schedule(None, [], [])
+    visits, samples = _done_dates([patient.pk])
+    end = _end_date(patient.deaths.values_list("date", flat=True).first(),
+                    patient.off_study_date)
+    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
+                    pk_statuses(first, as_of, samples[patient.pk], end))
+
+
+def overdue_count(calendar: dict[str, list[VisitStatus]] | None) -> int:
+    """Late or missed visits and samples: each one a protocol deviation to follow up."""
+    if not calendar:
+        return 0
+    return sum(s.status in OVERDUE for statuses in calendar.values() for s in statuses)

@@ -1,0 +1,173 @@
+"""The endpoint report service: load the trial, compute, keep a snapshot, serve it.
+
+The call path: view / task / command → `endpoint_report` or `recompute` → `load_trial` (a fixed
+number of queries whatever the trial's size) → `endpoints.report.build_report` (pure).
+
+Two ways to compute: the live `recompute` (after saves, nightly, the commands) is the only one
+that brings the DLT candidates in line, which writes audited rows; a reader's request never
+does, and a report it needs is computed by `compute_for_reader`, which writes no clinical data.
+Readers cannot grow the store: a cutoff is a date up to today (`cutoffs`), past cutoffs keep one
+snapshot each, at most `REPORT_PAST_CUTOFFS_KEPT` of them, and the views let each reader have
+past-cutoff reports computed `REPORT_ON_DEMAND_RATE` times (the `may_compute` gate).
+"""
+
+import gc
+import time
+from contextlib import contextmanager, nullcontext
+from datetime import date
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from efficacy.services import assessment_rows_of
+from endpoints.cutoffs import checked_cutoff
+from endpoints.models import EndpointSnapshot
+from endpoints.report import build_report
+from endpoints.review import ReviewInputs, data_review
+from endpoints.trial_rows import read_trial_rows, trial_data_of
+from safety.services import (
+    dlt_candidates_as_reconciled,
+    dlt_candidates_reconcile,
+    read_graded_details,
+    safety_rows_of,
+)
+
+KEEP_SNAPSHOTS_PER_CUTOFF = 20  # of today's cutoff: the live recomputes' recent ones
+AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk")
+RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
+
+
+def data_version() -> str:
+    """The audit trail's position: the sum of every history table's highest id, in one query.
+
+    Every change to audited data adds a history row and history rows are never removed, so the
+    number grows with each change and only then.
+    """
+    tables = [m._meta.db_table for a in AUDITED_APPS for m in apps.get_app_config(a).get_models()
+              if m.__name__.startswith("Historical")]
+    union = " UNION ALL ".join(f'SELECT MAX(history_id) AS m FROM "{t}"' for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(m), 0) FROM ({union}) AS maxima")
+        return str(cursor.fetchone()[0])
+
+
+@contextmanager
+def _one_recompute_at_a_time():
+    """On PostgreSQL, recomputes (several workers, the nightly run, a command) take turns: each
+    reconciles the DLT candidates, which two at once would both raise. SQLite serialises writes
+    itself."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:  # released with the caller's transaction
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+            yield
+            return
+        # Taken before the transaction starts, so that its snapshot sees the previous
+        # recompute's candidates.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [RECOMPUTE_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK])
+
+
+@contextmanager
+def _without_cycle_collection():
+    """A recompute allocates a few hundred thousand small objects and frees them all at the end;
+    Python's cycle collector, triggered by the allocations, would walk them again and again
+    (about a fifth of the time at 10,000 patients). Reference counting still frees what is
+    dropped; the collector is switched back on (process-wide) when the recompute ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def recompute(cutoff: date | None = None) -> EndpointSnapshot:
+    """The live recompute: re-evaluate the DLT rules (raising, updating or voiding their
+    candidates), then compute every endpoint and the data-review listing at `cutoff` (default
+    today) and store the snapshot. Every row is read once, in one consistent view of the data,
+    and the data version is read in the same view after the DLT candidates are brought in line.
+    Run after saves, nightly and by the commands; never for a reader's request."""
+    with _without_cycle_collection():
+        return _compute_and_store(_checked(cutoff or timezone.localdate()), reconcile=True)
+
+
+def compute_for_reader(cutoff: date) -> EndpointSnapshot:
+    """The snapshot `recompute(cutoff)` would store, computed without writing clinical data:
+    the DLT candidates are those the rules raise now and the investigators' on record, exactly
+    as a recompute would leave them, but none is raised, updated or voided. Kept in the bounded
+    store of snapshots (`_prune`)."""
+    with _without_cycle_collection():
+        return _compute_and_store(_checked(cutoff), reconcile=False)
+
+
+def _checked(cutoff: date) -> date:
+    return checked_cutoff(cutoff, today=timezone.localdate())
+
+
+def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
+    started = time.perf_counter()
+    with _one_recompute_at_a_time() if reconcile else nullcontext():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and outermost:
+                # A request already inside a transaction reads at its isolation level.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            rows = read_trial_rows()
+            day0 = rows.day0()
+            safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0)
+            today = timezone.localdate()
+            if reconcile:
+                candidates = dlt_candidates_reconcile(safety, today=today,
+                                                      study=rows.study).candidates
+            else:
+                candidates = dlt_candidates_as_reconciled(safety, today=today, study=rows.study)
+            version = data_version()
+    trial = trial_data_of(rows, {ae_id for ae_id, _rule in candidates})
+    review = data_review(cutoff, ReviewInputs(
+        safety=safety, candidates=candidates, decided=set(rows.adjudications),
+        sae_report_hours=rows.study.sae_report_hours, trial=trial,
+        assessments=assessment_rows_of(
+            rows.assessments, day0=day0,
+            subjects={p.id: p.subject_id for p in rows.patients},
+            baselines={p.id: p.screening_marrow_blasts_pct for p in rows.patients})))
+    report = build_report(trial, cutoff)
+    duration_ms = (time.perf_counter() - started) * 1000
+    snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
+                                               report=report, review=review,
+                                               duration_ms=duration_ms)
+    _prune(today=timezone.localdate())
+    return snapshot
+
+
+def _prune(*, today: date):
+    """Keep the store of snapshots bounded, however many cutoffs readers ask for: today's
+    cutoff keeps its latest KEEP_SNAPSHOTS_PER_CUTOFF, each past cutoff its latest one, and at
+    most `settings.REPORT_PAST_CUTOFFS_KEPT` past cutoffs are kept, those computed most recently.
+    The table stays that small, so one query reads all of it."""
+    kept_today, kept_past, stale_ids = 0, set(), []
+    for pk, cutoff in EndpointSnapshot.objects.order_by("-computed_at", "-pk").values_list(
+            "pk", "cutoff"):
+        if cutoff >= today and kept_today < KEEP_SNAPSHOTS_PER_CUTOFF:
+            kept_today += 1
+        elif (cutoff < today and cutoff not in kept_past
+              and len(kept_past) < settings.REPORT_PAST_CUTOFFS_KEPT):
+            kept_past.add(cutoff)
+        else:
+            stale_ids.append(pk)
+    if stale_ids:
+        EndpointSnapshot.objects.filter(pk__in=stale_ids).delete()
+
+
+def latest_snapshot(cutoff: date) -> EndpointSnapshot | None:
+    return EndpointSnapshot.objects.filter(cutoff=cutoff).order_by("-computed_at", "-pk").first()

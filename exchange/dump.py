@@ -1,0 +1,84 @@
+"""Writing the whole trial as a casebook bundle: stable order, sorted keys, one query per form.
+
+Every key of the bundle format is written (null where empty), so an export is self-describing
+and `export → import --replace → export` gives the same bytes.
+"""
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+
+from core.models import Study
+from dosing.models import DoseLevel
+from exchange import spec
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if value == "":
+        return None  # blank text and "not given" are the same thing in a bundle
+    return value
+
+
+def _as_dict(part: spec.Part, record) -> dict:
+    return {key: _json_value(getattr(record, name)) for key, name in part.keys.items()}
+
+
+def _grouped(model, by: str, order: tuple[str, ...], select=()) -> dict:
+    groups = defaultdict(list)
+    for record in model.objects.select_related(*select).order_by(*order, "pk"):
+        groups[getattr(record, by)].append(record)
+    return groups
+
+
+def export_bundle() -> dict:
+    study = Study.load()
+    study_data = _as_dict(spec.STUDY, study)
+    study_data["dose_levels"] = [_as_dict(spec.DOSE_LEVEL, level)
+                                 for level in DoseLevel.objects.order_by("rank")]
+    singles = {key: {r.patient_id: r for r in part.model.objects.all()}
+               for key, part in spec.PATIENT_SINGLES.items()}
+    lists = {
+        "infusions": _grouped(spec.INFUSION.model, "patient_id", ("number",), ("dose_level",)),
+        "adverse_events": _grouped(spec.ADVERSE_EVENT.model, "patient_id", ("onset_date",)),
+        "response_assessments": _grouped(spec.RESPONSE.model, "patient_id", ("date",)),
+        "disease_events": _grouped(spec.DISEASE_EVENT.model, "patient_id", ("date",)),
+        "pk_samples": _grouped(spec.PK_SAMPLE.model, "patient_id", ("collected_at",)),
+        "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
+    }
+    details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
+               for key, part in spec.AE_DETAILS.items()}
+    decisions = dict(spec.DLT_ADJUDICATION_MODEL.objects.values_list("adverse_event_id",
+                                                                     "decision"))
+    patients = []
+    for patient in spec.PATIENT.model.objects.order_by("subject_id"):
+        data = _as_dict(spec.PATIENT, patient)
+        data["off_study"] = ({"date": patient.off_study_date.isoformat(),
+                              "reason": patient.off_study_reason}
+                             if patient.off_study_date else None)
+        for key, part in spec.PATIENT_SINGLES.items():
+            record = singles[key].get(patient.pk)
+            data[key] = _as_dict(part, record) if record else None
+        for key, part in spec.PATIENT_LISTS.items():
+            data[key] = [_as_dict(part, r) for r in lists[key].get(patient.pk, [])]
+        for infusion, row in zip(lists["infusions"].get(patient.pk, []), data["infusions"],
+                                 strict=True):
+            row["dose_level"] = infusion.dose_level.code
+        for ae, row in zip(lists["adverse_events"].get(patient.pk, []), data["adverse_events"],
+                           strict=True):
+            for key, part in spec.AE_DETAILS.items():
+                record = details[key].get(ae.pk)
+                row[key] = _as_dict(part, record) if record else None
+            row["dlt_adjudication"] = decisions.get(ae.pk)
+        contacts = data["follow_up_contacts"]
+        data["last_known_alive_date"] = max((c["date"] for c in contacts), default=None)
+        patients.append(data)
+    return {"format": spec.FORMAT, "version": spec.VERSION, "study": study_data,
+            "patients": patients}
+
+
+def dumps(bundle: dict) -> str:
+    return json.dumps(bundle, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

@@ -1,0 +1,140 @@
+"""PK results posted in bulk by the central lab: validated whole, then written all or nothing.
+
+A batch is a list of samples, each a casebook bundle's `pk_samples[]` object (docs/spec/contract.md
+§3) plus the patient's `subject_id`. It is read with the casebook import's own reader, so the types,
+vocabularies, model rules and date-order rules are the very same and the messages are word for word
+those of the import, with a path per row (`pk_samples[3].collected_at: …`). On top of them, a sample
+already recorded (same patient, matrix and collection time) is refused, so a batch sent twice is not
+stored twice; a correction is an edit of the CRF, with its reason.
+"""
+
+from datetime import date
+
+from django.db import transaction
+
+from core.audit import LockedRecordError, check_writable, record_save
+from core.date_order import Timeline, timeline_problems
+from efficacy.models import Death
+from exchange import spec
+from exchange.read import MISSING, BundleProblems, Reader, _kind
+from patients.models import Patient
+from pk.models import PkSample
+
+LAB_RESULTS_REASON = "central lab results"
+MAX_SAMPLES_PER_BATCH = 1000
+ROOT = "pk_samples"
+SAMPLE_KEYS = ("subject_id", *spec.PK_SAMPLE.keys)
+
+
+def pk_samples_record_lab_results(*, rows, by, today: date,
+                                  reason: str = LAB_RESULTS_REASON) -> list[PkSample]:
+    """Validate every row, then save them all through the audit trail; raises BundleProblems."""
+    samples = pk_lab_results_read(rows, today=today)
+    with transaction.atomic():
+        for i, sample in enumerate(samples):
+            try:
+                # Already validated above with the model's rules (Reader.validate).
+                record_save(sample, by=by, reason=reason, validate=False)
+            except LockedRecordError as locked:  # locked since the batch was read
+                raise BundleProblems([f"{ROOT}[{i}].subject_id: {' '.join(locked.messages)}"]
+                                     ) from locked
+    return samples
+
+
+def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
+    """The batch as unsaved samples, or BundleProblems listing every problem with its path."""
+    r = Reader(today)
+    if not isinstance(rows, list):
+        r.problem(ROOT, f"expected a list of samples, got {_kind(rows)}")
+    elif not rows:
+        r.problem(ROOT, "at least one sample is required")
+    elif len(rows) > MAX_SAMPLES_PER_BATCH:
+        r.problem(ROOT, f"{len(rows)} samples: at most {MAX_SAMPLES_PER_BATCH} per request")
+    if r.problems:
+        raise BundleProblems(r.problems)
+    patients = _patients_named_in(rows)
+    recorded = set(PkSample.objects.filter(patient__in=list(patients.values()))
+                   .values_list("patient_id", "matrix", "collected_at"))
+    read: list[tuple[str, PkSample, bool]] = []
+    first_seen: dict[tuple, int] = {}
+    for i, row in enumerate(rows):
+        path = f"{ROOT}[{i}]"
+        before = len(r.problems)
+        if r.obj(row, path, SAMPLE_KEYS) is None:
+            continue
+        patient = _patient(r, row.get("subject_id", MISSING), f"{path}.subject_id", patients)
+        values = r.values(spec.PK_SAMPLE, row, path)
+        if patient is None or values is None:
+            continue
+        sample = PkSample(patient=patient, **values)
+        r.validate(spec.PK_SAMPLE, sample, path, exclude=["patient"])
+        key = (patient.pk, sample.matrix, sample.collected_at)
+        if key in recorded:
+            r.problem(f"{path}.collected_at", (
+                f"a {sample.matrix} sample of {patient.subject_id} collected at "
+                f"{sample.collected_at.isoformat()} is already recorded"))
+        elif key in first_seen:
+            r.problem(f"{path}.collected_at", f"the same sample as {ROOT}[{first_seen[key]}]")
+        first_seen.setdefault(key, i)
+        read.append((path, sample, len(r.problems) == before))
+    # As the import does, dates are put in order only for rows that are otherwise sound.
+    _check_timelines(r, [(path, sample) for path, sample, sound in read if sound], today)
+    _check_locks(r, [(path, sample) for path, sample, _sound in read])
+    if r.problems:
+        raise BundleProblems(r.problems)
+    return [sample for _path, sample, _sound in read]
+
+
+def _patients_named_in(rows: list) -> dict[str, Patient]:
+    # A NUL cannot be in a subject ID, and PostgreSQL refuses it even in a query.
+    subjects = {row["subject_id"] for row in rows
+                if isinstance(row, dict) and isinstance(row.get("subject_id"), str)
+                and "\x00" not in row["subject_id"]}
+    return {p.subject_id: p for p in Patient.objects.filter(subject_id__in=subjects)}
+
+
+def _patient(r: Reader, subject_id, path: str, patients: dict) -> Patient | None:
+    if subject_id is MISSING or subject_id is None:
+        r.problem(path, "required")
+    elif not isinstance(subject_id, str):
+        r.problem(path, f"{subject_id!r} is not a string")
+    elif subject_id not in patients:
+        r.problem(path, f"{subject_id!r} is not a patient of this trial")
+    else:
+        return patients[subject_id]
+    return None
+
+
+def _check_timelines(r: Reader, read: list[tuple[str, PkSample]], today: date):
+    """The import's date-order rules: nothing after death, nothing after today."""
+    deaths = dict(Death.objects.filter(patient_id__in={s.patient_id for _p, s in read})
+                  .values_list("patient_id", "date"))
+    by_patient: dict[int, list] = {}
+    for path, sample in read:
+        by_patient.setdefault(sample.patient_id, []).append(
+            (f"{path}.collected_at", sample.collected_at.date()))
+    for patient_id, dated in by_patient.items():
+        timeline = Timeline(death_date=deaths.get(patient_id), clinical_dates=tuple(dated),
+                            today=today)
+        for problem in timeline_problems(timeline, death_path="the patient's death date"):
+            r.problem(problem.path, problem.message)
+
+
+def _check_locks(r: Reader, read: list[tuple[str, PkSample]]):
+    """A sample for a locked casebook is refused, naming the lock (who, when): the audit
+    trail's own write check, asked once per patient of the batch."""
+    locks: dict[int, str] = {}
+    for path, sample in read:
+        if sample.patient_id not in locks:
+            locks[sample.patient_id] = _lock_of(sample)
+        if locks[sample.patient_id]:
+            r.problem(f"{path}.subject_id", locks[sample.patient_id])
+
+
+def _lock_of(sample: PkSample) -> str:
+    """What locks the sample's casebook, or "" when it may be written."""
+    try:
+        check_writable(sample)
+    except LockedRecordError as locked:
+        return " ".join(locked.messages)
+    return ""

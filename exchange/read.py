@@ -1,0 +1,425 @@
+"""Reading a casebook bundle: every problem found, with its JSON path, before anything is written.
+
+`read_bundle` checks the shape (unknown keys, missing keys, JSON types, vocabularies), builds
+unsaved model instances and validates them with the models' own rules (`full_clean`: the field
+validators and each model's `clean()`, the very rules the forms and the API apply), then checks
+what spans records: the date order of each patient's timeline (`core.date_order`, the same
+function the forms use), duplicate subject IDs and infusion numbers, and dose levels.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Upper
+
+from core.date_order import Timeline, timeline_problems
+from core.models import Study
+from core.subject_ids import pattern_problem
+from dosing.models import DoseLevel
+from exchange import spec
+from patients.models import Patient
+
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MISSING = object()
+
+
+@dataclass
+class PatientPlan:
+    patient: Patient
+    singles: dict = field(default_factory=dict)          # key → instance
+    lists: dict = field(default_factory=dict)            # key → [instance]
+    ae_details: list = field(default_factory=list)       # (key, instance)
+    adjudications: list = field(default_factory=list)    # (adverse event, decision)
+
+
+@dataclass
+class Plan:
+    study: dict
+    dose_levels: list[dict]
+    patients: list[PatientPlan]
+
+
+class BundleProblems(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the casebook bundle")
+
+
+def _kind(value) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object", type(None): "null"}.get(type(value), "a value")
+
+
+class Reader:
+    def __init__(self, today: date):
+        self.today = today
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str):
+        self.problems.append(f"{path}: {message}")
+
+    # --- shape ------------------------------------------------------------------------------
+    def obj(self, value, path: str, allowed) -> dict | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"expected an object, got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.problem(f"{path}.{key}", f"unknown key (allowed: {', '.join(allowed)})")
+        return value
+
+    def list_of(self, value, path: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list, got {_kind(value)}")
+            return []
+        return value
+
+    def convert(self, f: models.Field, value, path: str):
+        """A JSON value as the field's Python value, or MISSING after recording a problem."""
+        if isinstance(f, models.BooleanField):
+            if isinstance(value, bool):
+                return value
+            return self._wrong(path, value, "true or false")
+        if isinstance(f, models.IntegerField):
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            return self._wrong(path, value, "a whole number")
+        if isinstance(f, models.FloatField):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if math.isfinite(value):
+                    return float(value)
+            return self._wrong(path, value, "a finite number")
+        if isinstance(f, models.DateTimeField):
+            return self._datetime(value, path)
+        if isinstance(f, models.DateField):
+            if isinstance(value, str) and DATE_PATTERN.match(value):
+                try:
+                    return date.fromisoformat(value)
+                except ValueError:
+                    pass
+            return self._wrong(path, value, "a date YYYY-MM-DD")
+        if isinstance(f, models.TimeField):
+            if isinstance(value, str):
+                try:
+                    return time.fromisoformat(value)
+                except ValueError:
+                    pass
+            return self._wrong(path, value, "a time HH:MM[:SS]")
+        if not isinstance(value, str):
+            return self._wrong(path, value, "a string")
+        if "\x00" in value:  # PostgreSQL cannot store it; Django's forms refuse it too
+            self.problem(path, f"{value!r} contains a NUL character (\\x00), which cannot be "
+                               "stored")
+            return MISSING
+        if f.choices and value not in dict(f.flatchoices):
+            allowed = "|".join(str(c) for c, _ in f.flatchoices)
+            self.problem(path, f"{value!r} is not one of {allowed}")
+            return MISSING
+        return value
+
+    def _datetime(self, value, path):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is not None:
+                return parsed
+        return self._wrong(path, value, "a date-time in ISO 8601 with an offset or Z")
+
+    def _wrong(self, path, value, expected):
+        self.problem(path, f"{value!r} is not {expected}")
+        return MISSING
+
+    def values(self, part: spec.Part, data: dict, path: str, *, skip=()) -> dict | None:
+        """Model field values for the keys of `part` in `data` (unknown keys already reported)."""
+        out, ok = {}, True
+        for key, field_name in part.keys.items():
+            if key in skip:
+                continue
+            f = part.model_field(key)
+            value = data.get(key, MISSING)
+            if value is MISSING or value is None:
+                if part.is_required(key):
+                    self.problem(f"{path}.{key}", "required")
+                    ok = False
+                elif not f.null and f.has_default():
+                    out[field_name] = f.get_default()
+                elif not f.null:
+                    out[field_name] = ""
+                else:
+                    out[field_name] = None
+                continue
+            converted = self.convert(f, value, f"{path}.{key}")
+            if converted is MISSING:
+                ok = False
+            else:
+                out[field_name] = converted
+        return out if ok else None
+
+    def validate(self, part: spec.Part, instance: models.Model, path: str, exclude=()):
+        """The model's own rules: field validators and `clean()`."""
+        instance.timeline_checked_by_caller = True
+        try:
+            instance.full_clean(exclude=list(exclude), validate_unique=False,
+                                validate_constraints=False)
+        except ValidationError as error:
+            by_field = {name: key for key, name in part.keys.items()}
+            for name, messages in error.message_dict.items():
+                where = f"{path}.{by_field[name]}" if name in by_field else path
+                for message in messages:
+                    self.problem(where, message)
+
+
+def read_bundle(data, *, today: date, replacing: bool) -> Plan:
+    """The bundle as a plan of unsaved records; raises BundleProblems listing every problem."""
+    r = Reader(today)
+    if r.obj(data, "bundle", spec.TOP_KEYS) is None:
+        raise BundleProblems(r.problems)
+    if data.get("format") != spec.FORMAT:
+        r.problem("format", f"{data.get('format')!r} is not {spec.FORMAT!r}")
+    if data.get("version") != spec.VERSION:
+        r.problem("version", f"{data.get('version')!r} is not a supported version (1)")
+    study, levels = _read_study(r, data.get("study"), replacing)
+    level_codes = {level["code"] for level in levels}
+    pattern = _subject_id_pattern(study)
+    patients = []
+    seen_subjects: dict[str, tuple[int, str]] = {}  # the ID in capitals → (index, ID)
+    for i, raw in enumerate(r.list_of(data.get("patients"), "patients")):
+        plan = _read_patient(r, raw, f"patients[{i}]", level_codes, pattern)
+        if plan is None:
+            continue
+        subject = plan.patient.subject_id
+        if subject.upper() in seen_subjects:
+            first, first_subject = seen_subjects[subject.upper()]
+            r.problem(f"patients[{i}].subject_id",
+                      f"{subject!r} is already the subject ID of patients[{first}]"
+                      + _case_note(subject, first_subject))
+        seen_subjects.setdefault(subject.upper(), (i, subject))
+        patients.append(plan)
+    if not replacing:
+        taken = (Patient.objects.annotate(upper=Upper("subject_id"))
+                 .filter(upper__in=list(seen_subjects)).values_list("upper", "subject_id"))
+        for upper, stored in sorted(taken):
+            i, subject = seen_subjects[upper]
+            r.problem(f"patients[{i}].subject_id",
+                      f"{subject!r} is already in this database{_case_note(subject, stored)} "
+                      "(import with --replace to replace the trial's data)")
+    if r.problems:
+        raise BundleProblems(r.problems)
+    return Plan(study=study, dose_levels=levels, patients=patients)
+
+
+def _case_note(subject: str, other: str) -> str:
+    if subject == other:
+        return ""
+    return f" as {other!r} (subject IDs are compared regardless of case)"
+
+
+def _subject_id_pattern(study: dict) -> str:
+    """The pattern the bundle's patients are checked against: the one the import will store
+    (the bundle's, or the default it stands for), or this database's while that is invalid."""
+    pattern = study.get("subject_id_pattern")
+    if pattern is None or pattern_problem(pattern):
+        return Study.load().subject_id_pattern
+    return pattern
+
+
+def _read_study(r: Reader, raw, replacing: bool) -> tuple[dict, list[dict]]:
+    allowed = (*spec.STUDY.keys, "dose_levels")
+    if r.obj(raw, "study", allowed) is None:
+        return {}, []
+    values = r.values(spec.STUDY, raw, "study") or {}
+    if values:
+        r.validate(spec.STUDY, Study(pk=1, **values), "study")
+    levels = []
+    raw_levels = r.list_of(raw.get("dose_levels"), "study.dose_levels")
+    if not raw_levels:
+        r.problem("study.dose_levels", "at least one dose level is required")
+    for i, item in enumerate(raw_levels):
+        path = f"study.dose_levels[{i}]"
+        if r.obj(item, path, tuple(spec.DOSE_LEVEL.keys)) is None:
+            continue
+        level = r.values(spec.DOSE_LEVEL, item, path)
+        if level is None:
+            continue
+        level["rank"] = i + 1
+        if level["code"] in {existing["code"] for existing in levels}:
+            r.problem(f"{path}.code", f"{level['code']!r} is listed twice")
+            continue
+        r.validate(spec.DOSE_LEVEL, DoseLevel(**level), path)
+        levels.append(level)
+    if not replacing and levels:
+        _compare_with_database(r, values, levels)
+    return values, levels
+
+
+def _compare_with_database(r: Reader, study: dict, levels: list[dict]):
+    """Without --replace, a bundle adds patients to this trial: its protocol must be this one."""
+    stored = {lv.code: lv for lv in DoseLevel.objects.all()}
+    for i, level in enumerate(levels):
+        known = stored.get(level["code"])
+        if known and (known.cells_per_kg, known.total_cells) != (level["cells_per_kg"],
+                                                                  level["total_cells"]):
+            r.problem(f"study.dose_levels[{i}]", (
+                f"{level['code']} is defined differently in this database "
+                f"({known}); import with --replace to change the protocol's dose levels"))
+    current = Study.objects.filter(pk=1).first()
+    if current and study.get("protocol_id") and current.protocol_id != study["protocol_id"]:
+        r.problem("study.protocol_id", (
+            f"{study['protocol_id']!r} is not this database's protocol "
+            f"{current.protocol_id!r}; import with --replace to replace the trial"))
+
+
+def _read_patient(r: Reader, raw, path: str, level_codes: set[str],
+                  subject_id_pattern: str) -> PatientPlan | None:
+    allowed = (*spec.PATIENT.keys, *spec.PATIENT_SINGLES, *spec.PATIENT_LISTS,
+               *spec.PATIENT_EXTRA_KEYS)
+    if r.obj(raw, path, allowed) is None:
+        return None
+    before = len(r.problems)
+    values = r.values(spec.PATIENT, raw, path)
+    off_study = raw.get("off_study")
+    if off_study is not None and r.obj(off_study, f"{path}.off_study", tuple(spec.OFF_STUDY.keys)):
+        extra = r.values(spec.OFF_STUDY, off_study, f"{path}.off_study")
+        if values is not None and extra is not None:
+            values.update(extra)
+    if values is None:
+        return None
+    patient = Patient(**values)
+    patient.subject_id_pattern = subject_id_pattern  # read once for the whole bundle
+    r.validate(spec.PATIENT, patient, path)
+    plan = PatientPlan(patient)
+    for key, part in spec.PATIENT_SINGLES.items():
+        item = raw.get(key)
+        if item is not None:
+            record = _record(r, part, item, f"{path}.{key}", patient=patient)
+            if record is not None:
+                plan.singles[key] = record
+    for key, part in spec.PATIENT_LISTS.items():
+        items = r.list_of(raw.get(key), f"{path}.{key}")
+        plan.lists[key] = []
+        for j, item in enumerate(items):
+            item_path = f"{path}.{key}[{j}]"
+            record = _list_record(r, key, part, item, item_path, patient, level_codes, plan)
+            if record is not None:
+                plan.lists[key].append(record)
+    _read_last_known_alive(r, raw, path, plan)
+    _check_infusion_numbers(r, path, plan)
+    if len(r.problems) == before:
+        _check_timeline(r, path, raw, plan)
+    return plan
+
+
+def _record(r: Reader, part: spec.Part, item, path: str, *, skip=(), extra_keys=(), **links):
+    if r.obj(item, path, (*part.keys, *extra_keys)) is None:
+        return None
+    values = r.values(part, item, path, skip=skip)
+    if values is None:
+        return None
+    record = part.model(**values, **links)
+    r.validate(part, record, path, exclude=[*links, *skip])
+    return record
+
+
+def _list_record(r, key, part, item, path, patient, level_codes, plan):
+    if key == "infusions":
+        code = item.get("dose_level") if isinstance(item, dict) else None
+        record = _record(r, part, item, path, skip=("dose_level",), patient=patient)
+        if code is None:
+            r.problem(f"{path}.dose_level", "required")
+        elif not isinstance(code, str) or code not in level_codes:  # a list is not hashable
+            r.problem(f"{path}.dose_level", (
+                f"{code!r} is not in study.dose_levels ({', '.join(sorted(level_codes))})"))
+        elif record is not None:
+            record.dose_level_code = code
+        return record
+    if key == "adverse_events":
+        record = _record(r, part, item, path, extra_keys=(*spec.AE_DETAILS, "dlt_adjudication"),
+                         patient=patient)
+        if record is None:
+            return None
+        for detail_key, detail_part in spec.AE_DETAILS.items():
+            detail = item.get(detail_key)
+            if detail is not None:
+                made = _record(r, detail_part, detail, f"{path}.{detail_key}",
+                               adverse_event=record)
+                if made is not None:
+                    plan.ae_details.append((detail_key, made))
+        decision = item.get("dlt_adjudication")
+        if decision not in spec.DLT_ADJUDICATION_VALUES:
+            r.problem(f"{path}.dlt_adjudication", f"{decision!r} is not one of "
+                                                  "null|confirmed|rejected")
+        elif decision is not None:
+            plan.adjudications.append((record, decision))
+        return record
+    return _record(r, part, item, path, patient=patient)
+
+
+def _read_last_known_alive(r: Reader, raw, path: str, plan: PatientPlan):
+    value = raw.get("last_known_alive_date")
+    if value is None:
+        return
+    contact_date = r.convert(spec.CONTACT.model_field("date"), value,
+                             f"{path}.last_known_alive_date")
+    if contact_date is MISSING:
+        return
+    contacts = plan.lists["follow_up_contacts"]
+    if contact_date not in {c.contact_date for c in contacts}:
+        contacts.append(spec.CONTACT.model(patient=plan.patient, contact_date=contact_date,
+                                           method="records"))
+
+
+def _check_infusion_numbers(r: Reader, path: str, plan: PatientPlan):
+    seen = set()
+    for j, infusion in enumerate(plan.lists["infusions"]):
+        if infusion.number in seen:
+            r.problem(f"{path}.infusions[{j}].number", f"infusion {infusion.number} is listed "
+                                                       "twice for this patient")
+        seen.add(infusion.number)
+
+
+def _check_timeline(r: Reader, path: str, raw: dict, plan: PatientPlan):
+    """The forms' date-order rules (core.date_order), on the bundle's own records."""
+    patient = plan.patient
+    lymphodepletion = plan.singles.get("lymphodepletion")
+    death = plan.singles.get("death")
+    clinical = []
+    for key, part in spec.PATIENT_LISTS.items():
+        if key == "infusions":
+            continue
+        for j, record in enumerate(plan.lists[key]):
+            for bundle_key, field_name in part.keys.items():
+                value = getattr(record, field_name)
+                if isinstance(value, datetime):
+                    value = value.date()
+                if isinstance(value, date):
+                    clinical.append((f"{path}.{key}[{j}].{bundle_key}", value))
+    for key in ("eligibility", "hsct"):
+        record = plan.singles.get(key)
+        if record is not None:
+            part = spec.PATIENT_SINGLES[key]
+            date_key = next(k for k, f in part.keys.items() if f in ("assessed_on", "date"))
+            clinical.append((f"{path}.{key}.{date_key}", getattr(record, part.keys[date_key])))
+    timeline = Timeline(
+        consent_date=patient.consent_date, enrollment_date=patient.enrollment_date,
+        lymphodepletion_start=(f"{path}.lymphodepletion.start_date", lymphodepletion.start_date)
+        if lymphodepletion else None,
+        infusion_dates=tuple((f"{path}.infusions[{j}].date", inf.date)
+                             for j, inf in enumerate(plan.lists["infusions"])),
+        death_date=death.date if death else None,
+        clinical_dates=tuple(clinical),
+        off_study_date=(f"{path}.off_study.date", patient.off_study_date)
+        if patient.off_study_date else None,
+        today=r.today,
+    )
+    for problem in timeline_problems(timeline, consent_path=f"{path}.consent_date",
+                                     enrollment_path=f"{path}.enrollment_date",
+                                     death_path=f"{path}.death.date"):
+        r.problem(problem.path, problem.message)

@@ -1,0 +1,101 @@
+"""The casebook bundle (docs/spec/contract.md §3, `format: "edc-casebook"`, `version: 1`) mapped
+onto models.
+
+One table says, for each part of a bundle, which model holds it and which bundle key is which
+model field. The import's type and vocabulary checks, its required keys and the export's output
+are all read from it and from the model fields themselves, so the bundle cannot drift from the
+CRFs: a field's choices are its vocabulary, its null/default decide whether a key is required.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from core.models import Study
+from dosing.models import DoseLevel, Infusion, Lymphodepletion
+from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from pk.models import PkSample
+from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+
+FORMAT = "edc-casebook"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Part:
+    """A bundle object stored as one model row: `keys` maps bundle key → model field name."""
+
+    model: type[models.Model]
+    keys: dict[str, str]
+    # Keys that must be present and non-null even where the model field allows null.
+    required: frozenset[str] = field(default_factory=frozenset)
+
+    def model_field(self, key: str) -> models.Field:
+        return self.model._meta.get_field(self.keys[key])
+
+    def is_required(self, key: str) -> bool:
+        if key in self.required:
+            return True
+        f = self.model_field(key)
+        return not (f.null or f.blank or f.has_default())
+
+
+def _same(*names: str) -> dict[str, str]:
+    return {n: n for n in names}
+
+
+STUDY = Part(Study, _same(
+    "protocol_id", "escalation_design", "target_dlt_rate", "dlt_window_days", "title",
+    "subject_id_pattern",
+    "sae_report_hours", "dlt_rule_d1_grade5", "dlt_rule_d2_crs", "dlt_rule_d3_icans",
+    "dlt_rule_d4_non_haematological", "dlt_rule_d5_cytopenia", "dlt_rule_d6_gvhd",
+    "crs_grade3_max_hours", "icans_grade3_max_hours", "non_haematological_max_days",
+    "infusion_reaction_max_hours", "cytopenia_recovery_day", "gvhd_min_grade"),
+    required=frozenset({"protocol_id", "escalation_design", "target_dlt_rate",
+                        "dlt_window_days"}))
+DOSE_LEVEL = Part(DoseLevel, _same("code", "cells_per_kg", "total_cells"))
+PATIENT = Part(Patient, _same(
+    "subject_id", "sex", "age_at_consent", "diagnosis", "cd7_positive_blasts_pct",
+    "screening_marrow_blasts_pct", "consent_date", "consent_version", "guardian_consent",
+    "enrollment_date"))
+OFF_STUDY = Part(Patient, {"date": "off_study_date", "reason": "off_study_reason"},
+                 required=frozenset({"date", "reason"}))
+ELIGIBILITY = Part(EligibilityAssessment, _same("assessed_on", *EligibilityAssessment.CRITERIA))
+LYMPHODEPLETION = Part(Lymphodepletion, _same(
+    "start_date", "fludarabine_mg_m2_per_day", "cyclophosphamide_mg_m2_per_day", "days"))
+INFUSION = Part(Infusion, _same(
+    "number", "date", "time", "dose_level", "cells_per_kg", "total_cells", "weight_kg",
+    "viability_pct", "product_lot"))
+ADVERSE_EVENT = Part(AdverseEvent, _same(
+    "term", "grade", "onset_date", "resolution_date", "serious", "relatedness", "outcome",
+    "action_taken", "site_aware_at", "sponsor_reported_at", "narrative"),
+    required=frozenset({"serious"}))
+CRS = Part(CrsDetails, _same("max_temp_c", "hypotension", "oxygen", "died_of_crs", "fever_masked"))
+ICANS = Part(IcansDetails, _same(
+    "instrument", "ice_score", "capd_score", "unable_to_assess", "consciousness", "seizure",
+    "motor_weakness", "cerebral_edema", "died_of_icans"))
+GVHD = Part(GvhdDetails, _same("skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage",
+                               "magic_grade"))
+RESPONSE = Part(ResponseAssessment, _same(
+    "visit", "date", "marrow_blasts_pct", "mrd_pct", "peripheral_blasts", "extramedullary",
+    "anc_per_uL", "platelets_per_uL", "response"))
+DISEASE_EVENT = Part(DiseaseEvent, _same("date", "type", "site"))
+HSCT = Part(Hsct, _same("date", "donor_type"))
+DEATH = Part(Death, _same("date", "cause"))
+CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
+PK_SAMPLE = Part(PkSample, _same(
+    "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
+    "car_t_cells_per_uL"))
+
+# The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
+AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
+PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT,
+                   "death": DEATH}
+PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
+                 "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
+                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
+PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
+TOP_KEYS = ("format", "version", "study", "patients")
+DLT_ADJUDICATION_MODEL = DltAdjudication
