@@ -15,6 +15,7 @@ from efficacy.models import ResponseAssessment
 from endpoints.models import EndpointSnapshot
 from endpoints.serving import data_review_report, endpoint_report
 from endpoints.snapshots import data_version, recompute
+from endpoints.tasks import QUEUED_KEY
 from exchange.demo_trial import demo_bundle
 from exchange.services import casebook_import_json
 from reporting.pdf import table_pages
@@ -213,21 +214,28 @@ def test_past_cutoffs_beyond_the_readers_limit_are_refused_with_a_page(client, i
 
 
 def test_the_snapshot_freshness_is_shown_and_a_stale_one_schedules_a_recompute(
-        client, infused_patient, coordinator):
-    # given today's snapshot (the cutoff the live recompute keeps fresh)
+        client, infused_patient, coordinator, settings):
+    # given today's snapshot (the cutoff the live recompute keeps fresh), and a worker's
+    # recompute already queued (tasks not run in-process)
     client = signed_in(client, "investigator")
     recompute()
     fresh = section(client.get(PAGE).content.decode(), "freshness")
     assert "<strong>fresh</strong>" in fresh
-    # when the data change after the snapshot
-    infused_patient.consent_version = "v2"
-    record_save(infused_patient, by=coordinator, reason="new consent form")
-    stale = section(client.get(PAGE).content.decode(), "freshness")
-    # then the stale snapshot is served as such, and the scheduled recompute (run in-process
-    # here, as without a broker) brings a fresh one
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.set(QUEUED_KEY, "1")
+    try:
+        # when the data change after the snapshot
+        infused_patient.consent_version = "v2"
+        record_save(infused_patient, by=coordinator, reason="new consent form")
+        stale = section(client.get(PAGE).content.decode(), "freshness")
+    finally:
+        cache.delete(QUEUED_KEY)
+    # then the stale snapshot is served as such while the worker recomputes it
     assert "stale" in stale and "a recompute has been scheduled" in stale
-    assert EndpointSnapshot.objects.order_by("-pk").first().data_version == data_version()
+    # and without a worker, the page computes a fresh one for the reader
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     assert "<strong>fresh</strong>" in client.get(PAGE).content.decode()
+    assert EndpointSnapshot.objects.order_by("-pk").first().data_version == data_version()
 
 
 def test_drawn_plots_are_reused_until_the_records_change(client, demo_trial):
