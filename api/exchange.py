@@ -31,7 +31,7 @@ from core.roles import EXPORT_CASEBOOK, IMPORT_CASEBOOK, VIEW_DATA_REVIEW, VIEW_
 from endpoints.cutoffs import CutoffRefused
 from endpoints.serving import OnDemandRefused, data_review_report, endpoint_report
 from exchange.dump import export_bundle
-from exchange.services import BundleProblems, casebook_import_json, parse_bundle
+from exchange.services import BundleProblems, bundle_import_json, parse_bundle
 
 BUNDLE = inline_serializer("CasebookBundle", {
     "format": serializers.ChoiceField(choices=["edc-casebook"], help_text="Always edc-casebook."),
@@ -56,7 +56,7 @@ def _json(help_text: str):
     return serializers.JSONField(help_text=help_text)
 
 
-class CasebookView(APIView):
+class CasebookBundleView(APIView):
     permission_classes = [IsAuthenticated, HasPermissionFor]
     required_permissions = {"GET": EXPORT_CASEBOOK, "POST": IMPORT_CASEBOOK}
 
@@ -94,7 +94,7 @@ class CasebookView(APIView):
         replace = request.query_params.get("replace", "").lower() in {"1", "true", "yes"}
         body = _bundle_body(request)
         try:
-            counts = casebook_import_json(parse_bundle(body), replace=replace,
+            counts = bundle_import_json(parse_bundle(body), replace=replace,
                                           by=request.user)
         except BundleProblems as problems:
             return Response(error_body(f"{len(problems.problems)} problem(s): nothing was "

@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from api import listings
 from api.errors import error_body
-from api.exchange import CasebookView, DataReviewView, EndpointReportView
+from api.exchange import CasebookBundleView, DataReviewView, EndpointReportView
 
 router = SimpleRouter()
 router.register("patients", listings.PatientViewSet, basename="api-patient")
@@ -22,7 +22,7 @@ router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 
 urlpatterns = [
-    path("casebook/", CasebookView.as_view(), name="api-casebook"),
+    path("casebook/", CasebookBundleView.as_view(), name="api-casebook"),
     path("reports/endpoints/", EndpointReportView.as_view(), name="api-endpoint-report"),
     path("reports/data-review/", DataReviewView.as_view(), name="api-data-review"),
     *router.urls,

@@ -25,9 +25,9 @@ TABLES = ("patients_patient", "dosing_infusion", "dosing_doselevel", "safety_adv
 
 def _reload(patients: int):
     from exchange.demo_trial import demo_bundle
-    from exchange.services import casebook_import_json
+    from exchange.services import bundle_import_json
 
-    casebook_import_json(demo_bundle(patients, seed=1), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=1), replace=True)
 
 
 def _floor():

@@ -26,7 +26,7 @@ def run() -> str:
     from dosing.models import DoseLevel
     from exchange.demo_trial import demo_bundle
     from exchange.read import read_bundle
-    from exchange.services import casebook_import_json, parse_bundle
+    from exchange.services import bundle_import_json, parse_bundle
     from exchange.write import WRITE_ORDER, _rows_by_model, _write_study
 
     patients = int(os.environ.get("BENCH_PATIENTS", "10000"))
@@ -58,7 +58,7 @@ def run() -> str:
     start = time.perf_counter()
     data = parse_bundle(text)
     parsed = time.perf_counter()
-    counts = casebook_import_json(data)
+    counts = bundle_import_json(data)
     done = time.perf_counter()
     seconds = done - start
     rows_out = [

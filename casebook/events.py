@@ -9,6 +9,7 @@ from django.utils import timezone
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact
+from patients.schedule import study_day
 from safety.models import AdverseEvent, DltAdjudication
 
 
@@ -59,6 +60,6 @@ def chronicle(patient, sections) -> list[Event]:
     for section in sections:
         for record, _ in section.rows:
             dated.extend(_record_events(record))
-    events = [Event(_as_date(on), (_as_date(on) - day0).days if day0 else None, what)
+    events = [Event(_as_date(on), study_day(day0, _as_date(on)) if day0 else None, what)
               for on, what in dated if on is not None]
     return sorted(events, key=lambda e: e.on)

@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime
 from endpoints.dlt import dlt_report
 from endpoints.efficacy import efficacy_report, populations
 from endpoints.trial_data import InfusionData, PatientData, PkSampleData, TrialAsOf, TrialData
+from patients.schedule import study_day
 from pk.nca import NcaResult, PkPoint, nca_of_curves, summarize
 
 COPIES = "car_copies_per_ug_gdna"
@@ -165,5 +166,5 @@ class BloodSamples:
 
 def _days_after(sample: PkSampleData, day0: date, started_at: datetime | None) -> float:
     if started_at is None:
-        return float((sample.collected_on - day0).days)
+        return float(study_day(day0, sample.collected_on))
     return (sample.collected_at - started_at).total_seconds() / SECONDS_PER_DAY

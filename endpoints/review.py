@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from efficacy.services import AssessmentRow
 from endpoints.trial_data import TrialData
-from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
+from patients.schedule import PK_SAMPLES, RESPONSE_VISITS, study_day
 from safety.services import SafetyRow
 
 WINDOWS = {w.key: w for w in RESPONSE_VISITS}
@@ -112,7 +112,7 @@ def _pk_findings(trial: TrialData, cutoff: date):
             window = PK_WINDOWS.get(sample.nominal_day)
             if collected > cutoff or window is None:
                 continue
-            day = (collected - day0).days
+            day = study_day(day0, collected)
             if not window.contains(day):
                 yield _pk_deviation(patient.subject_id, collected, sample.nominal_day, day,
                                     window)

@@ -156,7 +156,7 @@ def _prune(*, today: date):
     most `settings.REPORT_PAST_CUTOFFS_KEPT` past cutoffs are kept, those computed most recently.
     The table stays that small, so one query reads all of it."""
     kept_today, kept_past, stale_ids = 0, set(), []
-    for pk, cutoff in EndpointSnapshot.objects.order_by("-computed_at", "-pk").values_list(
+    for snapshot_id, cutoff in EndpointSnapshot.objects.order_by("-computed_at", "-pk").values_list(
             "pk", "cutoff"):
         if cutoff >= today and kept_today < KEEP_SNAPSHOTS_PER_CUTOFF:
             kept_today += 1
@@ -164,7 +164,7 @@ def _prune(*, today: date):
               and len(kept_past) < settings.REPORT_PAST_CUTOFFS_KEPT):
             kept_past.add(cutoff)
         else:
-            stale_ids.append(pk)
+            stale_ids.append(snapshot_id)
     if stale_ids:
         EndpointSnapshot.objects.filter(pk__in=stale_ids).delete()
 

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
+from patients.schedule import study_day
+
 
 @dataclass(frozen=True, slots=True)
 class DoseLevelData:
@@ -141,7 +143,7 @@ class PatientData:
 
     def study_day(self, on: date) -> int:
         """`(on − day 0)` in whole days; the patient must be infused."""
-        return (on - self.infusions[0].date).days
+        return study_day(self.infusions[0].date, on)
 
     def latest_alive_date(self) -> date | None:
         """The latest date on which a record shows the patient alive (module docstring), before

@@ -149,16 +149,18 @@ def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:
         s.nominal_day, s.collected_at, s.matrix, s.car_copies_per_ug_gdna, s.below_lloq,
         s.car_t_cells_per_uL))
     patients = []
-    for pk, subject_id, enrollment, off_study, _baseline in rows.patients:
-        death_date, death_cause = rows.deaths.get(pk, (None, None))
+    for patient in rows.patients:
+        death_date, death_cause = rows.deaths.get(patient.id, (None, None))
         patients.append(PatientData(
-            subject_id=subject_id, enrollment_date=enrollment, off_study_date=off_study,
-            infusions=tuple(infusions.get(pk, ())),
-            adverse_events=tuple(adverse_events.get(pk, ())),
-            assessments=tuple(assessments.get(pk, ())),
-            disease_events=tuple(disease_events.get(pk, ())), hsct_date=rows.hsct.get(pk),
-            death_date=death_date, death_cause=death_cause,
-            last_contact_date=rows.contacts.get(pk), pk_samples=tuple(samples.get(pk, ()))))
+            subject_id=patient.subject_id, enrollment_date=patient.enrollment_date,
+            off_study_date=patient.off_study_date,
+            infusions=tuple(infusions.get(patient.id, ())),
+            adverse_events=tuple(adverse_events.get(patient.id, ())),
+            assessments=tuple(assessments.get(patient.id, ())),
+            disease_events=tuple(disease_events.get(patient.id, ())),
+            hsct_date=rows.hsct.get(patient.id), death_date=death_date, death_cause=death_cause,
+            last_contact_date=rows.contacts.get(patient.id),
+            pk_samples=tuple(samples.get(patient.id, ()))))
     study = rows.study
     return TrialData(
         study=StudyData(study.escalation_design, study.target_dlt_rate, study.dlt_window_days,

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.json_depth import JsonTooDeep, loads_bounded
 from exchange.read import BundleProblems, read_bundle
-from exchange.write import Progress, casebook_import
+from exchange.write import Progress, bundle_import
 
 
 def parse_bundle(text: str | bytes):
@@ -20,10 +20,10 @@ def parse_bundle(text: str | bytes):
         raise BundleProblems([f"bundle: not valid JSON ({exc})"]) from exc
 
 
-def casebook_import_json(data, *, replace: bool = False, by=None,
+def bundle_import_json(data, *, replace: bool = False, by=None,
                          progress: Progress | None = None):
     """Validate the whole bundle, then import it atomically as `by` (default: the system
     user). Raises BundleProblems."""
     plan = read_bundle(data, today=timezone.localdate(), replacing=replace)
     kwargs = {"progress": progress} if progress else {}
-    return casebook_import(plan, replace=replace, by=by, **kwargs)
+    return bundle_import(plan, replace=replace, by=by, **kwargs)

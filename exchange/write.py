@@ -50,7 +50,7 @@ WRITE_ORDER = (
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
 
 
-def casebook_import(plan: Plan, *, replace: bool, by=None,
+def bundle_import(plan: Plan, *, replace: bool, by=None,
                     progress: Progress = _no_progress) -> dict:
     """Write the plan as `by` (default: the system user); returns the rows written per form.
 

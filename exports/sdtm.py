@@ -30,7 +30,7 @@ reason before it was blanked.
 from datetime import timedelta
 
 from exports.sdtm_pk import pc_rows, pp_rows
-from exports.sdtm_rows import DomainRows, Subject, dtc, study_day, to_dataset
+from exports.sdtm_rows import DomainRows, Subject, dtc, sdtm_study_day, to_dataset
 from exports.sdtm_variables import Dataset
 from exports.specs import ExportData
 from safety.dlt_rules import ae_kind
@@ -159,12 +159,12 @@ def ex(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
                 rows.add(subject, EXTRT=drug, EXCAT="LYMPHODEPLETION", EXDOSE=dose,
                          EXDOSU="mg/m2", EXDOSFRM="INJECTION", EXDOSFRQ="QD",
                          EXROUTE="INTRAVENOUS", EXSTDTC=dtc(ld["start_date"], tz),
-                         EXENDTC=dtc(end, tz), EXSTDY=study_day(ld["start_date"], reference),
-                         EXENDY=study_day(end, reference))
+                         EXENDTC=dtc(end, tz), EXSTDY=sdtm_study_day(ld["start_date"], reference),
+                         EXENDY=sdtm_study_day(end, reference))
         for infusion in sorted(infusions.get(subject_id, []), key=lambda i: i["number"]):
             dose, unit = _rd13_dose(infusion, levels[infusion["dose_level"]])
             on = dtc(infusion["date"], tz, infusion["time"])
-            day = study_day(infusion["date"], reference)
+            day = sdtm_study_day(infusion["date"], reference)
             rows.add(subject, EXTRT="RD13-02", EXCAT="CAR-T CELL THERAPY", EXDOSE=dose,
                      EXDOSU=unit, EXDOSFRM="SUSPENSION", EXDOSFRQ="ONCE",
                      EXROUTE="INTRAVENOUS", EXLOT=infusion["product_lot"] or None,
@@ -193,8 +193,8 @@ def ae(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Datas
                  AESER="Y" if event["serious"] else "N", AEREL=REL[event["relatedness"]],
                  AEOUT=OUT.get(event["outcome"]), AETOXGR=str(event["grade"]),
                  AESTDTC=dtc(event["onset_date"], tz), AEENDTC=dtc(event["resolution_date"], tz),
-                 AESTDY=study_day(event["onset_date"], reference),
-                 AEENDY=study_day(event["resolution_date"], reference))
+                 AESTDY=sdtm_study_day(event["onset_date"], reference),
+                 AEENDY=sdtm_study_day(event["resolution_date"], reference))
         key = (event["subject_id"], event["ae_seq"])
         qualifiers = [("TOXSCALE", "Toxicity Grading Scale",
                        "ASTCT 2019" if ae_kind(event["term"]) in ("crs", "icans")
@@ -230,7 +230,7 @@ def rs(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
             visitnum = round(base + (k + 1) / 100, 2)
         common = dict(RSTESTCD="OVRLRESP", RSTEST="Overall Response", VISITNUM=visitnum,
                       VISIT=a["visit"], RSDTC=dtc(a["date"], tz),
-                      RSDY=study_day(a["date"], subject.first_infusion_date))
+                      RSDY=sdtm_study_day(a["date"], subject.first_infusion_date))
         rows.add(subject, RSORRES=a["recorded"], RSSTRESC=a["recorded"],
                  RSEVAL="INVESTIGATOR", **common)
         rows.add(subject, RSSTRESC=a["derived"], RSDRVFL="Y", **common)
@@ -267,7 +267,7 @@ def ds(data: ExportData, subject_of: dict[str, Subject], decodes: dict[str, str]
             events.append((f"DEATH ({cause})", "DEATH", "OTHER EVENT", death["date"]))
         for term, decode, category, on in events:
             rows.add(subject, DSTERM=term, DSDECOD=decode, DSCAT=category,
-                     DSSTDTC=dtc(on, tz), DSSTDY=study_day(on, subject.first_infusion_date))
+                     DSSTDTC=dtc(on, tz), DSSTDY=sdtm_study_day(on, subject.first_infusion_date))
     return rows.dataset()
 
 

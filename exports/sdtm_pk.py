@@ -14,7 +14,7 @@ area under the full interval's name.
 """
 
 from endpoints.report import CELLS, COPIES, BloodSamples
-from exports.sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, study_day
+from exports.sdtm_rows import DomainRows, Subject, dtc, local_date, number_text, sdtm_study_day
 from exports.sdtm_variables import Dataset
 from exports.specs import ExportData
 
@@ -50,7 +50,7 @@ def pc_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
                      PCSTRESC=text, PCSTRESN=number, PCSTRESU=unit,
                      PCSPEC=SPECIMEN[sample["matrix"]], PCMETHOD=method,
                      PCDTC=dtc(sample["collected_at"], tz),
-                     PCDY=study_day(local_date(sample["collected_at"], tz),
+                     PCDY=sdtm_study_day(local_date(sample["collected_at"], tz),
                                     subject.first_infusion_date),
                      PCTPT=f"DAY {day}", PCTPTNUM=day, PCELTM=f"P{day}D",
                      PCTPTREF="FIRST INFUSION", PCRFTDTC=subject.first_infusion_dtc)

@@ -13,8 +13,9 @@ from datetime import date, datetime, time, tzinfo
 from exports.sdtm_variables import DATASETS, Dataset
 
 
-def study_day(on: date | None, reference: date | None) -> int | None:
-    """SDTM --DY of `on` with day 1 = `reference` (module docstring); None if either is unknown."""
+def sdtm_study_day(on: date | None, reference: date | None) -> int | None:
+    """SDTM --DY of `on` with day 1 = `reference` (module docstring); None if either is unknown.
+    Not the protocol's day (`patients.schedule.study_day`, day 0 = the first infusion)."""
     if on is None or reference is None:
         return None
     days = (on - reference).days

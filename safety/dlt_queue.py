@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import OuterRef, Subquery
 
 from dosing.models import Infusion
+from patients.schedule import study_day
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
 
 
@@ -22,7 +23,7 @@ class QueueItem:
         """Days from the first infusion (day 0) to the onset."""
         if self.first_infusion_date is None:
             return None
-        return (self.adverse_event.onset_date - self.first_infusion_date).days
+        return study_day(self.first_infusion_date, self.adverse_event.onset_date)
 
 
 def dlt_queue(*, adverse_event_id: int | None = None) -> list[QueueItem]:

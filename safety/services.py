@@ -18,6 +18,7 @@ from core.bulk_history import BATCH, insert_history, insert_with_history
 from core.fast_reads import values_rows
 from core.models import Study
 from core.text_validators import required_text
+from patients.schedule import study_day
 from safety.dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
 from safety.grading import Graded, derive_grade, findings_fields
 from safety.models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
@@ -49,10 +50,10 @@ class SafetyRow(NamedTuple):
         day0, resolution = self.day0, self.resolution_date
         return AeFacts(
             term=self.term, grade=self.grade,
-            onset_day=None if day0 is None else (self.onset_date - day0).days,
+            onset_day=None if day0 is None else study_day(day0, self.onset_date),
             relatedness=self.relatedness,
-            resolution_day=None if day0 is None or resolution is None else (
-                resolution - day0).days,
+            resolution_day=None if day0 is None or resolution is None else study_day(
+                day0, resolution),
             crs_grade=self.crs.grade if self.crs else None,
             icans_grade=self.icans.grade if self.icans else None,
             gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))
@@ -148,7 +149,7 @@ def rule_flags(rows: list[SafetyRow], *, today: date,
     settings = dlt_settings_from(study or Study.load())
     flagged = {}
     for row in rows:
-        as_of_day = (today - row.day0).days if row.day0 else None
+        as_of_day = study_day(row.day0, today) if row.day0 else None
         flags = dlt_flags(row.facts(), settings, as_of_day=as_of_day)
         if flags:
             flagged[row.ae_id] = flags

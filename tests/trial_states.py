@@ -23,7 +23,7 @@ from casebook.crfs import crf_of_model
 from core.audit import record_save, record_void
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, ICANS, demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from monitoring import reviews
 from monitoring.services import query_answer, query_close, query_raise, query_reopen
 from patients.models import Patient
@@ -231,7 +231,7 @@ def _casebook_states(states: TrialStates, users: dict):
 def trial_states() -> TrialStates:
     """Build the trial and one user per role (password PASSWORD); returns what is where."""
     users = {role: factories.user(role) for role in ROLES}
-    casebook_import_json(_small_bundle())
+    bundle_import_json(_small_bundle())
     states = TrialStates(users)
     _every_crf(states, users)
     _casebook_states(states, users)

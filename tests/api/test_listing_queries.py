@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from safety.adjudication import dlt_adjudication_revoke
 from safety.models import AdverseEvent, DltAdjudication
 from safety.selectors import esigned_dlt_decisions
@@ -24,7 +24,7 @@ def queries_per_listing(role: str, patients: int) -> dict[str, tuple[int, int]]:
     for signed in esigned_dlt_decisions():
         dlt_adjudication_revoke(adjudication=signed, by=signed.signed_by,
                                 password="a-long-test-passphrase", reason="trial reloaded")
-    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=7), replace=True)
     # The import's decisions are migrated ones, by the system user; an investigator signs more,
     # so the signer's role is read from real users' groups too.
     unadjudicated = AdverseEvent.objects.filter(

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from casebook import patient_views
 from core.audit import record_save
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from monitoring.models import CasebookLock
 from monitoring.reviews import casebook_lock, casebook_unlock
 from monitoring.services import query_raise
@@ -26,7 +26,7 @@ PAGES = ["/patients/", "/patients/?q=T-ALL", "/patients/RD-001/", "/dlt-review/"
 
 
 def queries_per_page(client, patients: int) -> dict[str, int]:
-    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=7), replace=True)
     reconcile_candidates()  # what the recompute after an import does
     # A queue that is never empty, so that both sizes read its candidates and decisions.
     dlt_candidate_raise(adverse_event=AdverseEvent.objects.order_by("pk").first(),
@@ -56,7 +56,7 @@ LIST_PAGES = ["/patients/", "/patients/?page=2", "/patients/?q=RD&page=2"]
 
 def patient_list_queries(client, patients: int) -> tuple[dict[str, int], int]:
     """Queries of each of the patient list's pages, and the rows its first page shows."""
-    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=7), replace=True)
     counts = {}
     for page in LIST_PAGES:
         with CaptureQueriesContext(connection) as captured:
@@ -88,7 +88,7 @@ def recording(read, asked: list):
 def test_the_patient_list_reads_its_columns_for_the_shown_page_only(client, monkeypatch):
     # given: the list's per-row reads (overdue visits, open queries, locks) are watched
     client.force_login(factories.user("coordinator"))
-    casebook_import_json(demo_bundle(150, seed=7), replace=True)
+    bundle_import_json(demo_bundle(150, seed=7), replace=True)
     asked = []
     for read in ("calendars", "open_query_counts", "locked_patient_ids"):
         monkeypatch.setattr(patient_views, read, recording(getattr(patient_views, read), asked))
@@ -104,7 +104,7 @@ def _monitored_trial(patients: int, *, monitor, investigator, coordinator) -> st
     """A trial where every casebook is signed, every other one locked (RD-002, RD-004…), every
     third one changed after signing (RD-001, RD-004…), with an open query on a field of each:
     what the changed pages show. Returns the URL of RD-001's CRS (adverse event) record."""
-    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=7), replace=True)
     reconcile_candidates()
     for i, patient in enumerate(Patient.objects.order_by("subject_id")):
         casebook_sign(patient=patient, by=investigator, password=PASSWORD)

@@ -3,7 +3,7 @@
 import pytest
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from tests import factories
 
@@ -19,7 +19,7 @@ def coordinator_client(client, coordinator):
 @pytest.fixture
 def trial_of_60(db):
     """RD-001 … RD-060: a full first page and ten more."""
-    casebook_import_json(demo_bundle(60, seed=7), replace=True)
+    bundle_import_json(demo_bundle(60, seed=7), replace=True)
 
 
 def shown(response) -> list[str]:
@@ -109,7 +109,7 @@ def test_a_bad_page_number_shows_the_nearest_page(coordinator_client, trial_of_6
 @pytest.mark.parametrize("count, text", [(1, "1 patient"), (60, "60 patients")])
 def test_the_page_counts_the_patients(coordinator_client, count, text):
     # given
-    casebook_import_json(demo_bundle(count, seed=7), replace=True)
+    bundle_import_json(demo_bundle(count, seed=7), replace=True)
     # when
     html = coordinator_client.get("/patients/").content.decode()
     # then

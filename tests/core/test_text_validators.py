@@ -14,7 +14,7 @@ from core.audit import MissingChangeReasonError, record_save, record_void
 from core.text_validators import INVISIBLE_ONLY
 from dosing.models import Infusion
 from exchange.demo_trial import demo_bundle
-from exchange.services import BundleProblems, casebook_import_json
+from exchange.services import BundleProblems, bundle_import_json
 from monitoring.models import CasebookLock, DataQuery
 from patients.models import Patient
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
@@ -165,7 +165,7 @@ def hostile_bundle() -> dict:
 
 def test_the_import_names_each_hidden_character_by_its_json_path():
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(hostile_bundle())
+        bundle_import_json(hostile_bundle())
     problems = refused.value.problems
     assert any(p.startswith("study.dose_levels[0].code: contains U+FEFF") for p in problems)
     assert any(p.startswith("patients[0].infusions[0].product_lot: contains U+202E")

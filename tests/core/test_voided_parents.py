@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from endpoints.snapshots import recompute
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from exports.loader import load_export_data
 from monitoring.services import query_raise
 from patients.models import Patient
@@ -51,7 +51,7 @@ def voided(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         first_import = demo_trial()  # a query on one of its events, GVHD, eligibility
         # the import's replace voids all of it (kept), and brings a new trial in
-        casebook_import_json(demo_bundle(10, seed=3), replace=True)
+        bundle_import_json(demo_bundle(10, seed=3), replace=True)
         with_events = Patient.objects.filter(adverse_events__isnull=False).distinct()
         kept, dropped = with_events.order_by("subject_id")[:2]
         admin, coordinator = factories.user("admin"), factories.user("coordinator")

@@ -4,14 +4,14 @@ import pytest
 from playwright.sync_api import expect
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_coordinator_pages_through_a_search(page, sign_in, screenshot, coordinator_user):
     # given: 60 patients, all matching "RD"
-    casebook_import_json(demo_bundle(60, seed=7), replace=True)
+    bundle_import_json(demo_bundle(60, seed=7), replace=True)
     sign_in("ana")
     page.goto("/patients/")
     # when

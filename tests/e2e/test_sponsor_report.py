@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from tests import factories
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ REPORT_TIMEOUT_MS = 60_000
 def test_a_sponsor_reads_the_report_and_changes_the_cutoff(page, sign_in, screenshot,
                                                            transactional_db):
     # given: the demo trial and a sponsor
-    casebook_import_json(demo_bundle(12, seed=7), replace=True)
+    bundle_import_json(demo_bundle(12, seed=7), replace=True)
     factories.user("sponsor", username="acme", password=PASSWORD)
     page.set_default_timeout(REPORT_TIMEOUT_MS)
 

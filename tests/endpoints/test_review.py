@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from core.accounts import user_api_token
 from core.audit import record_save
 from endpoints.snapshots import compute_for_reader
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from tests import factories
 from tests.data import demo_casebook
 
@@ -43,7 +43,7 @@ def test_the_sample_with_wrong_grades_is_flagged_exactly_there():
         "term": "Cytokine release syndrome", "grade": 2, "serious": False,
         "onset_date": patient["infusions"][0]["date"], "relatedness": "probable",
         "crs": {"max_temp_c": 39.2, "hypotension": "none", "oxygen": "low_flow"}}]
-    casebook_import_json(bundle)
+    bundle_import_json(bundle)
 
     grade_findings = [f for f in rules_found() if f[1].endswith("grade_mismatch")]
 
@@ -54,7 +54,7 @@ def test_the_sample_with_wrong_grades_is_flagged_exactly_there():
 
 
 def test_the_samples_own_findings():
-    casebook_import_json(copy.deepcopy(SAMPLE))
+    bundle_import_json(copy.deepcopy(SAMPLE))
     assert rules_found() == [
         ("DEMO-02", "response_mismatch", "2023-05-02", "PR", "SD"),
         ("DEMO-03", "sae_report_overdue", "2023-05-10", None, "2023-05-11T00:00:00+00:00"),
@@ -119,7 +119,7 @@ def test_records_after_the_cutoff_are_left_out(infused_patient):
 
 
 def test_the_command_prints_the_listing(capsys):
-    casebook_import_json(copy.deepcopy(SAMPLE))
+    bundle_import_json(copy.deepcopy(SAMPLE))
     call_command("data_review", "--cutoff", "2025-06-30")
     listing = json.loads(capsys.readouterr().out)
     assert listing["cutoff"] == "2025-06-30"

@@ -20,7 +20,7 @@ from endpoints.snapshots import data_version, latest_snapshot, recompute
 from endpoints.tasks import QUEUED_KEY
 from endpoints.trial_rows import load_trial
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from safety.models import DltCandidate
 from tests import factories
@@ -32,7 +32,7 @@ CUTOFF = date(2025, 6, 30)
 
 
 def loader_queries(patients: int) -> int:
-    casebook_import_json(demo_bundle(patients, seed=patients), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=patients), replace=True)
     with CaptureQueriesContext(connection) as queries:
         trial = load_trial()
     assert len(trial.patients) == patients
@@ -46,7 +46,7 @@ def test_the_loader_needs_the_same_queries_at_any_trial_size():
 def test_recompute_at_two_sizes_needs_the_same_queries():
     counts = []
     for size in (5, 60):
-        casebook_import_json(demo_bundle(size, seed=size), replace=True)
+        bundle_import_json(demo_bundle(size, seed=size), replace=True)
         recompute(CUTOFF)  # each measured recompute then replaces the cutoff's kept snapshot
         with CaptureQueriesContext(connection) as queries:
             recompute(CUTOFF)
@@ -57,7 +57,7 @@ def test_recompute_at_two_sizes_needs_the_same_queries():
 def test_the_recompute_reads_once_and_agrees_with_the_loader_the_plots_read():
     """The recompute builds the report from one read of every table; the trial the report
     pages and exports load (`load_trial`) must give the same report."""
-    casebook_import_json(demo_bundle(40, seed=7), replace=True)
+    bundle_import_json(demo_bundle(40, seed=7), replace=True)
     snapshot = recompute(CUTOFF)  # also raises the DLT candidates the rules find
     assert snapshot.review["findings"], "the demo trial has findings"
     assert snapshot.report == json.loads(json.dumps(build_report(load_trial(), CUTOFF)))
@@ -155,7 +155,7 @@ def test_with_the_broker_down_the_save_stands_and_the_report_says_stale(
 
 
 def test_the_report_of_the_demo_trial_has_the_contract_shape(capsys):
-    casebook_import_json(demo_bundle(120, seed=9))
+    bundle_import_json(demo_bundle(120, seed=9))
     call_command("endpoint_report", "--cutoff", "2025-06-30")
     report = json.loads(capsys.readouterr().out)
     assert report_shape_problems(report) == []
@@ -168,7 +168,7 @@ def test_an_empty_trial_has_the_contract_shape(capsys):
 
 
 def test_recompute_endpoints_prints_a_summary(capsys):
-    casebook_import_json(demo_bundle(10, seed=2))
+    bundle_import_json(demo_bundle(10, seed=2))
     call_command("recompute_endpoints", "--cutoff", "2025-06-30")
     line = capsys.readouterr().out.strip()
     assert line.startswith("endpoints at 2025-06-30: 10 enrolled, ")
@@ -196,7 +196,7 @@ def test_the_api_takes_a_cutoff_and_refuses_a_bad_one(client):
 
 
 def test_the_api_and_the_command_give_the_same_json(capsys):
-    casebook_import_json(demo_bundle(15, seed=4))
+    bundle_import_json(demo_bundle(15, seed=4))
     call_command("endpoint_report", "--cutoff", "2025-01-31")
     from_command = json.loads(capsys.readouterr().out)
     client = APIClient()
@@ -234,7 +234,7 @@ def unreconciled_trial(db):
         "term": "Pneumonitis", "grade": 3, "onset_date": str(day0 + timedelta(days=5)),
         "resolution_date": str(day0 + timedelta(days=20)), "serious": False,
         "relatedness": "possible", "dlt_adjudication": None})
-    casebook_import_json(bundle)
+    bundle_import_json(bundle)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from core.audit import field_changes
 from exchange.demo_trial import demo_bundle
 from exchange.dump import dumps, export_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from safety.models import AdverseEvent, DltAdjudication
 from tests.data import DEMO_CASEBOOK, demo_casebook
@@ -55,7 +55,7 @@ def test_export_import_export_is_byte_identical_on_a_1000_patient_trial(tmp_path
 
 
 def test_the_export_has_sorted_keys_and_every_field():
-    casebook_import_json(demo_casebook())
+    bundle_import_json(demo_casebook())
     text = dumps(export_bundle())
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=1,
                               ensure_ascii=False) + "\n"
@@ -95,7 +95,7 @@ def test_a_refused_import_exits_1_and_prints_every_problem(tmp_path, capsys):
 
 
 def test_adjudications_in_a_bundle_are_signed_by_the_system_as_imported():
-    casebook_import_json(demo_casebook())
+    bundle_import_json(demo_casebook())
     adjudication = DltAdjudication.objects.get()
     assert adjudication.signed_by.username == "system"
     assert "imported" in adjudication.rationale.lower()
@@ -103,7 +103,7 @@ def test_adjudications_in_a_bundle_are_signed_by_the_system_as_imported():
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_demo_trial_passes_its_own_import_validation(seed):
-    counts = casebook_import_json(demo_bundle(60, seed))
+    counts = bundle_import_json(demo_bundle(60, seed))
     assert counts["patients"] == 60
 
 

@@ -13,7 +13,7 @@ from core.accounts import user_api_token
 from endpoints.snapshots import recompute
 from exchange.demo_trial import demo_bundle
 from exchange.dump import export_bundle
-from exchange.services import BundleProblems, casebook_import_json
+from exchange.services import BundleProblems, bundle_import_json
 from patients.models import Patient
 from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from safety.models import MIGRATED_MEANING, MIGRATED_SIGNER_NAME, DltAdjudication
@@ -26,7 +26,7 @@ PASSWORD = "a-long-test-passphrase"
 @pytest.fixture
 def imported():
     """A small trial whose three DLT decisions came from a bundle."""
-    casebook_import_json(demo_bundle(10, seed=2))
+    bundle_import_json(demo_bundle(10, seed=2))
     return DltAdjudication.objects.select_related("adverse_event__patient").order_by("pk")
 
 
@@ -61,7 +61,7 @@ def test_a_replace_is_refused_while_an_investigator_e_signed_decision_is_current
             if adverse_event["dlt_adjudication"]:
                 adverse_event["dlt_adjudication"] = "confirmed"
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(bundle, replace=True)
+        bundle_import_json(bundle, replace=True)
     # then: the problem names patient, event and signer, and says what to do; nothing changed
     assert refused.value.problems == [
         f"replace: the DLT decision (rejected) on {event.patient.subject_id}'s adverse event "
@@ -80,7 +80,7 @@ def test_once_revoked_with_a_signature_the_replace_goes_through(imported, invest
     dlt_adjudication_revoke(adjudication=signed, by=investigator, password=PASSWORD,
                             reason="the trial is reloaded from the source system")
 
-    casebook_import_json(bundle, replace=True)
+    bundle_import_json(bundle, replace=True)
 
     assert all(d.is_migrated for d in DltAdjudication.objects.all())
     assert DltAdjudication.objects.count() == 3
@@ -101,7 +101,7 @@ def test_the_import_command_refuses_the_replace_and_prints_the_problem(
 
 
 def test_a_replace_over_migrated_decisions_only_is_accepted(imported):
-    casebook_import_json(export_bundle(), replace=True)
+    bundle_import_json(export_bundle(), replace=True)
     assert DltAdjudication.objects.count() == 3
     assert DltAdjudication.all_objects.filter(void_reason="replaced by a casebook import"
                                               ).count() == 3

@@ -6,7 +6,7 @@ import copy
 import pytest
 from django.apps import apps
 
-from exchange.services import BundleProblems, casebook_import_json, parse_bundle
+from exchange.services import BundleProblems, bundle_import_json, parse_bundle
 from tests import factories
 from tests.data import demo_casebook
 
@@ -26,7 +26,7 @@ def clinical_row_count() -> int:
 def problems_of(bundle) -> list[str]:
     before = clinical_row_count()
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(bundle)
+        bundle_import_json(bundle)
     assert clinical_row_count() == before, "a refused bundle must change nothing"
     return refused.value.problems
 
@@ -185,7 +185,7 @@ def test_a_subject_already_in_the_database_is_refused_without_replace():
 
 
 def test_a_different_protocol_needs_replace():
-    casebook_import_json(sample())
+    bundle_import_json(sample())
     bundle = sample()
     for patient in bundle["patients"]:
         patient["subject_id"] += "-B"

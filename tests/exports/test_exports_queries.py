@@ -5,14 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from exports.services import export_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 def queries_per_export(patients: int) -> dict[str, int]:
-    casebook_import_json(demo_bundle(patients, seed=11), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=11), replace=True)
     counts = {}
     for kind in ("sdtm", "odm", "forms"):
         with CaptureQueriesContext(connection) as captured:

@@ -9,7 +9,7 @@ import pytest
 from endpoints.report import build_report
 from exports.loader import load_export_data
 from exports.sdtm import off_study_decode, sdtm_datasets
-from exports.sdtm_rows import dtc, study_day
+from exports.sdtm_rows import dtc, sdtm_study_day
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +55,12 @@ def records(dataset) -> list[dict]:
     (date(2025, 3, 12), 366),
 ])
 def test_study_days_count_from_day_1_without_a_day_0(on, day):
-    assert study_day(on, date(2024, 3, 12)) == day
+    assert sdtm_study_day(on, date(2024, 3, 12)) == day
 
 
 def test_no_study_day_without_a_reference_or_a_date():
-    assert study_day(date(2024, 3, 12), None) is None
-    assert study_day(None, date(2024, 3, 12)) is None
+    assert sdtm_study_day(date(2024, 3, 12), None) is None
+    assert sdtm_study_day(None, date(2024, 3, 12)) is None
 
 
 def test_every_domain_has_the_standard_variables_in_order(full_patient, screen_failure):

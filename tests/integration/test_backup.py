@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests.conftest import skip_or_fail
@@ -38,7 +38,7 @@ def counted(output: str) -> dict[str, int]:
 
 def test_a_backup_restores_with_every_row_and_its_audit_history(database_url, tmp_path):
     # given a committed trial, with the import's audit history
-    casebook_import_json(demo_bundle(5, seed=11))
+    bundle_import_json(demo_bundle(5, seed=11))
     dump = tmp_path / "edc.dump"
     # when the script backs it up and restores the backup
     result = subprocess.run(["bash", str(SCRIPT), database_url, str(dump)], capture_output=True,

@@ -16,7 +16,7 @@ from django.test import Client
 
 from core.audit import StaleRecordError, record_save
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests import factories
@@ -110,12 +110,12 @@ def test_an_import_whose_connection_drops_half_way_writes_nothing(db):
     # given a bundle; when the connection drops after its patients, before its adverse events
     with connection_dropped_before(lambda _, params: "safety_adverseevent" in params) as cut, \
             pytest.raises((OperationalError, InterfaceError)):
-        casebook_import_json(demo_bundle(10, 2))
+        bundle_import_json(demo_bundle(10, 2))
 
     # then nothing of it is in the database, and it imports whole when tried again
     assert cut
     assert (Patient.all_objects.count(), history_rows(Patient)) == (0, 0)
-    casebook_import_json(demo_bundle(10, 2))
+    bundle_import_json(demo_bundle(10, 2))
     assert (Patient.all_objects.count(), history_rows(Patient)) == (10, 10)
 
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from core.audit import record_save
 from endpoints.snapshots import data_version
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from tests import factories
 from tests.integration.conftest import (
@@ -50,7 +50,7 @@ def report_snapshot() -> dict:
 def test_saves_survive_redis_going_away_and_the_report_catches_up(worker_on_own_redis):
     # given a trial whose snapshot a real worker keeps fresh
     redis_server = worker_on_own_redis
-    casebook_import_json(demo_bundle(8, 3))
+    bundle_import_json(demo_bundle(8, 3))
     wait_for_snapshot_of(data_version())
     redis_server.wait_until_acked()
     coordinator = factories.user()
@@ -87,7 +87,7 @@ def test_saves_survive_redis_going_away_and_the_report_catches_up(worker_on_own_
 def test_a_redis_that_hangs_delays_a_save_by_its_timeout_only(own_redis, settings):
     # given a trial, and Redis accepting connections but answering nothing
     settings.RECOMPUTE_ON_CHANGE = False
-    casebook_import_json(demo_bundle(2, 3))
+    bundle_import_json(demo_bundle(2, 3))
     settings.RECOMPUTE_ON_CHANGE = True
     patient = Patient.objects.order_by("subject_id").first()
     with publishing_like_production(own_redis.url, "edc-faults-hung", settings):

@@ -15,7 +15,7 @@ from endpoints.models import EndpointSnapshot
 from endpoints.snapshots import RECOMPUTE_LOCK, data_version, recompute
 from endpoints.tasks import recompute_endpoints_task
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from safety.models import DltCandidate
 from tests.integration.conftest import (
     publishing_like_production,
@@ -69,7 +69,7 @@ def test_a_recompute_whose_worker_is_killed_is_redelivered_and_comes_out_right(
     try:
         with publishing_like_production(own_redis.url, queue, settings):
             # given a recompute that the import queued, paused mid-way in its worker
-            casebook_import_json(demo_bundle(12, 5))
+            bundle_import_json(demo_bundle(12, 5))
             wait_for_pauses(tmp_path, 1)
 
             # when the worker is killed outright
@@ -97,7 +97,7 @@ def test_the_same_recompute_delivered_twice_at_once_is_harmless(
         own_redis, settings, tmp_path, queue):
     # given a trial whose DLT candidates no recompute has raised yet, and two workers
     settings.RECOMPUTE_ON_CHANGE = False
-    casebook_import_json(demo_bundle(12, 5))
+    bundle_import_json(demo_bundle(12, 5))
     workers = [paused_worker(own_redis.url, queue, tmp_path, seconds=3) for _ in range(2)]
     with publishing_like_production(own_redis.url, queue, settings) as app:
         wait_for_workers(app, 2)

@@ -11,7 +11,7 @@ from endpoints.freshness import COALESCE_SECONDS
 from endpoints.models import EndpointSnapshot
 from endpoints.snapshots import data_version
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from patients.models import Patient
 from tests import factories
 from tests.integration.conftest import wait_for_snapshot_of
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_crf_save_produces_a_fresh_snapshot(live_celery):
-    casebook_import_json(demo_bundle(20, 3))
+    bundle_import_json(demo_bundle(20, 3))
     wait_for_snapshot_of(data_version())
     patient = Patient.objects.order_by("subject_id").first()
     patient.off_study_date, patient.off_study_reason = date(2025, 6, 1), "withdrew consent"
@@ -32,7 +32,7 @@ def test_a_crf_save_produces_a_fresh_snapshot(live_celery):
 
 
 def test_a_burst_of_saves_coalesces_into_a_handful_of_recomputes(live_celery):
-    casebook_import_json(demo_bundle(10, 4))
+    bundle_import_json(demo_bundle(10, 4))
     wait_for_snapshot_of(data_version())
     before = EndpointSnapshot.objects.count()
     coordinator = factories.user()

@@ -81,7 +81,7 @@ def test_postgresql_enforces_the_check_constraints(infused_patient):
 def test_a_large_import_refreshes_the_planner_statistics(django_capture_on_commit_callbacks):
     # given
     from exchange.demo_trial import demo_bundle
-    from exchange.services import casebook_import_json
+    from exchange.services import bundle_import_json
     from exchange.write import ANALYZE_AFTER_ROWS
 
     def planner_rows(table):
@@ -91,7 +91,7 @@ def test_a_large_import_refreshes_the_planner_statistics(django_capture_on_commi
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        counts = casebook_import_json(demo_bundle(60, seed=3), replace=True)
+        counts = bundle_import_json(demo_bundle(60, seed=3), replace=True)
     # then the planner knows how many rows there are now (reltuples is -1 or 0 before ANALYZE)
     assert sum(counts.values()) >= ANALYZE_AFTER_ROWS
     from pk.models import PkSample

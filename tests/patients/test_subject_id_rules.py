@@ -17,7 +17,7 @@ from core.audit import record_save
 from core.models import Study
 from exchange.demo_trial import demo_bundle
 from exchange.dump import export_bundle
-from exchange.services import BundleProblems, casebook_import_json
+from exchange.services import BundleProblems, bundle_import_json
 from monitoring.services import query_raise
 from patients.models import Patient
 from tests import factories
@@ -145,7 +145,7 @@ def bundle_with_ids(*subject_ids) -> dict:
 
 def test_the_import_names_each_refused_id_by_its_json_path():
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(bundle_with_ids("RD-001", "RD/002", "rd-001"))
+        bundle_import_json(bundle_with_ids("RD-001", "RD/002", "rd-001"))
     assert refused.value.problems == [
         "patients[1].subject_id: 'RD/002' is not a subject ID: one holds only ASCII letters, "
         "digits, '-' and '_', never a name ('/' not allowed)",
@@ -162,7 +162,7 @@ def test_the_import_compares_with_the_database_regardless_of_case():
     bundle = bundle_with_ids("rd-005")
     bundle["study"]["subject_id_pattern"] = r"(?i)^rd-[0-9]{3}$"
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(bundle)
+        bundle_import_json(bundle)
     assert refused.value.problems == [
         "patients[0].subject_id: 'rd-005' is already in this database as 'RD-005' (subject IDs "
         "are compared regardless of case) (import with --replace to replace the trial's data)"]
@@ -171,7 +171,7 @@ def test_the_import_compares_with_the_database_regardless_of_case():
 def test_a_bundle_carries_its_pattern_and_its_ids_are_read_against_it():
     bundle = bundle_with_ids("SITE01_0001")
     bundle["study"]["subject_id_pattern"] = r"^SITE[0-9]{2}_[0-9]{4}$"
-    casebook_import_json(bundle, replace=True)
+    bundle_import_json(bundle, replace=True)
     assert Study.load().subject_id_pattern == r"^SITE[0-9]{2}_[0-9]{4}$"
     assert export_bundle()["study"]["subject_id_pattern"] == r"^SITE[0-9]{2}_[0-9]{4}$"
 
@@ -180,7 +180,7 @@ def test_a_bundle_s_unsafe_pattern_is_a_problem_of_its_own():
     bundle = bundle_with_ids("RD-001")
     bundle["study"]["subject_id_pattern"] = ".*"
     with pytest.raises(BundleProblems) as refused:
-        casebook_import_json(bundle, replace=True)
+        bundle_import_json(bundle, replace=True)
     assert refused.value.problems == [
         "study.subject_id_pattern: '.*' would admit any character ('.'); a subject ID holds only "
         "ASCII letters, digits, '-' and '_', so a pattern may only narrow those"]

@@ -17,7 +17,7 @@ from endpoints.serving import data_review_report, endpoint_report
 from endpoints.snapshots import data_version, recompute
 from endpoints.tasks import QUEUED_KEY
 from exchange.demo_trial import demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from reporting.pdf import table_pages
 from reporting.plots import PLOT_NAMES
 from reporting.tables import review_table, summary_tables
@@ -181,7 +181,7 @@ def test_a_cutoff_after_today_or_before_1900_is_refused_on_the_page_and_the_down
 
 def test_reading_the_pages_plots_and_pdf_writes_no_clinical_data(client):
     # given the demo trial imported in this transaction: its DLT candidates not raised yet
-    casebook_import_json(demo_bundle(12, seed=7))
+    bundle_import_json(demo_bundle(12, seed=7))
     client = signed_in(client, "sponsor")
     before, version = clinical_row_counts(), data_version()
     # when
@@ -303,7 +303,7 @@ def test_the_pdf_has_the_title_page_tables_plots_and_review(client, demo_trial):
 # --- Queries ---------------------------------------------------------------------------------
 
 def queries_per_url(client, patients: int) -> dict[str, int]:
-    casebook_import_json(demo_bundle(patients, seed=7), replace=True)
+    bundle_import_json(demo_bundle(patients, seed=7), replace=True)
     recompute(CUTOFF)
     counts = {}
     for url in (PAGE, "/reports/plots/swimmer/?format=svg"):

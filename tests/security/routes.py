@@ -16,7 +16,7 @@ from core.accounts import user_api_token
 from core.audit import record_save
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
-from exchange.services import casebook_import_json
+from exchange.services import bundle_import_json
 from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
@@ -131,7 +131,7 @@ def _first_row(model):
 def demo_trial() -> DemoTrial:
     """A few synthetic patients through the real import, the DLT rules and the endpoints, so
     that every model the admin lists holds a row."""
-    casebook_import_json(demo_bundle(10, seed=3))
+    bundle_import_json(demo_bundle(10, seed=3))
     recompute()
     candidate = DltCandidate.objects.select_related("adverse_event__patient").first()
     adverse_event = candidate.adverse_event

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exchange.services import BundleProblems, casebook_import_json, parse_bundle
+from exchange.services import BundleProblems, bundle_import_json, parse_bundle
 from tests.data import demo_casebook
 from tests.security.fuzzing import TEXT, mutated_bundles, row_counts
 
@@ -18,7 +18,7 @@ FUZZ = settings(max_examples=50, deadline=None,
 
 def import_or_problems(bundle, replace: bool) -> list[str] | None:
     try:
-        casebook_import_json(bundle, replace=replace)
+        bundle_import_json(bundle, replace=replace)
     except BundleProblems as problems:
         return problems.problems
     return None

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from exchange.demo_trial import demo_bundle
-from exchange.services import BundleProblems, casebook_import_json
+from exchange.services import BundleProblems, bundle_import_json
 from safety.models import AdverseEvent
 from tests import factories
 from tests.crf_payloads import form_data
@@ -37,11 +37,11 @@ def assert_not_logged(caplog, *texts):
 def test_a_bundle_import_logs_no_free_text(all_logs):
     bundle = demo_bundle(2, seed=5)
     bundle["patients"][0]["adverse_events"][0]["narrative"] = f"Seen with {NAME}, {BORN}"
-    casebook_import_json(bundle)
+    bundle_import_json(bundle)
     bad = demo_bundle(2, seed=5)
     bad["patients"][1]["adverse_events"][0]["grade"] = f"{NAME} {BORN}"
     with pytest.raises(BundleProblems):
-        casebook_import_json(bad, replace=True)
+        bundle_import_json(bad, replace=True)
     logging.getLogger("edc.test").info("capture check")
     assert_not_logged(all_logs, NAME, BORN)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from exchange.progress import terminal_progress
-from exchange.services import BundleProblems, casebook_import_json, parse_bundle
+from exchange.services import BundleProblems, bundle_import_json, parse_bundle
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.strerror}") from exc
         try:
             with terminal_progress("importing") as progress:
-                counts = casebook_import_json(parse_bundle(text), replace=replace,
+                counts = bundle_import_json(parse_bundle(text), replace=replace,
                                               progress=progress)
         except BundleProblems as problems:
             for problem in problems.problems:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exchange.demo_trial import demo_patients, demo_study
 from exchange.progress import terminal_progress
-from exchange.services import BundleProblems, casebook_import_json
+from exchange.services import BundleProblems, bundle_import_json
 from patients.models import Patient
 
 MAX_PATIENTS = 100_000
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             bundle = {"format": "edc-casebook", "version": 1, "study": demo_study(),
                       "patients": rows}
             try:
-                counts = casebook_import_json(bundle, replace=replace, progress=progress)
+                counts = bundle_import_json(bundle, replace=replace, progress=progress)
             except BundleProblems as problems:  # a generator bug: show it, do not hide it
                 for problem in problems.problems[:50]:
                     self.stderr.write(problem)
