@@ -62,7 +62,7 @@ def requirement_ids() -> dict[str, list[str]]:
 def test_the_walk_sees_the_code_tests_and_scripts():
     names = {relative.as_posix() for _, relative in code_and_scripts()}
     assert {"Makefile", ".ci/run", "scripts/test.sh", "manage.py", "tests/conftest.py",
-            "tests/casebook/test_exchange.py", "bench/web.py"} <= names
+            "tests/exchange/test_exchange.py", "bench/web.py"} <= names
 
 
 def test_no_code_test_or_script_names_a_path_outside_the_repository():

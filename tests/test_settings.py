@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
               "ALLOWED_HOSTS": "edc.example.org"}
 

@@ -7,9 +7,13 @@ from django.db import migrations, models
 
 
 def content_type_follows(apps, schema_editor):
-    ContentType = apps.get_model('contenttypes', 'ContentType')
-    ContentType.objects.using(schema_editor.connection.alias).filter(
-        app_label='trial_edc', model='endpointsnapshot').update(app_label='endpoints')
+    types = apps.get_model('contenttypes', 'ContentType').objects.using(
+        schema_editor.connection.alias)
+    old = types.filter(app_label='trial_edc', model='endpointsnapshot')
+    if types.filter(app_label='endpoints', model='endpointsnapshot').exists():
+        old.delete()  # made already (a database migrated to and fro): keep that one
+    else:
+        old.update(app_label='endpoints')
 
 
 def content_type_returns(apps, schema_editor):

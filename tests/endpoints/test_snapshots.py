@@ -213,7 +213,7 @@ def test_a_snapshot_keeps_its_documents_as_json_text():
                                                report=report, duration_ms=1.0)
     # then the column holds JSON text, read back as the same document
     with connection.cursor() as cursor:
-        cursor.execute("SELECT report, review FROM trial_edc_endpointsnapshot WHERE id = %s",
+        cursor.execute("SELECT report, review FROM endpoints_endpointsnapshot WHERE id = %s",
                        [snapshot.pk])
         stored, review = cursor.fetchone()
     assert json.loads(stored) == {**report, "cutoff": "2025-06-30"} and json.loads(review) == {}

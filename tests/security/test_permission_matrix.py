@@ -99,7 +99,7 @@ TABLE = [
     # Logs are kept by their own tools, not edited; snapshots are computed. API tokens are
     # rotated and revoked on a user's "API token" page (admin:auth_*); their changes are read.
     ("admin:axes_accessfailurelog_*", NOBODY_IN_ADMIN),
-    ("admin:trial_edc_endpointsnapshot_*", NOBODY_IN_ADMIN),
+    ("admin:endpoints_endpointsnapshot_*", NOBODY_IN_ADMIN),
     ("admin:*_add", ADMIN_ONLY),  # only admins add; the lockout and log lists have no add
     # Users, groups, lockouts and study settings: admins only. Clinical records: monitors read.
     *[(f"admin:{app}_*", ADMIN_AND_MONITOR) for app in CLINICAL_APPS],
