@@ -168,6 +168,28 @@ def test_a_name_that_moved_is_caught():
         resolve("kernel.audit.record_save")
 
 
+TOP_LEVEL = PACKAGES | {"tests", "scripts", "bench", "docs", "templates", "static", ".ci"}
+REPO_PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]*)`")
+
+
+def named_paths(path: Path) -> list[str]:
+    """The repository paths a page gives in backticks (`core/roles.py`, `tests/e2e/`)."""
+    text = "\n".join(line for _, line in prose_lines(path))
+    return sorted({name for name in REPO_PATH.findall(text)
+                   if name.split("/")[0] in TOP_LEVEL})
+
+
+@pytest.mark.parametrize("path", [README, *sorted(DOCS.glob("*.md"))],
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_file_a_page_names_exists(path):
+    assert [name for name in named_paths(path) if not (ROOT / name).exists()] == []
+
+
+def test_a_path_named_in_backticks_is_found():
+    names = named_paths(DOCS / "architecture.md")
+    assert {"trial_edc/settings.py", "casebook/patient_urls.py", "monitoring/apps.py"} <= set(names)
+
+
 def test_the_security_pages_permission_table_is_the_code():
     text = (DOCS / "security.md").read_text(encoding="utf-8")
     header = next(line for line in text.splitlines() if line.startswith("| permission |"))
