@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-# Local development defaults; production sets these in its environment (see README).
+# Local development defaults; production sets these in its environment (see docs/operations.md).
 export DEBUG ?= true
 
 .PHONY: install run test test-fast worker beat bench lint migrate clean

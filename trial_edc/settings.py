@@ -2,7 +2,7 @@
 
 With nothing set, the project runs on an SQLite file in the checkout and runs Celery tasks in
 process, so a newcomer can check out, `make run` and work. Production sets DATABASE_URL,
-CELERY_BROKER_URL, SECRET_KEY and ALLOWED_HOSTS (see docker-compose.yml and the README).
+CELERY_BROKER_URL, SECRET_KEY and ALLOWED_HOSTS (see docker-compose.yml and docs/operations.md).
 """
 
 import os
