@@ -129,6 +129,17 @@ def check_requirement_marks(items, known: set[str]) -> list[str]:
     return problems
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test cites only requirement ids the spec defines: an id that drifted from docs/spec/
+    stops the run before any test. tests/conftest.py imports this hook; it is also a plugin of its
+    own (`-p tests.traceability`) for a test file outside tests/."""
+    import pytest
+
+    problems = check_requirement_marks(items, known_ids())
+    if problems:
+        raise pytest.UsageError("Unknown requirement ids:\n" + "\n".join(problems))
+
+
 # --- the tests, read from their source -----------------------------------------------------------
 
 def _requirement_args(node: ast.expr) -> list[str] | None:
