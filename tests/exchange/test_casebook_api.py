@@ -27,6 +27,7 @@ def test_an_admin_imports_a_bundle():
     assert Patient.objects.count() == 6
 
 
+@pytest.mark.requirement("CON-BAD-01", "CON-BAD-02")
 def test_a_bad_bundle_gets_400_with_every_problem_and_changes_nothing():
     bundle = json.loads(SAMPLE)
     bundle["patients"][0]["sex"] = "X"
@@ -71,6 +72,7 @@ def test_only_admins_may_import(role, expected):
     assert not Patient.all_objects.exists()
 
 
+@pytest.mark.requirement("CON-BUN-01")
 def test_the_export_is_the_bundle_format():
     admin = client_as("admin")
     admin.post(URL, SAMPLE, content_type="application/json")
