@@ -26,6 +26,7 @@ def rules_found(cutoff=CUTOFF) -> list[tuple]:
 
 
 @pytest.mark.requirement("CON-REV-01", "CON-REV-02", "CON-REV-03", "CLIN-CRS-09")
+@pytest.mark.requirement("CON-BUN-05", "CON-BUN-06")
 def test_the_sample_with_wrong_grades_is_flagged_exactly_there():
     bundle = copy.deepcopy(SAMPLE)
     # DEMO-01: CRS recorded grade 1, but fluids for hypotension make it grade 2 (ASTCT)

@@ -72,7 +72,6 @@ def test_only_admins_may_import(role, expected):
     assert not Patient.all_objects.exists()
 
 
-@pytest.mark.requirement("CON-BUN-01")
 def test_the_export_is_the_bundle_format():
     admin = client_as("admin")
     admin.post(URL, SAMPLE, content_type="application/json")
