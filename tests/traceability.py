@@ -305,7 +305,7 @@ def _cell(text: str) -> str:
 def markdown(matrix: Matrix, environment: list[tuple[str, str]]) -> str:
     rows = matrix.rows
     held = len(rows) - len(matrix.not_held)
-    lines = ["# Requirement traceability matrix", ""]
+    lines = ["# Requirement traceability matrix", "", "## Run and environment", ""]
     lines += [f"- {name}: {value}" for name, value in environment]
     lines += ["", "## Totals", "",
               f"- Requirements: {len(rows)}; held by at least one test: {held}; "
