@@ -129,6 +129,25 @@ def test_marks_are_read_from_module_class_and_function():
     }
 
 
+def test_a_class_pytestmark_holds_for_its_tests_and_a_helper_class_is_not_read():
+    source = textwrap.dedent("""\
+        import pytest
+
+        class TestLocks:
+            pytestmark: list = [pytest.mark.requirement("DEMO-CNT-02")]
+
+            def test_lock(self):
+                pass
+
+        @pytest.mark.requirement("DEMO-CNT-01")
+        class Helper:
+            def test_not_collected(self):
+                pass
+    """)
+    assert {key: c.ids for key, c in t.marked_tests_in_source(source, MODULE, "x.py").items()} \
+        == {f"{MODULE}.TestLocks::test_lock": ["DEMO-CNT-02"]}
+
+
 def test_junit_results_are_read_per_test_over_its_parameters(run):
     assert run.by_test[f"{MODULE}::test_counts"] == ["passed", "failed"]
     assert run.by_test[f"{MODULE}.TestSums::test_skipped"] == ["skipped"]

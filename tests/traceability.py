@@ -64,17 +64,16 @@ def parse_requirements(text: str, document: str) -> list[Requirement]:
 
     def close():
         if current is not None:
-            found.append(Requirement(current[0], document, heading_of[current[0]],
-                                     first_sentence(" ".join(current[1]))))
+            requirement_id, under, lines = current
+            found.append(Requirement(requirement_id, document, under,
+                                     first_sentence(" ".join(lines))))
 
-    heading_of = {}
     for line in text.splitlines():
         if (match := REQUIREMENT_LINE.match(line)):
             close()
-            current = (match.group(1), [match.group(2)])
-            heading_of[match.group(1)] = heading
+            current = (match.group(1), heading, [match.group(2)])
         elif current is not None and line.startswith("  ") and line.strip():
-            current[1].append(line.strip())
+            current[2].append(line.strip())
         else:
             close()
             current = None
@@ -161,19 +160,25 @@ def _decorator_ids(node) -> list[str]:
     return [i for decorator in node.decorator_list for i in (_requirement_args(decorator) or [])]
 
 
+def _pytestmark_ids(body) -> list[str]:
+    """The ids of a module's or class's `pytestmark = ...` (plain or annotated assignment)."""
+    ids = []
+    for statement in body:
+        targets = (statement.targets if isinstance(statement, ast.Assign)
+                   else [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+        named = any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in targets)
+        if named and statement.value is not None:
+            ids += _requirement_args(statement.value) or []
+    return ids
+
+
 def marked_tests_in_source(source: str, module: str, path: str) -> dict[str, Citation]:
     """The tests of one module that hold requirements, keyed by their JUnit name without
     parameters (`tests.area.test_x.TestClass::test_name`)."""
-    tree = ast.parse(source)
-    module_ids = []
-    for statement in tree.body:
-        if (isinstance(statement, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "pytestmark"
-                        for t in statement.targets)):
-            module_ids += _requirement_args(statement.value) or []
     found = {}
 
     def visit(body, classes: list[str], inherited: list[str]):
+        inherited = inherited + _pytestmark_ids(body)
         for node in body:
             if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 visit(node.body, [*classes, node.name], inherited + _decorator_ids(node))
@@ -184,7 +189,7 @@ def marked_tests_in_source(source: str, module: str, path: str) -> dict[str, Cit
                     key = ".".join([module, *classes]) + "::" + node.name
                     found[key] = Citation("::".join([path, *classes, node.name]), ids)
 
-    visit(tree.body, [], module_ids)
+    visit(ast.parse(source).body, [], [])
     return found
 
 
