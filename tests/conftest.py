@@ -7,6 +7,9 @@ import pytest
 
 from tests import factories
 
+# The collection hook that checks every `@pytest.mark.requirement` id against docs/spec/.
+from tests.traceability import pytest_collection_modifyitems  # noqa: F401
+
 IN_CI = os.environ.get("CI") == "true"
 
 

@@ -35,6 +35,7 @@ def grade_4_crs_on_day_2():
     return ae
 
 
+@pytest.mark.requirement("END-DLT-02", "CON-ROLE-02")
 def test_an_investigator_confirms_a_dlt_with_an_e_signature(page, sign_in, screenshot):
     # given
     grade_4_crs_on_day_2()

@@ -10,6 +10,7 @@ from tests.e2e.conftest import preview_answered
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_a_locked_casebook_cannot_be_edited_until_unlocked_with_a_reason(
         page, sign_in, screenshot, coordinator_user, monitor_user, infused_adverse_event):
     # given: an infused patient with an adverse event, and a monitor

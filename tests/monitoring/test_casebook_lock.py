@@ -41,6 +41,7 @@ def test_a_monitor_locks_a_casebook_and_it_shows_on_the_casebook_and_the_list(
     assert '<span class="badge locked">locked</span>' in listing
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_locking_and_unlocking_a_casebook_need_a_reason(client, monitor, infused_patient):
     client.force_login(monitor)
     lock(client, reason=" ")
@@ -94,6 +95,7 @@ def test_unlocking_opens_the_casebook_for_changes_again(client, monitor, coordin
 
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "sponsor"])
 @pytest.mark.parametrize("action", ["lock", "unlock"])
+@pytest.mark.requirement("CON-ROLE-03")
 def test_only_monitors_lock_and_unlock_casebooks(client, infused_patient, role, action):
     client.force_login(factories.user(role))
     response = client.post(f"/queries/casebook/RD-001/{action}/", {"reason": "x"})

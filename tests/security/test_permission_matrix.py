@@ -142,6 +142,7 @@ def test_every_route_is_classified_in_the_roles_table():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("column", COLUMNS)
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-02", "CON-ROLE-03", "CON-ROLE-04", "CON-ROLE-05")
 def test_each_route_answers_each_role_as_the_table_says(demo, column):
     trial, users = demo
     client = client_for(users, column)
@@ -155,6 +156,7 @@ def test_each_route_answers_each_role_as_the_table_says(demo, column):
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("CON-ROLE-04")
 def test_no_post_from_a_sponsor_succeeds_on_any_route(demo):
     trial, users = demo
     client = client_for(users, "sponsor")

@@ -15,6 +15,7 @@ SIGNATURE = {"user_id": "test-investigator", "password": PASSWORD}
 SIGN, REVOKE = "/casebook-signature/RD-001/sign/", "/casebook-signature/RD-001/revoke/"
 
 
+@pytest.mark.requirement("CON-ROLE-02")
 def test_an_investigator_signs_the_casebook_with_the_password(client, investigator,
                                                               infused_patient):
     client.force_login(investigator)
@@ -27,6 +28,7 @@ def test_an_investigator_signs_the_casebook_with_the_password(client, investigat
     assert CASEBOOK_SIGNATURE_MEANING in page
 
 
+@pytest.mark.requirement("CON-ROLE-02")
 def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
     client.force_login(investigator)
     response = client.post(SIGN, {**SIGNATURE, "password": "guess"}, follow=True)
@@ -47,6 +49,7 @@ def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, in
 
 
 @pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
+@pytest.mark.requirement("CON-ROLE-02")
 def test_only_investigators_sign(client, infused_patient, role):
     client.force_login(factories.user(role))
     assert client.post(SIGN, SIGNATURE).status_code == 403
