@@ -13,7 +13,7 @@ from notifications.outbox import NO_ADDRESS, NO_SAFETY_CONTACT
 from safety.models import DltCandidate
 from tests import factories
 from tests.dlt import reconcile_candidates
-from tests.notifications.conftest import SAFETY_CONTACT, with_address
+from tests.notifications.conftest import SAFETY_CONTACT
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,7 @@ def test_a_dlt_candidate_raised_by_the_rules_tells_the_investigators_once(
         assert_only_subject_id(message)
 
 
-def test_a_candidate_already_adjudicated_or_voided_is_not_told(staff, infused_patient,
+def test_the_candidate_of_a_voided_event_is_not_told(staff, infused_patient,
                                                                mailoutbox):
     from notifications.triggers import notify_dlt_candidates
 
