@@ -107,9 +107,11 @@ TABLE = [
     ("admin:axes_*", ADMIN_ONLY),
     ("admin:trial_edc_study_*", ADMIN_ONLY),
     ("admin:trial_edc_apitokenevent_*", ADMIN_ONLY),
+    # Who was told what, when (the notifications outbox): admins read it.
+    ("admin:notifications_notification_*", ADMIN_ONLY),
 ]
 NO_ADD = ("axes_accessattempt", "axes_accesslog", "auth_group", "trial_edc_study",
-          "safety_dltadjudication", "trial_edc_apitokenevent")
+          "safety_dltadjudication", "trial_edc_apitokenevent", "notifications_notification")
 
 
 SIGN_IN_AND_OUT = ("login", "logout", "admin:login", "admin:logout")
