@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # it with its last error); the task retries with backoff, the sweep until then.
 MAX_ATTEMPTS = 10
 SWEEP_BATCH = 500
+BATCH = 1000
 NO_ADDRESS = "not sent: the account has no e-mail address"
 NO_SAFETY_CONTACT = "not sent: SAFETY_CONTACT_EMAIL is not set"
 
@@ -53,21 +54,39 @@ def safety_contact() -> Recipient:
                      "" if address else NO_SAFETY_CONTACT)
 
 
-def notify(*, kind: str, event_key: str, recipients: list[Recipient], subject_id: str,
-           record_type: str, record_id: int, message: Message) -> None:
-    """Record that each recipient is told of `event_key` (once each, however often this is
-    called), and queue their sending for after the commit. Call it inside the transaction of
-    the save that raised the event."""
-    if not recipients:
+@dataclass(frozen=True)
+class Event:
+    """One thing to tell `recipients` of, once each (`key`: "sae:12", "query:4:v3"…)."""
+
+    kind: str
+    key: str
+    recipients: list[Recipient]
+    subject_id: str
+    record_type: str
+    record_id: int
+    message: Message
+
+
+def notify(event: Event) -> None:
+    notify_all([event])
+
+
+def notify_all(events: list[Event]) -> None:
+    """Record that each recipient is told of each event (once each, however often this is
+    called), and queue their sending for after the commit: two queries for any number of
+    events. Call it inside the transaction of the save that raised them."""
+    rows = [Notification(kind=e.kind, event_key=e.key, recipient_key=r.key, recipient=r.user,
+                         address=r.address, last_error=r.problem, subject_id=e.subject_id,
+                         record_type=e.record_type, record_id=e.record_id,
+                         subject=e.message.subject, body=e.message.body)
+            for e in events for r in e.recipients]
+    if not rows:
         return
-    Notification.objects.bulk_create([
-        Notification(kind=kind, event_key=event_key, recipient_key=r.key, recipient=r.user,
-                     address=r.address, last_error=r.problem, subject_id=subject_id,
-                     record_type=record_type, record_id=record_id, subject=message.subject,
-                     body=message.body)
-        for r in recipients], ignore_conflicts=True)
-    ids = list(Notification.objects.unsent().filter(event_key=event_key)
-               .values_list("pk", flat=True))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+    keys = list({e.key for e in events})
+    ids = [pk for start in range(0, len(keys), BATCH)
+           for pk in Notification.objects.unsent().filter(event_key__in=keys[start:start + BATCH])
+           .values_list("pk", flat=True)]
     if ids:
         transaction.on_commit(partial(enqueue, ids), robust=True)
 

@@ -20,7 +20,7 @@ from dosing.models import Infusion
 from efficacy.models import Death, ResponseAssessment
 from notifications import content
 from notifications.models import Kind, Notification
-from notifications.outbox import notify, safety_contact, users_with_role
+from notifications.outbox import Event, notify_all, safety_contact, users_with_role
 from patients.models import Patient
 from patients.schedule import RESPONSE_VISITS, UNWINDOWED_VISITS, visit_statuses
 from safety.models import AdverseEvent
@@ -56,11 +56,11 @@ def sae_clock_reminders(now: datetime) -> int:
     if not due:
         return 0
     recipients = [*users_with_role(INVESTIGATOR), safety_contact()]
-    for key, pk, subject_id, deadline, overdue in due:
-        notify(kind=Kind.SAE_CLOCK, event_key=key, recipients=recipients, subject_id=subject_id,
-               record_type=AdverseEvent._meta.label_lower, record_id=pk,
-               message=content.sae_clock(protocol=study.protocol_id, subject_id=subject_id,
-                                         deadline=deadline, overdue=overdue))
+    notify_all([Event(Kind.SAE_CLOCK, key, recipients, subject_id,
+                      AdverseEvent._meta.label_lower, pk,
+                      content.sae_clock(protocol=study.protocol_id, subject_id=subject_id,
+                                        deadline=deadline, overdue=overdue))
+                for key, pk, subject_id, deadline, overdue in due])
     return len(due)
 
 
@@ -96,9 +96,9 @@ def overdue_visit_reminders(today: date) -> int:
         return 0
     coordinators = users_with_role(COORDINATOR)
     protocol = Study.load().protocol_id
-    for key, pk, subject_id, status in due:
-        notify(kind=Kind.VISIT_OVERDUE, event_key=key, recipients=coordinators,
-               subject_id=subject_id, record_type=Patient._meta.label_lower, record_id=pk,
-               message=content.visit_overdue(protocol=protocol, subject_id=subject_id,
-                                             visit=status.visit, due_to=status.due_to))
+    notify_all([Event(Kind.VISIT_OVERDUE, key, coordinators, subject_id,
+                      Patient._meta.label_lower, pk,
+                      content.visit_overdue(protocol=protocol, subject_id=subject_id,
+                                            visit=status.visit, due_to=status.due_to))
+                for key, pk, subject_id, status in due])
     return len(due)

@@ -15,7 +15,14 @@ from core.roles import COORDINATOR, INVESTIGATOR
 from monitoring.models import DataQuery, QueryStatus
 from notifications import content
 from notifications.models import Kind, Notification
-from notifications.outbox import notify, safety_contact, user_recipient, users_with_role
+from notifications.outbox import (
+    Event,
+    notify,
+    notify_all,
+    safety_contact,
+    user_recipient,
+    users_with_role,
+)
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
 
 
@@ -41,12 +48,11 @@ def notify_sae(adverse_event: AdverseEvent) -> None:
                                     onset_date=adverse_event.onset_date,
                                     hours=study.sae_report_hours)
     subject_id = adverse_event.patient.subject_id
-    notify(kind=Kind.SAE, event_key=event_key,
-           recipients=[*users_with_role(INVESTIGATOR), safety_contact()],
-           subject_id=subject_id, record_type=_label(AdverseEvent), record_id=adverse_event.pk,
-           message=content.sae_entered(protocol=study.protocol_id, subject_id=subject_id,
-                                       grade=adverse_event.grade, deadline=deadline,
-                                       hours=study.sae_report_hours))
+    notify(Event(Kind.SAE, event_key, [*users_with_role(INVESTIGATOR), safety_contact()],
+                 subject_id, _label(AdverseEvent), adverse_event.pk,
+                 content.sae_entered(protocol=study.protocol_id, subject_id=subject_id,
+                                     grade=adverse_event.grade, deadline=deadline,
+                                     hours=study.sae_report_hours)))
 
 
 def notify_query_step(query: DataQuery, created: bool) -> None:
@@ -71,9 +77,8 @@ def notify_query_step(query: DataQuery, created: bool) -> None:
         message = content.query_answered(protocol=protocol, subject_id=subject_id,
                                          number=query.pk)
         kind = Kind.QUERY_ANSWERED
-    notify(kind=kind, event_key=f"query:{query.pk}:v{query.row_version}", recipients=recipients,
-           subject_id=subject_id, record_type=_label(DataQuery), record_id=query.pk,
-           message=message)
+    notify(Event(kind, f"query:{query.pk}:v{query.row_version}", recipients, subject_id,
+                 _label(DataQuery), query.pk, message))
 
 
 def notify_dlt_candidates() -> int:
@@ -95,9 +100,9 @@ def notify_dlt_candidates() -> int:
     if not investigators:
         return 0
     protocol = Study.load().protocol_id
-    for pk, rule, grade, subject_id in pending:
-        notify(kind=Kind.DLT_CANDIDATE, event_key=f"dlt:{pk}", recipients=investigators,
-               subject_id=subject_id, record_type=_label(DltCandidate), record_id=pk,
-               message=content.dlt_candidate(protocol=protocol, subject_id=subject_id,
-                                             rule=rule, grade=grade))
+    notify_all([Event(Kind.DLT_CANDIDATE, f"dlt:{pk}", investigators, subject_id,
+                      _label(DltCandidate), pk,
+                      content.dlt_candidate(protocol=protocol, subject_id=subject_id, rule=rule,
+                                            grade=grade))
+                for pk, rule, grade, subject_id in pending])
     return len(pending)

@@ -158,3 +158,26 @@ def test_a_voided_serious_event_is_not_told(staff, infused_patient, mailoutbox):
     adverse_event.serious = True
     record_void(adverse_event, by=staff["coordinator"], reason="entered in error")
     assert not Notification.objects.exists()
+
+
+def test_telling_of_dlt_candidates_takes_the_same_queries_for_one_or_many(staff, infused_patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.triggers import notify_dlt_candidates
+
+    def queries_to_tell() -> tuple[int, int]:
+        reconcile_candidates()
+        with CaptureQueriesContext(connection) as captured:
+            told = notify_dlt_candidates()
+        return told, len(captured)
+
+    factories.adverse_event(infused_patient, grade=5, outcome="fatal")
+    one, one_queries = queries_to_tell()
+    for number in (2, 3, 4):
+        patient = factories.patient(f"RD-00{number}")
+        factories.lymphodepletion(patient)
+        factories.infusion(patient)
+        factories.adverse_event(patient, grade=5, outcome="fatal")
+    many, many_queries = queries_to_tell()
+    assert many == 3 * one and many_queries == one_queries
