@@ -45,7 +45,8 @@ def test_the_sae_clock_reminds_before_the_deadline_and_once_it_has_passed(
     assert sae_clock_reminders(now + timedelta(hours=5)) == 1  # past the deadline
     assert sae_clock_reminders(now + timedelta(hours=6)) == 0
 
-    reminders = Notification.objects.filter(kind=Kind.SAE_CLOCK).order_by("event_key")
+    reminders = sorted(Notification.objects.filter(kind=Kind.SAE_CLOCK),
+                       key=lambda r: (r.event_key, r.recipient_key))
     assert [(r.event_key, r.recipient_key) for r in reminders] == [
         (f"sae-clock:{adverse_event.pk}:due-soon", f"address:{SAFETY_CONTACT}"),
         (f"sae-clock:{adverse_event.pk}:due-soon", f"user:{staff['investigator'].pk}"),
