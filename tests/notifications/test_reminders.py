@@ -91,3 +91,32 @@ def test_the_admin_reads_who_was_told_what_and_changes_nothing(client, staff, re
     assert client.get(f"/admin/notifications/notification/{row.pk}/change/").status_code == 200
     assert client.post(f"/admin/notifications/notification/{row.pk}/delete/").status_code == 403
     assert Notification.objects.filter(pk=row.pk).exists()
+
+
+def test_each_user_reads_their_own_notifications_and_no_one_elses(client, staff, recent_patient):
+    unreported_sae(recent_patient, timezone.now())
+    client.force_login(staff["investigator"])
+    page = client.get("/notifications/").content.decode()
+    assert "SAE entered for subject RD-042" in page
+    client.force_login(staff["coordinator"])
+    page = client.get("/notifications/").content.decode()
+    assert "RD-042" not in page and "None." in page
+
+
+def test_the_own_notifications_page_takes_the_same_queries_however_many(
+        client, staff, recent_patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff["investigator"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/notifications/").status_code == 200
+        return len(captured)
+
+    unreported_sae(recent_patient, timezone.now())
+    one = queries()
+    for _ in range(5):
+        unreported_sae(recent_patient, timezone.now())
+    assert queries() == one

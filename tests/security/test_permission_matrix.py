@@ -49,6 +49,9 @@ TABLE = [
     ("login", everyone("redirect /", anonymous=OK)),
     ("logout", everyone(POST_ONLY, anonymous=POST_ONLY)),
     ("healthz", everyone(OK, anonymous=OK)),
+    # Each user's own notifications (the sponsor's list is empty: the safety contact is an
+    # address, not an account).
+    ("my-notifications", everyone(OK)),
     ("patients:enrol", ENTER_CRF),
     ("patients:crf-create", ENTER_CRF),
     ("patients:crf-create-detail", ENTER_CRF),
