@@ -83,7 +83,7 @@ def notify_query_step(query: DataQuery, created: bool) -> None:
 
 def notify_dlt_candidates() -> int:
     """Tell the investigators of each current rule-raised DLT candidate not yet told of and not
-    yet adjudicated. Two queries when there is none; call it inside the transaction that
+    yet adjudicated. One query when there is none; call it inside the transaction that
     raised them. Returns how many candidates were told of."""
     told = Notification.objects.filter(kind=Kind.DLT_CANDIDATE,
                                        record_type=_label(DltCandidate), record_id=OuterRef("pk"))
