@@ -88,6 +88,23 @@ def celery_publishing_to(broker_url: str, **conf):
         drop_cached_connections()
 
 
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port, run by the test; yields (port, Received)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.integration.conftest import free_port
+    from tests.smtp import Received
+
+    received = Received()
+    controller = Controller(received, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, received
+    finally:
+        controller.stop()
+
+
 TRIAL_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "monitoring",
               "signoff")
 

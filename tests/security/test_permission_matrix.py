@@ -49,6 +49,9 @@ TABLE = [
     ("login", everyone("redirect /", anonymous=OK)),
     ("logout", everyone(POST_ONLY, anonymous=POST_ONLY)),
     ("healthz", everyone(OK, anonymous=OK)),
+    # Each user's own notifications (the sponsor's list is empty: the safety contact is an
+    # address, not an account).
+    ("my-notifications", everyone(OK)),
     ("patients:enrol", ENTER_CRF),
     ("patients:crf-create", ENTER_CRF),
     ("patients:crf-create-detail", ENTER_CRF),
@@ -107,9 +110,11 @@ TABLE = [
     ("admin:axes_*", ADMIN_ONLY),
     ("admin:trial_edc_study_*", ADMIN_ONLY),
     ("admin:trial_edc_apitokenevent_*", ADMIN_ONLY),
+    # Who was told what, when (the notifications outbox): admins read it.
+    ("admin:notifications_notification_*", ADMIN_ONLY),
 ]
 NO_ADD = ("axes_accessattempt", "axes_accesslog", "auth_group", "trial_edc_study",
-          "safety_dltadjudication", "trial_edc_apitokenevent")
+          "safety_dltadjudication", "trial_edc_apitokenevent", "notifications_notification")
 
 
 SIGN_IN_AND_OUT = ("login", "logout", "admin:login", "admin:logout")
