@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from casebook import crfs
 from casebook.entry import crf_record_save, crf_record_void
+from casebook.record_labels import field_label
 from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
 from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
 from core.forms import VoidForm
@@ -130,6 +131,8 @@ def crf_detail(request, subject_id, slug, pk):
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     review = review_of(record)
     queries = record_queries(record)
+    for query in queries:
+        query.field_label = field_label(type(record), query.field_name)
     beside = beside_fields(queries)
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),

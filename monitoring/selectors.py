@@ -1,6 +1,7 @@
 """Reads of data queries for the pages, each in one query."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count
 
 from monitoring.models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
@@ -35,6 +36,27 @@ def outstanding_queries(*, awaiting: str):
     status = QueryStatus.OPEN if awaiting == "site" else QueryStatus.ANSWERED
     return (DataQuery.objects.filter(status=status)
             .select_related("patient", "record_type", "raised_by").order_by("created_at"))
+
+
+# The filters of the query list, by their value in the URL: "outstanding" (open or answered, the
+# default), one status, or every query.
+QUERY_FILTERS = {"outstanding": OUTSTANDING, **{s.value: (s,) for s in QueryStatus},
+                 "all": tuple(QueryStatus)}
+
+
+def query_list(*, show: str = "outstanding", patient=None, record_querysets=()):
+    """The query work list, oldest first, with its patient, its people and its record.
+
+    `record_querysets` (one per record model, e.g. with the adverse event of its details
+    selected) say how to read the records: one query per kind of record on the page, whatever
+    the trial's size."""
+    queries = DataQuery.objects.filter(status__in=QUERY_FILTERS[show])
+    if patient is not None:
+        queries = queries.filter(patient=patient)
+    return (queries.select_related("patient", "record_type", "raised_by", "answered_by",
+                                   "closed_by")
+            .prefetch_related(GenericPrefetch("record", list(record_querysets)))
+            .order_by("created_at", "id"))
 
 
 def casebook_lock_trail(patient) -> list:
