@@ -166,7 +166,8 @@ def form_verify(request, subject_id, slug, pk):
 @require_POST
 def form_lock(request, subject_id, slug, pk):
     return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_lock(
-        record=record, patient=patient, by=request.user), "Form locked.")
+        record=record, patient=patient, by=request.user, reason=request.POST.get("reason", "")),
+        "Form locked.")
 
 
 @login_required
