@@ -99,7 +99,7 @@ def query_reopen(request, pk):
 QUERIES_PER_PAGE = 50
 
 
-def _record_querysets():
+def record_querysets():
     """How the list reads the queries' records: with the adverse event of its details, which
     names them ("CRS details of …")."""
     return [crf.model.all_objects.select_related(AE_PARENT) if crf.parent == AE_PARENT
@@ -133,7 +133,7 @@ def query_list(request):
             "filters": filters, "filter_errors": errors, "rows": [], "show": "outstanding"},
             status=400)
     show, patient = filters.cleaned_data["show"], filters.cleaned_data["patient"]
-    page = Paginator(queries_of(show=show, patient=patient, record_querysets=_record_querysets()),
+    page = Paginator(queries_of(show=show, patient=patient, record_querysets=record_querysets()),
                      QUERIES_PER_PAGE).get_page(page_number(request.GET.get("page")))
     return render(request, "monitoring/queries.html", {
         "filters": filters, "show": show, "patient": patient, "page": page,

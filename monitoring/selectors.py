@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count
 
-from monitoring.models import OUTSTANDING, CasebookLock, DataQuery, QueryStatus
+from monitoring.models import OUTSTANDING, CasebookLock, DataQuery, FormReview, QueryStatus
 
 
 def open_query_counts(patient_ids) -> dict[int, int]:
@@ -64,3 +64,10 @@ def casebook_lock_trail(patient) -> list:
     query (the lock's own audit trail)."""
     return list(CasebookLock.history.filter(patient_id=patient.pk)
                 .select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+def form_reviews_of(patient) -> dict[tuple[int, int], FormReview]:
+    """{(content type id, record id): review} of every verified or locked record of the
+    patient: one query."""
+    return {(r.record_type_id, r.record_id): r
+            for r in FormReview.objects.filter(patient=patient)}
