@@ -178,8 +178,8 @@ QUERY_LIST_PARAMS = (
     [f"show={show}" for show in ("outstanding", "open", "answered", "closed", "all")]
     + ["page=2", "page=0", "page=x", "show=closed&page=99"])
 # (A voided patient is out of the trial: "there is no patient RD-107", as for an unknown one.)
-BAD_QUERY_LIST_PARAMS = ("show=pending", "patient=NO-SUCH", "patient=RD-107", "patient=" + "x" * 300,
-                         "show=%00", "patient=%E2%80%8B")
+BAD_QUERY_LIST_PARAMS = ("show=pending", "patient=NO-SUCH", "patient=RD-107",
+                         "patient=" + "x" * 300, "show=%00", "patient=%E2%80%8B")
 
 
 @pytest.mark.django_db
