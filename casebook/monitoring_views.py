@@ -25,6 +25,7 @@ from monitoring.forms import (
 )
 from monitoring.models import DataQuery
 from monitoring.selectors import query_list as queries_of
+from monitoring.selectors import with_records
 from patients.models import Patient
 
 
@@ -99,18 +100,17 @@ def query_reopen(request, pk):
 QUERIES_PER_PAGE = 50
 
 
-def record_querysets():
-    """How the list reads the queries' records: with the adverse event of its details, which
-    names them ("CRS details of …")."""
-    return [crf.model.all_objects.select_related(AE_PARENT) if crf.parent == AE_PARENT
-            else crf.model.all_objects.all() for crf in crfs.CRFS.values()]
+def related_of(model) -> tuple[str, ...]:
+    """What names a record in the list: the adverse event of its details ("CRS details of …")."""
+    crf = crfs.crf_of_model(model)
+    return (AE_PARENT,) if crf is not None and crf.parent == AE_PARENT else ()
 
 
 def query_row(query) -> dict:
     """One query as the list shows it: the record and field as the site names them, and the
     link that opens the record at that field."""
     model = query.record_type.model_class()
-    crf, record = crfs.crf_of_model(model), query.record
+    crf, record = crfs.crf_of_model(model), query.record_read
     if crf is None or record is None:  # not a browser CRF: its casebook is the nearest page
         link = reverse("patients:casebook", args=[query.patient.subject_id])
         label = str(model._meta.verbose_name) if model else "record"
@@ -133,11 +133,12 @@ def query_list(request):
             "filters": filters, "filter_errors": errors, "rows": [], "show": "outstanding"},
             status=400)
     show, patient = filters.cleaned_data["show"], filters.cleaned_data["patient"]
-    page = Paginator(queries_of(show=show, patient=patient, record_querysets=record_querysets()),
-                     QUERIES_PER_PAGE).get_page(page_number(request.GET.get("page")))
+    page = Paginator(queries_of(show=show, patient=patient), QUERIES_PER_PAGE).get_page(
+        page_number(request.GET.get("page")))
     return render(request, "monitoring/queries.html", {
         "filters": filters, "show": show, "patient": patient, "page": page,
-        "rows": [query_row(q) for q in page.object_list], "shows": QueryFilterForm.SHOW})
+        "rows": [query_row(q) for q in with_records(page.object_list, related=related_of)],
+        "shows": QueryFilterForm.SHOW})
 
 
 def _review_step(request, subject_id, slug, pk, action, done: str):

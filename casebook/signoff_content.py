@@ -5,18 +5,17 @@ page. A fixed number of queries whatever the trial's size (one per kind of form,
 
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import dateformat
 
 from casebook import crfs
 from casebook.crf_views import record_url
-from casebook.monitoring_views import query_row, record_querysets
+from casebook.monitoring_views import query_row, related_of
 from casebook.record_labels import AE_PARENT, DATE_FORMAT, record_label
 from casebook.visits import OVERDUE, patient_schedule
 from dosing.models import Infusion, Lymphodepletion
 from monitoring.reviews import casebook_lock_of
-from monitoring.selectors import form_reviews_of
+from monitoring.selectors import form_reviews_of, with_records
 from monitoring.selectors import query_list as queries_of
 from patients.models import EligibilityAssessment
 from safety.models import AdverseEvent, DltAdjudication, DltCandidate
@@ -59,8 +58,8 @@ def _pending_dlt(patient) -> list[Item]:
 
 
 def _open_queries(patient) -> list[Item]:
-    rows = [query_row(q) for q in queries_of(show="outstanding", patient=patient,
-                                             record_querysets=record_querysets())]
+    rows = [query_row(q) for q in with_records(
+        queries_of(show="outstanding", patient=patient), related=related_of)]
     return [Item(OPEN_QUERY, f"{r['record_label']}"
                  f"{' · ' + r['field_label'] if r['field_label'] else ''} "
                  f"({r['query'].get_status_display().lower()}): {r['query'].question}", r["link"])
@@ -75,7 +74,7 @@ def _reviews(patient, records) -> list[Item]:
     casebook_locked = lock is not None and lock.is_locked
     items = []
     for crf, record in records:
-        review = reviews.get((ContentType.objects.get_for_model(record).pk, record.pk))
+        review = reviews.get((record._meta.label_lower, record.pk))
         link, label = record_url(crf, record, patient), record_label(record)
         state = review.verification_of(record) if review else "not verified"
         if state == "not verified":

@@ -165,3 +165,18 @@ def test_the_list_takes_the_same_queries_for_few_and_many_queries(client, monito
     # then
     assert DataQuery.objects.count() == 21
     assert few == many, (few, many)
+
+
+def test_a_voided_patients_queries_leave_the_list(client, monitor):
+    # given: a patient enrolled in error, with a query, then voided
+    from core.audit import record_void
+
+    twice = factories.patient("RD-009")
+    services.query_raise(record=twice, patient=twice, field_name="", question="Duplicate?",
+                         by=monitor)
+    record_void(twice, by=factories.user("coordinator"), reason="enrolled twice")
+    # when
+    client.force_login(monitor)
+    response = client.get("/queries/", {"show": "all"})
+    # then: no link to the pages it no longer has
+    assert response.status_code == 200 and response.context["rows"] == []
