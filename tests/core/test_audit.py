@@ -217,7 +217,7 @@ def test_a_lock_on_one_part_refuses_the_whole_void(graded_event, infused_patient
     # given the GVHD details locked by a monitor
     reviews.form_lock(record=GvhdDetails.objects.get(), patient=infused_patient, by=monitor)
     # when the event is voided
-    with pytest.raises(ValidationError, match="was locked by test-monitor"):
+    with pytest.raises(ValidationError, match="was locked by Test Monitor"):
         record_void(graded_event, by=coordinator, reason="duplicate")
     # then nothing is voided, not even the CRS details, which come before the locked part
     assert AdverseEvent.objects.filter(pk=graded_event.pk).exists()

@@ -35,7 +35,7 @@ def test_a_monitor_raises_a_query_on_a_field_shown_on_the_record(client, monitor
     query = raise_on_grade(client, monitor, adverse_event)
     page = client.get(record_page).content.decode()
     assert (query.field_name, query.status, query.raised_by) == ("grade", "open", monitor)
-    assert "Source says grade 2?" in page and "<code>grade</code>" in page
+    assert "Source says grade 2?" in page and 'about <a href="#field-grade">grade</a>' in page
 
 
 @pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-03")

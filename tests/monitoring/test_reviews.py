@@ -39,7 +39,7 @@ def test_a_locked_form_cannot_be_edited_or_voided(client, monitor, coordinator, 
                           "row_version": adverse_event.row_version})
     # then
     assert "locked by" in opened.content.decode()
-    assert posted.status_code == 302 and voided.status_code == 302
+    assert posted.status_code == 409 and voided.status_code == 409  # refused on the form
     adverse_event.refresh_from_db()
     assert adverse_event.grade == 3 and not adverse_event.is_voided
 
