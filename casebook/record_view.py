@@ -4,9 +4,9 @@ them (ASTCT grades, the response category) beside what was recorded."""
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.text import capfirst
 
 from casebook import crfs
+from casebook.display import display_value, label_and_unit
 from dosing.selectors import first_infusion_dates
 from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
@@ -22,25 +22,14 @@ class Derived:
     agrees: bool | None = None  # with the recorded value; None when there is nothing to compare
 
 
-def _display(record, field) -> str:
-    value = getattr(record, field.name)
-    if value is None or value == "":
-        return "—"
-    if field.choices:
-        return getattr(record, f"get_{field.name}_display")()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def record_facts(record, beside: dict | None = None) -> list[tuple]:
     """(label, value) for each field of the record's form, in the form's order; with `beside`
     ({field name: [items]}, e.g. its open queries), (label, value, items)."""
     crf = crfs.crf_of_model(type(record))
     facts = []
     for name in crf.form._meta.fields:
-        field = record._meta.get_field(name)
-        fact = (capfirst(field.verbose_name), _display(record, field))
+        label, _unit = label_and_unit(record._meta.get_field(name))
+        fact = (label, display_value(record, name))
         facts.append(fact if beside is None else (*fact, beside.get(name, [])))
     return facts
 

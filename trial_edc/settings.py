@@ -128,6 +128,7 @@ TEMPLATES = [
                 "core.roles.role_context",
                 "core.esignature.signature_context",
             ],
+            "builtins": ["casebook.templatetags.clinic"],
         },
     },
 ]

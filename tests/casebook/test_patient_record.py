@@ -41,7 +41,7 @@ def test_the_record_page_shows_the_demographics_and_links_edit_void_and_trail(
         client, coordinator, enrolled_patient):
     client.force_login(coordinator)
     page = client.get(url(enrolled_patient)).content.decode()
-    assert "<dt>Age at consent (years)</dt><dd>27" in page
+    assert "<dt>Age at consent</dt><dd>27 years" in page
     for action in ("edit/", "void/", "history/"):
         assert f'href="{url(enrolled_patient, action)}"' in page
 
