@@ -12,13 +12,15 @@ from casebook import sections as casebook_reader
 from casebook import status_grid
 from casebook.events import chronicle
 from casebook.selectors import patient_list
-from casebook.visits import Schedule, calendars, overdue_count, patient_schedule
+from casebook.visits import Schedule, calendars, overdue_count, schedule_of
 from core.models import Study
+from efficacy.models import ResponseAssessment
 from core.roles import VIEW_CRF
 from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
 from patients.status import patient_status
+from pk.models import PkSample
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
 from signoff.selectors import casebook_signature, signatures
 
@@ -88,7 +90,10 @@ def patient_casebook(request, subject_id):
         raise Http404(f"No patient {subject_id}.")
     today = timezone.localdate()
     sections = casebook_reader.sections(patient)
-    schedule = patient_schedule(patient, as_of=today)
+    # The schedule from the records the sections read (no query of its own).
+    current = {section.model: [record for record, _values in section.rows]
+               for section in sections}
+    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample], as_of=today)
     signature = casebook_signature(patient)
     grid = status_grid.grid(
         patient, status_grid.records_for_page(patient, sections), schedule,

@@ -186,6 +186,8 @@ class _Builder:
     def __init__(self, subject_id, records, monitoring, ct_ids, links):
         self.subject_id, self.monitoring, self.ct_ids, self.links = (
             subject_id, monitoring, ct_ids, links)
+        # Every cell's link is under the casebook's URL: reversed once, not once per cell.
+        self.base = reverse("patients:casebook", args=[subject_id]) if links else ""
         self.by_slug = defaultdict(list)
         for rec in sorted(records, key=lambda r: (r.on or date.min, r.pk)):
             self.by_slug[rec.slug].append(rec)
@@ -193,9 +195,7 @@ class _Builder:
     def _url(self, slug, pk=None):
         if not self.links:
             return ""
-        if pk is None:
-            return reverse("patients:crf-create", args=[self.subject_id, slug])
-        return reverse("patients:crf-detail", args=[self.subject_id, slug, pk])
+        return f"{self.base}{slug}/new/" if pk is None else f"{self.base}{slug}/{pk}/"
 
     def entered(self, form, rec) -> Cell:
         state, facts = _entered_state(rec, self.ct_ids[rec.slug], self.monitoring)

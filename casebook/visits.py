@@ -16,17 +16,25 @@ from pk.models import PkSample
 OVERDUE = ("late", "missed")
 
 
-def _done_dates(patient_ids) -> tuple[dict, dict]:
-    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}."""
-    visits, samples = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
-    for patient_id, visit, on in ResponseAssessment.objects.filter(
-            patient_id__in=patient_ids).values_list("patient_id", "visit", "date"):
+def _collect(assessments, samples) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}, from
+    (patient id, visit, date) and (patient id, nominal day, collected at) rows."""
+    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for patient_id, visit, on in assessments:
         if visit not in UNWINDOWED_VISITS:
             visits[patient_id][visit].append(on)
-    for patient_id, day, at in PkSample.objects.filter(
-            patient_id__in=patient_ids).values_list("patient_id", "nominal_day", "collected_at"):
-        samples[patient_id][day].append(timezone.localtime(at).date())
-    return visits, samples
+    for patient_id, day, at in samples:
+        taken[patient_id][day].append(timezone.localtime(at).date())
+    return visits, taken
+
+
+def _done_dates(patient_ids) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}: two queries."""
+    return _collect(
+        ResponseAssessment.objects.filter(patient_id__in=patient_ids).values_list(
+            "patient_id", "visit", "date"),
+        PkSample.objects.filter(patient_id__in=patient_ids).values_list(
+            "patient_id", "nominal_day", "collected_at"))
 
 
 def _end_date(death_date: date | None, off_study_date: date | None) -> date | None:
@@ -62,6 +70,19 @@ def patient_schedule(patient, *, as_of: date) -> Schedule:
     visits, samples = _done_dates([patient.pk])
     end = _end_date(patient.deaths.values_list("date", flat=True).first(),
                     patient.off_study_date)
+    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
+                    pk_statuses(first, as_of, samples[patient.pk], end))
+
+
+def schedule_of(patient, assessments, samples, *, as_of: date) -> Schedule:
+    """`patient_schedule` from records already read (the casebook page's): no query. `patient`
+    is annotated with `first_infusion_date` and `death_date` (`selectors.patient_list`)."""
+    first = patient.first_infusion_date
+    if first is None:
+        return Schedule(None, [], [])
+    visits, samples = _collect(((a.patient_id, a.visit, a.date) for a in assessments),
+                               ((s.patient_id, s.nominal_day, s.collected_at) for s in samples))
+    end = _end_date(patient.death_date, patient.off_study_date)
     return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
                     pk_statuses(first, as_of, samples[patient.pk], end))
 
