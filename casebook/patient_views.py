@@ -14,8 +14,8 @@ from casebook.events import chronicle
 from casebook.selectors import patient_list
 from casebook.visits import Schedule, calendars, overdue_count, schedule_of
 from core.models import Study
-from efficacy.models import ResponseAssessment
 from core.roles import VIEW_CRF
+from efficacy.models import ResponseAssessment
 from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
