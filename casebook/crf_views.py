@@ -54,6 +54,9 @@ def _after_save(crf, record, patient):
 
 
 PREVIEW = "_preview"
+# Log forms, entered several at a sitting: their new-record page offers "Save and add another".
+LOG_CRFS = frozenset({"adverse-event", "pk-sample"})
+ANOTHER = "_another"
 
 
 def _derived_preview(form):
@@ -67,6 +70,7 @@ def _derived_preview(form):
 def _edit(request, crf, record, patient, template_context):
     """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
     form = crf.form(request.POST or None, instance=record)
+    offers_another = record.pk is None and crf.slug in LOG_CRFS
     previewing = bool(request.POST.get(PREVIEW))
     derived = _derived_preview(form) if previewing else None
     if previewing and request.htmx:
@@ -86,13 +90,16 @@ def _edit(request, crf, record, patient, template_context):
             stale_current = record_facts(current)
         else:
             messages.success(request, f"{crf.title} saved.")
+            if offers_another and request.POST.get(ANOTHER):
+                return redirect("patients:crf-create", patient.subject_id, crf.slug)
             return _after_save(crf, saved, patient or saved)
     # The monitors' outstanding queries beside the fields they are about, while editing.
     beside = beside_fields(record_queries(record)) if record.pk else {}
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
         "stale_current": stale_current, "record_wide_queries": beside.get("", []),
-        "derived": derived, "preview": PREVIEW,
+        "derived": derived, "preview": PREVIEW, "another": ANOTHER,
+        "offers_another": offers_another,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
                    if field.name != "reason"], **template_context})
 

@@ -43,3 +43,33 @@ def named(record):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "")
+
+
+DATE_FORMATS = {"date": "Format: YYYY-MM-DD (e.g. 2026-10-12); the date picker fills it in.",
+                "datetime-local": "Format: YYYY-MM-DD hh:mm, 24-hour clock, time in {zone}.",
+                "time": "Format: hh:mm, 24-hour clock, time in {zone}."}
+
+
+@register.filter
+def date_format_hint(field) -> str:
+    """What a date or time input expects, stated beside it ("" for other inputs)."""
+    hint = DATE_FORMATS.get(getattr(field.field.widget, "input_type", ""), "")
+    return hint.format(zone=timezone.get_current_timezone_name())
+
+
+@register.filter
+def described(field):
+    """The input with `aria-describedby` naming its format hint, help text and errors (ids as
+    crf/field.html gives them), and `aria-invalid` when it has errors: a screen reader reads
+    the message with the input."""
+    ids = []
+    if date_format_hint(field):
+        ids.append(f"{field.auto_id}_format")
+    if field.help_text:
+        ids.append(f"{field.auto_id}_help")
+    if field.errors:
+        ids.append(f"{field.auto_id}_errors")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

@@ -97,3 +97,34 @@ def test_the_patient_list_counts_each_patients_forms_by_state(client, monitor, i
     assert rows["RD-002"] == {"missing": 2, "entered": 1}
     page = response.content.decode()
     assert "17 overdue" in page and "4 entered" in page
+
+
+def test_save_and_add_another_opens_a_new_form_of_the_same_log(client, coordinator,
+                                                                infused_patient):
+    from safety.models import AdverseEvent
+
+    client.force_login(coordinator)
+    page = client.get("/patients/RD-001/adverse-event/new/").content.decode()
+    assert "Save and add another" in page
+    assert "<title>New adverse event · RD-001" in page
+    response = client.post("/patients/RD-001/adverse-event/new/", {
+        "term": "Pyrexia", "grade": 1, "onset_date": "2024-03-14", "serious": "false",
+        "relatedness": "possible", "_another": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == "/patients/RD-001/adverse-event/new/"
+    assert AdverseEvent.objects.filter(term="Pyrexia").count() == 1
+    # a form that is not a log, and an edit, offer only Save
+    assert "Save and add another" not in client.get(
+        "/patients/RD-001/lymphodepletion/new/").content.decode()
+
+
+def test_date_inputs_state_their_format_and_errors_are_tied_to_their_input(
+        client, coordinator, infused_patient):
+    client.force_login(coordinator)
+    page = client.post("/patients/RD-001/adverse-event/new/", {
+        "term": "Pyrexia", "grade": 9, "onset_date": "", "serious": "false",
+        "relatedness": "possible"}).content.decode()
+    assert 'type="date"' in page and "Format: YYYY-MM-DD" in page
+    onset = page[page.index('id="id_onset_date"') - 300:page.index('id="id_onset_date"') + 200]
+    assert "id_onset_date_format" in onset and "id_onset_date_errors" in onset
+    assert 'aria-invalid="true"' in onset
