@@ -11,8 +11,14 @@ from django.urls import reverse
 
 from casebook import crfs
 from casebook.entry import crf_record_save, crf_record_void
-from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
-from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
+from casebook.record_view import (
+    adverse_event_parts,
+    derived_values,
+    dlt_preview,
+    readable_trail,
+    record_facts,
+)
+from core.audit import LockedRecordError, StaleRecordError, void_plan
 from core.forms import VoidForm
 from core.roles import ENTER_CRF, VIEW_CRF
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
@@ -156,7 +162,7 @@ def crf_history(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     return render(request, "crf/history.html", {
-        "crf": crf, "record": record, "patient": patient, "trail": field_changes(record)})
+        "crf": crf, "record": record, "patient": patient, "trail": readable_trail(record)})
 
 
 @login_required

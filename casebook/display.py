@@ -59,16 +59,16 @@ def _number(value, unit: str, name: str) -> str:
         f"{value:g}" if isinstance(value, float) else str(value))
     if not unit:
         return text
-    return f"{text} {unit}" if unit != "%" else f"{text} %"
+    return f"{text} {unit}"
 
 
-def display_value(record, field_name: str) -> str:
-    field = record._meta.get_field(field_name)
-    value = getattr(record, field_name)
+def display_raw(model, field_name: str, value) -> str:
+    """A stored value of `model.field_name` (as the audit trail keeps it) as a reader sees it."""
+    field = model._meta.get_field(field_name)
     if value is None or value == "":
         return "—"
     if field.choices:
-        return str(getattr(record, f"get_{field_name}_display")())
+        return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, date):
@@ -76,6 +76,14 @@ def display_value(record, field_name: str) -> str:
     if isinstance(value, int | float) and not field.is_relation:
         return _number(value, label_and_unit(field)[1], field_name)
     return str(value)
+
+
+def display_value(record, field_name: str) -> str:
+    """A record's field as a reader sees it; a related record by its own name."""
+    if record._meta.get_field(field_name).is_relation:
+        related = getattr(record, field_name)
+        return "—" if related is None else str(related)
+    return display_raw(type(record), field_name, getattr(record, field_name))
 
 
 def record_name(record) -> str:

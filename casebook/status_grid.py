@@ -21,7 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, DateField, F, Value
 from django.db.models.functions import Cast, TruncDate
 from django.urls import reverse
@@ -103,25 +102,32 @@ class GridRow:
 @dataclass(frozen=True)
 class Monitoring:
     """Per record (content type id, pk): the monitor's review and outstanding query states."""
-    reviews: dict  # (ct, pk) -> (verified_row_version, locked)
-    queries: dict  # (ct, pk) -> set of statuses
+    reviews: dict  # (model label, pk) -> (verified_row_version, locked)
+    queries: dict  # (model label, pk) -> set of statuses
     signed_at: dict  # patient id -> datetime of the active casebook signature
 
 
-def _ct_ids() -> dict[str, int]:
-    return {slug: ContentType.objects.get_for_model(model).pk for slug, model, _k in GRID_FORMS}
+def _ct_ids() -> dict[str, str]:
+    """The key of each form's records in `Monitoring`: the model's label, as the content type
+    names it (read by a join, so that no content-type cache, warm or cold, changes the page's
+    number of queries)."""
+    return {slug: model._meta.label_lower for slug, model, _k in GRID_FORMS}
+
+
+_TYPE = ("record_type__app_label", "record_type__model")
 
 
 def monitoring_of(patient_ids, signatures: dict) -> Monitoring:
     """Two queries: the form reviews and the outstanding queries of these patients."""
-    reviews = {(ct, pk): (version, locked is not None) for ct, pk, version, locked in
+    reviews = {(f"{app}.{model}", pk): (version, locked is not None)
+               for app, model, pk, version, locked in
                FormReview.objects.filter(patient_id__in=patient_ids).values_list(
-                   "record_type_id", "record_id", "verified_row_version", "locked_at")}
+                   *_TYPE, "record_id", "verified_row_version", "locked_at")}
     queries = defaultdict(set)
-    for ct, pk, status in DataQuery.objects.filter(
+    for app, model, pk, status in DataQuery.objects.filter(
             patient_id__in=patient_ids, status__in=OUTSTANDING).values_list(
-            "record_type_id", "record_id", "status"):
-        queries[(ct, pk)].add(status)
+            *_TYPE, "record_id", "status"):
+        queries[(f"{app}.{model}", pk)].add(status)
     return Monitoring(reviews, queries,
                       {pid: s.signed_at for pid, s in signatures.items()})
 

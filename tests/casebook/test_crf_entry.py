@@ -142,7 +142,7 @@ def test_an_edit_with_a_reason_is_saved_and_shown_in_the_audit_trail(
     assert ae.grade == 3
     page = history.content.decode()
     assert "source document re-read" in page
-    assert "<code>grade</code>: 2 → 3" in page
+    assert "Grade: 2 → 3" in page
     assert coordinator.username in page
 
 

@@ -128,3 +128,17 @@ def test_date_inputs_state_their_format_and_errors_are_tied_to_their_input(
     onset = page[page.index('id="id_onset_date"') - 300:page.index('id="id_onset_date"') + 200]
     assert "id_onset_date_format" in onset and "id_onset_date_errors" in onset
     assert 'aria-invalid="true"' in onset
+
+
+def test_the_audit_trail_reads_like_the_record_with_initial_values_sdv_and_locks(
+        client, coordinator, monitor, infused_patient):
+    infusion = infused_patient.infusions.get()
+    form_verify(record=infusion, patient=infused_patient, by=monitor)
+    form_lock(record=infusion, patient=infused_patient, by=monitor)
+    client.force_login(monitor)
+    page = client.get(f"/patients/RD-001/infusion/{infusion.pk}/history/").content.decode()
+    assert "Audit trail: Infusion 1, 12 Mar 2024" in page
+    assert "CAR-T cells per kg: 5.0 × 10⁶ cells/kg" in page  # the created row's initial value
+    assert "Viability: 94 %" in page
+    assert "source data verified" in page and ">locked<" in page
+    assert "UTC" in page
