@@ -12,7 +12,7 @@ from casebook import sections as casebook_reader
 from casebook import status_grid
 from casebook.events import chronicle
 from casebook.selectors import patient_list
-from casebook.visits import Schedule, calendars, overdue_count, schedule_of
+from casebook.visits import Schedule, calendars, done_dates_of, overdue_count, schedule_of
 from core.models import Study
 from core.roles import VIEW_CRF
 from efficacy.models import ResponseAssessment
@@ -57,13 +57,15 @@ def patient_index(request):
     today = timezone.localdate()
     window = Study.load().dlt_window_days
     patients = list(page.object_list)
-    by_patient = calendars(patients, today)
     ids = [p.pk for p in patients]
+    # The status grid's summary: every record of the page's patients in one query (the visit
+    # calendars read their done dates from it too), their reviews, queries and signatures in
+    # three more.
+    all_records = status_grid.records_of(ids)
+    by_patient = calendars(patients, today, done_dates_of(all_records))
     queries, locked = open_query_counts(ids), locked_patient_ids(ids)
-    # The status grid's summary: every record of the page's patients in one query, their
-    # reviews, queries and signatures in three more.
     records = defaultdict(list)
-    for rec in status_grid.records_of(ids):
+    for rec in all_records:
         records[rec.patient_id].append(rec)
     monitoring = status_grid.monitoring_of(ids, signatures(ids))
 

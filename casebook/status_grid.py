@@ -194,9 +194,10 @@ class _Builder:
             subject_id, monitoring, ct_ids, links)
         # Every cell's link is under the casebook's URL: reversed once, not once per cell.
         self.base = reverse("patients:casebook", args=[subject_id]) if links else ""
-        self.by_slug = defaultdict(list)
+        self.by_slug, self.by_key = defaultdict(list), {}
         for rec in sorted(records, key=lambda r: (r.on or date.min, r.pk)):
             self.by_slug[rec.slug].append(rec)
+            self.by_key.setdefault((rec.slug, rec.key), rec)  # the first of a visit counts
 
     def _url(self, slug, pk=None):
         if not self.links:
@@ -218,9 +219,9 @@ class _Builder:
         return [self.absent(form, slug, "missing" if expected else "not_expected")]
 
     def scheduled(self, form, slug, key, status) -> Cell:
-        recs = [r for r in self.by_slug.get(slug, []) if r.key == str(key)]
-        if recs:
-            return self.entered(form, recs[0])
+        rec = self.by_key.get((slug, str(key)))
+        if rec is not None:
+            return self.entered(form, rec)
         state = {"late": "overdue", "missed": "overdue", "due": "missing",
                  "upcoming": "upcoming"}.get(status, "not_expected")
         return self.absent(form, slug, state)

@@ -43,11 +43,23 @@ def _end_date(death_date: date | None, off_study_date: date | None) -> date | No
     return min(ends) if ends else None
 
 
-def calendars(patients, today: date) -> dict[int, dict[str, list[VisitStatus]]]:
+def done_dates_of(records) -> tuple[dict, dict]:
+    """`_done_dates` from the status grid's records (`status_grid.records_of`), already read."""
+    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for rec in records:
+        if rec.slug == "response" and rec.key not in UNWINDOWED_VISITS:
+            visits[rec.patient_id][rec.key].append(rec.on)
+        elif rec.slug == "pk-sample":
+            taken[rec.patient_id][int(rec.key)].append(rec.on)
+    return visits, taken
+
+
+def calendars(patients, today: date, done=None) -> dict[int, dict[str, list[VisitStatus]]]:
     """{patient id: {"response": [...], "pk": [...]}} for infused patients (annotated with
-    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them)."""
+    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them). `done`:
+    the done dates already read (`done_dates_of`), else two queries read them."""
     infused = [p for p in patients if p.first_infusion_date]
-    visits, samples = _done_dates([p.pk for p in infused])
+    visits, samples = done or _done_dates([p.pk for p in infused])
     ends = {p.pk: _end_date(getattr(p, "death_date", None), p.off_study_date) for p in infused}
     return {p.pk: {
         "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], ends[p.pk]),
