@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from casebook import crfs
+from casebook.display import record_name
 from casebook.entry import crf_record_save, crf_record_void
 from casebook.record_view import (
     adverse_event_parts,
@@ -175,7 +176,7 @@ def crf_void(request, subject_id, slug, pk):
     form = VoidForm(request.POST or None, initial={"row_version": record.row_version})
     # What goes with it, or why it cannot go, said before a reason is typed.
     try:
-        also_voided = [f"{r._meta.verbose_name} #{r.pk}" for r in void_plan(record)[:-1]]
+        also_voided = [record_name(r) for r in void_plan(record)[:-1]]
         refusals = []
     except ValidationError as refused:
         also_voided, refusals = [], refused.messages
