@@ -10,10 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from casebook import crfs
+from casebook.display import record_name
 from casebook.entry import crf_record_save, crf_record_void
 from casebook.record_labels import field_label
-from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
-from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
+from casebook.record_view import (
+    adverse_event_parts,
+    derived_values,
+    dlt_preview,
+    readable_trail,
+    record_facts,
+)
+from core.audit import LockedRecordError, StaleRecordError, void_plan
 from core.forms import VoidForm
 from core.roles import ENTER_CRF, VIEW_CRF
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
@@ -59,6 +66,9 @@ def _after_save(crf, record, patient):
 
 
 PREVIEW = "_preview"
+# Log forms, entered several at a sitting: their new-record page offers "Save and add another".
+LOG_CRFS = frozenset({"adverse-event", "pk-sample"})
+ANOTHER = "_another"
 
 
 def _derived_preview(form):
@@ -72,6 +82,7 @@ def _derived_preview(form):
 def _edit(request, crf, record, patient, template_context):
     """Show the form; on a valid POST save it, refusing an edit made from a stale copy."""
     form = crf.form(request.POST or None, instance=record)
+    offers_another = record.pk is None and crf.slug in LOG_CRFS
     previewing = bool(request.POST.get(PREVIEW))
     derived = _derived_preview(form) if previewing else None
     if previewing and request.htmx:
@@ -95,6 +106,8 @@ def _edit(request, crf, record, patient, template_context):
             stale_current = record_facts(current)
         else:
             messages.success(request, f"{crf.title} saved.")
+            if offers_another and request.POST.get(ANOTHER):
+                return redirect("patients:crf-create", patient.subject_id, crf.slug)
             return _after_save(crf, saved, patient or saved)
     # The monitors' outstanding queries beside the fields they are about, while editing.
     beside = beside_fields(record_queries(record)) if record.pk else {}
@@ -102,7 +115,8 @@ def _edit(request, crf, record, patient, template_context):
         "crf": crf, "form": form, "patient": patient, "record": record,
         "stale_current": stale_current, "locked_meanwhile": locked_meanwhile,
         "record_wide_queries": beside.get("", []),
-        "derived": derived, "preview": PREVIEW,
+        "derived": derived, "preview": PREVIEW, "another": ANOTHER,
+        "offers_another": offers_another,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
                    if field.name != "reason"], **template_context}, status=status)
 
@@ -161,7 +175,7 @@ def crf_history(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     return render(request, "crf/history.html", {
-        "crf": crf, "record": record, "patient": patient, "trail": field_changes(record)})
+        "crf": crf, "record": record, "patient": patient, "trail": readable_trail(record)})
 
 
 @login_required
@@ -174,7 +188,7 @@ def crf_void(request, subject_id, slug, pk):
     form = VoidForm(request.POST or None, initial={"row_version": record.row_version})
     # What goes with it, or why it cannot go, said before a reason is typed.
     try:
-        also_voided = [f"{r._meta.verbose_name} #{r.pk}" for r in void_plan(record)[:-1]]
+        also_voided = [record_name(r) for r in void_plan(record)[:-1]]
         refusals = []
     except ValidationError as refused:
         also_voided, refusals = [], refused.messages

@@ -1,5 +1,7 @@
 """Patient list and casebook pages; CRF entry is in `crf_views`."""
 
+from collections import defaultdict
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -7,17 +9,20 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casebook import sections as casebook_reader
+from casebook import status_grid
 from casebook.events import chronicle
 from casebook.selectors import patient_list
-from casebook.visits import calendars, overdue_count, patient_schedule
+from casebook.visits import Schedule, calendars, done_dates_of, overdue_count, schedule_of
 from core.models import Study
 from core.roles import VIEW_CRF
+from efficacy.models import ResponseAssessment
 from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
 from patients.status import patient_status
+from pk.models import PkSample
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
-from signoff.selectors import casebook_signature
+from signoff.selectors import casebook_signature, signatures
 
 # As REDCap and Rave do, the list shows one page at a time and reads the columns (status, open
 # queries, overdue visits, locks) for that page's rows only: the same queries at 10,000 patients
@@ -52,14 +57,31 @@ def patient_index(request):
     today = timezone.localdate()
     window = Study.load().dlt_window_days
     patients = list(page.object_list)
-    by_patient = calendars(patients, today)
     ids = [p.pk for p in patients]
+    # The status grid's summary: every record of the page's patients in one query (the visit
+    # calendars read their done dates from it too), their reviews, queries and signatures in
+    # three more.
+    all_records = status_grid.records_of(ids)
+    by_patient = calendars(patients, today, done_dates_of(all_records))
     queries, locked = open_query_counts(ids), locked_patient_ids(ids)
+    records = defaultdict(list)
+    for rec in all_records:
+        records[rec.patient_id].append(rec)
+    monitoring = status_grid.monitoring_of(ids, signatures(ids))
+
+    def summary(p):
+        calendar = by_patient.get(p.pk)
+        schedule = (Schedule(p.first_infusion_date, calendar["response"], calendar["pk"])
+                    if calendar else None)
+        return status_grid.counts(status_grid.grid(p, records[p.pk], schedule, monitoring,
+                                                   today=today, links=False))
+
     rows = [{"patient": p, "status": _status(p, today, window),
              "overdue": overdue_count(by_patient.get(p.pk)), "open_queries": queries.get(p.pk, 0),
-             "locked": p.pk in locked}
+             "locked": p.pk in locked, "forms": summary(p)}
             for p in patients]
-    return render(request, "patients/list.html", {"rows": rows, "q": search, "page": page})
+    return render(request, "patients/list.html", {
+        "rows": rows, "q": search, "page": page, "state_labels": status_grid.STATE_LABELS})
 
 
 @login_required
@@ -70,9 +92,19 @@ def patient_casebook(request, subject_id):
         raise Http404(f"No patient {subject_id}.")
     today = timezone.localdate()
     sections = casebook_reader.sections(patient)
+    # The schedule from the records the sections read (no query of its own).
+    current = {section.model: [record for record, _values in section.rows]
+               for section in sections}
+    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample], as_of=today)
+    signature = casebook_signature(patient)
+    grid = status_grid.grid(
+        patient, status_grid.records_for_page(patient, sections), schedule,
+        status_grid.monitoring_of([patient.pk], {patient.pk: signature} if signature else {}),
+        today=today)
     return render(request, "patients/casebook.html", {
+        "grid": grid, "states": status_grid.STATES,
         "patient": patient, "sections": sections, "events": chronicle(patient, sections),
         "status": _status(patient, today, Study.load().dlt_window_days),
-        "schedule": patient_schedule(patient, as_of=today),
-        "signature": casebook_signature(patient), "signature_meaning": CASEBOOK_SIGNATURE_MEANING,
+        "schedule": schedule, "signature": signature,
+        "signature_meaning": CASEBOOK_SIGNATURE_MEANING,
         "casebook_lock": casebook_lock_of(patient), "lock_trail": casebook_lock_trail(patient)})

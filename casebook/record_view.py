@@ -3,13 +3,17 @@ them (ASTCT grades, the response category) beside what was recorded."""
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.text import capfirst
 
 from casebook import crfs
+from casebook.display import display_raw, display_value, label_and_unit
+from core.audit import field_changes
 from dosing.selectors import first_infusion_dates
 from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
+from monitoring.reviews import review_trail
+from safety.dlt_rules import ae_kind
 from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
 from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
 from safety.services import rule_flags, safety_row_of
@@ -22,17 +26,6 @@ class Derived:
     agrees: bool | None = None  # with the recorded value; None when there is nothing to compare
 
 
-def _display(record, field) -> str:
-    value = getattr(record, field.name)
-    if value is None or value == "":
-        return "—"
-    if field.choices:
-        return getattr(record, f"get_{field.name}_display")()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def record_facts(record, beside: dict | None = None) -> list[tuple]:
     """(label, value) for each field of the record's form, in the form's order; with `beside`
     ({field name: [items]}, e.g. its open queries), (name, label, value, items): the name is
@@ -40,8 +33,8 @@ def record_facts(record, beside: dict | None = None) -> list[tuple]:
     crf = crfs.crf_of_model(type(record))
     facts = []
     for name in crf.form._meta.fields:
-        field = record._meta.get_field(name)
-        fact = (capfirst(field.verbose_name), _display(record, field))
+        label, _unit = label_and_unit(record._meta.get_field(name))
+        fact = (label, display_value(record, name))
         facts.append(fact if beside is None else (name, *fact, beside.get(name, [])))
     return facts
 
@@ -100,10 +93,58 @@ def dlt_preview(record) -> list[Derived]:
 
 def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list, list]]:
     """The CRS, ICANS and GVHD details of one adverse event, by CRF, the current ones and those
-    voided (still readable): one query each."""
+    voided (still readable): one query each. A kind of details is offered only when the event's
+    term is of that kind (`safety.dlt_rules.ae_kind`: CRS details for "Cytokine release
+    syndrome"); details already recorded are always shown, whatever the term now says."""
+    kind = ae_kind(adverse_event.term)
     parts = []
     for crf in crfs.AE_DETAILS:
         records = list(crf.model.all_objects.filter(adverse_event=adverse_event))
+        if crf.slug != kind and not records:
+            continue
         parts.append((crf, [r for r in records if not r.is_voided],
                       [r for r in records if r.is_voided]))
     return parts
+
+
+def readable_trail(record) -> list[dict]:
+    """The record's audit trail as people read it, newest first: field labels, values with their
+    labels and units, the initial values on the "created" row, and the monitor's source-data
+    verifications, locks and unlocks of the record (its `FormReview`'s history) beside the edits.
+    Two queries."""
+    model = type(record)
+    form_fields = set(crfs.crf_of_model(model).form._meta.fields)
+    trail = []
+    for entry in field_changes(record):
+        changes = entry["changes"]
+        if entry["type"] == "created":
+            changes = [{"field": name, "old": None, "new": value}
+                       for name, value in entry.get("initial", {}).items()
+                       if name in form_fields]
+        trail.append({**entry, "changes": [
+            {"label": label_and_unit(model._meta.get_field(c["field"]))[0],
+             "old": display_raw(model, c["field"], c["old"]),
+             "new": display_raw(model, c["field"], c["new"])}
+            for c in changes if _shown(model, c["field"])]})
+    for review in review_trail(record):
+        trail.append({"when": review.history_date, "type": _review_event(review),
+                      "who": review.history_user.get_username() if review.history_user else None,
+                      "reason": review.history_change_reason, "changes": []})
+    return sorted(trail, key=lambda e: e["when"], reverse=True)
+
+
+def _shown(model, name: str) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.editable and not field.auto_created and name != "row_version"
+
+
+def _review_event(review) -> str:
+    reason = (review.history_change_reason or "")
+    if reason.startswith("source verified"):
+        return "source data verified"
+    if reason.startswith("unlocked"):
+        return "unlocked"
+    return "locked" if reason.startswith("locked") else "monitor review"

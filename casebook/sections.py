@@ -5,6 +5,7 @@ open DLT candidates of each adverse event), read by the record pages' own select
 from dataclasses import dataclass, field
 
 from casebook.crfs import crf_of_model
+from casebook.display import display_value, label_and_unit
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
@@ -48,6 +49,12 @@ class Section:
     voided: list = field(default_factory=list)
 
 
+def _header(field) -> str:
+    """The column's label with its unit: the cells show the value and unit together."""
+    label, _unit = label_and_unit(field)
+    return label
+
+
 def _patient_filter(model):
     field_names = {f.name for f in model._meta.get_fields()}
     return "patient" if "patient" in field_names else "adverse_event__patient"
@@ -79,8 +86,8 @@ def sections(patient) -> list[Section]:
         records = list(model.all_objects.filter(**{_patient_filter(model): patient})
                        .select_related(*related))
         current = [r for r in records if not r.is_voided]
-        headers = tuple(str(model._meta.get_field(c).verbose_name) for c in columns)
-        rows = [(r, [getattr(r, c) for c in columns]) for r in current]
+        headers = tuple(_header(model._meta.get_field(c)) for c in columns)
+        rows = [(r, [display_value(r, c) for c in columns]) for r in current]
         if model in DERIVED:
             derived_headers, derived = DERIVED[model](patient, current)
             headers += derived_headers

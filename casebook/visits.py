@@ -16,17 +16,25 @@ from pk.models import PkSample
 OVERDUE = ("late", "missed")
 
 
-def _done_dates(patient_ids) -> tuple[dict, dict]:
-    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}."""
-    visits, samples = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
-    for patient_id, visit, on in ResponseAssessment.objects.filter(
-            patient_id__in=patient_ids).values_list("patient_id", "visit", "date"):
+def _collect(assessments, samples) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}, from
+    (patient id, visit, date) and (patient id, nominal day, collected at) rows."""
+    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for patient_id, visit, on in assessments:
         if visit not in UNWINDOWED_VISITS:
             visits[patient_id][visit].append(on)
-    for patient_id, day, at in PkSample.objects.filter(
-            patient_id__in=patient_ids).values_list("patient_id", "nominal_day", "collected_at"):
-        samples[patient_id][day].append(timezone.localtime(at).date())
-    return visits, samples
+    for patient_id, day, at in samples:
+        taken[patient_id][day].append(timezone.localtime(at).date())
+    return visits, taken
+
+
+def _done_dates(patient_ids) -> tuple[dict, dict]:
+    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}: two queries."""
+    return _collect(
+        ResponseAssessment.objects.filter(patient_id__in=patient_ids).values_list(
+            "patient_id", "visit", "date"),
+        PkSample.objects.filter(patient_id__in=patient_ids).values_list(
+            "patient_id", "nominal_day", "collected_at"))
 
 
 def _end_date(death_date: date | None, off_study_date: date | None) -> date | None:
@@ -35,11 +43,23 @@ def _end_date(death_date: date | None, off_study_date: date | None) -> date | No
     return min(ends) if ends else None
 
 
-def calendars(patients, today: date) -> dict[int, dict[str, list[VisitStatus]]]:
+def done_dates_of(records) -> tuple[dict, dict]:
+    """`_done_dates` from the status grid's records (`status_grid.records_of`), already read."""
+    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    for rec in records:
+        if rec.slug == "response" and rec.key not in UNWINDOWED_VISITS:
+            visits[rec.patient_id][rec.key].append(rec.on)
+        elif rec.slug == "pk-sample":
+            taken[rec.patient_id][int(rec.key)].append(rec.on)
+    return visits, taken
+
+
+def calendars(patients, today: date, done=None) -> dict[int, dict[str, list[VisitStatus]]]:
     """{patient id: {"response": [...], "pk": [...]}} for infused patients (annotated with
-    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them)."""
+    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them). `done`:
+    the done dates already read (`done_dates_of`), else two queries read them."""
     infused = [p for p in patients if p.first_infusion_date]
-    visits, samples = _done_dates([p.pk for p in infused])
+    visits, samples = done or _done_dates([p.pk for p in infused])
     ends = {p.pk: _end_date(getattr(p, "death_date", None), p.off_study_date) for p in infused}
     return {p.pk: {
         "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], ends[p.pk]),
@@ -62,6 +82,19 @@ def patient_schedule(patient, *, as_of: date) -> Schedule:
     visits, samples = _done_dates([patient.pk])
     end = _end_date(patient.deaths.values_list("date", flat=True).first(),
                     patient.off_study_date)
+    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
+                    pk_statuses(first, as_of, samples[patient.pk], end))
+
+
+def schedule_of(patient, assessments, samples, *, as_of: date) -> Schedule:
+    """`patient_schedule` from records already read (the casebook page's): no query. `patient`
+    is annotated with `first_infusion_date` and `death_date` (`selectors.patient_list`)."""
+    first = patient.first_infusion_date
+    if first is None:
+        return Schedule(None, [], [])
+    visits, samples = _collect(((a.patient_id, a.visit, a.date) for a in assessments),
+                               ((s.patient_id, s.nominal_day, s.collected_at) for s in samples))
+    end = _end_date(patient.death_date, patient.off_study_date)
     return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
                     pk_statuses(first, as_of, samples[patient.pk], end))
 

@@ -359,11 +359,16 @@ def field_changes(record: AuditedModel) -> list[dict]:
                 for c in delta.changes
                 if c.field != "row_version"
             ]
-        trail.append({
+        entry = {
             "when": newer.history_date,
             "who": newer.history_user.get_username() if newer.history_user else None,
             "type": {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type],
             "reason": newer.history_change_reason,
             "changes": changes,
-        })
+        }
+        if older is None:  # the first version: the values it was created with
+            entry["initial"] = {f.name: getattr(newer, f.attname)
+                                for f in record._meta.concrete_fields
+                                if hasattr(newer, f.attname)}
+        trail.append(entry)
     return trail

@@ -5,6 +5,8 @@ The forms are thin: the field validators and the models' `clean()` hold the rule
 the API and the import give the same messages, shown beside the field they concern.
 """
 
+import copy
+
 from django import forms
 from django.db import models
 
@@ -33,6 +35,10 @@ def _browser_widget(db_field, **kwargs):
     elif isinstance(db_field, models.TextField):
         kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
     return db_field.formfield(**kwargs)
+
+
+_PICKERS = {models.DateTimeField: DATETIME_WIDGET, models.DateField: DATE_WIDGET,
+            models.TimeField: TIME_WIDGET}
 
 
 class VersionedEditForm(forms.ModelForm):
@@ -88,6 +94,13 @@ class CrfForm(VersionedEditForm):
         super().__init__(*args, **kwargs)
         if self.is_new:
             del self.fields["reason"]
+        # Django reads `formfield_callback` from a form's own Meta only, so the subclasses'
+        # date fields came out as text inputs: give them the browser's pickers here.
+        model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
+        for name, field in self.fields.items():
+            widget = _PICKERS.get(type(model_fields.get(name)))
+            if widget is not None and not isinstance(field.widget, forms.HiddenInput):
+                field.widget = copy.deepcopy(widget)
 
     @property
     def is_new(self) -> bool:

@@ -22,6 +22,14 @@ def review_of(record) -> FormReview | None:
         "verified_by", "locked_by").first()
 
 
+def review_trail(record) -> list:
+    """The history of the record's review (verifications, locks, unlocks), oldest first, with
+    who: one query."""
+    return list(FormReview.history.filter(
+        record_type=ContentType.objects.get_for_model(record), record_id=record.pk,
+    ).select_related("history_user").order_by("history_date", "history_id"))
+
+
 def _review_for(record, patient) -> FormReview:
     return review_of(record) or FormReview(
         patient=patient, record_type=ContentType.objects.get_for_model(record),

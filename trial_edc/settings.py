@@ -129,6 +129,7 @@ TEMPLATES = [
                 "core.roles.role_context",
                 "core.esignature.signature_context",
             ],
+            "builtins": ["casebook.templatetags.clinic"],
         },
     },
 ]

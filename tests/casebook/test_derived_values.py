@@ -171,8 +171,9 @@ def test_two_assessments_of_one_day_derive_one_response_on_every_page(client, co
     # then: the same category, from the same prior assessments in the same order (date, id)
     assert relapse in record_page
     assert relapse in preview
-    second_row = casebook[casebook.rindex("<tr>", 0, casebook.index(
-        f"/response/{second.pk}/")):casebook.index(f"/response/{second.pk}/")]
+    # (the response assessments' table, below the status grid that links to the record too)
+    link = casebook.index(f"/response/{second.pk}/", casebook.index("Response assessments</h2>"))
+    second_row = casebook[casebook.rindex("<tr>", 0, link):link]
     assert "<td>PD</td>" in second_row
     [finding] = [f for f in review["findings"] if f["rule"] == "response_mismatch"]
     assert (finding["recorded"], finding["derived"]) == ("PR", "PD")
@@ -199,6 +200,6 @@ def test_the_casebook_shows_each_adverse_events_derived_grade_and_dlt_candidates
     # when
     casebook = client.get("/patients/RD-001/").content.decode()
     # then
-    link = casebook.index(f"/adverse-event/{ae.pk}/")
+    link = casebook.index(f"/adverse-event/{ae.pk}/", casebook.index("Adverse events</h2>"))
     row = casebook[casebook.rindex("<tr>", 0, link):link]
     assert "<td>CRS 4</td><td>D2</td>" in row

@@ -41,7 +41,7 @@ def test_the_record_page_shows_the_demographics_and_links_edit_void_and_trail(
         client, coordinator, enrolled_patient):
     client.force_login(coordinator)
     page = client.get(url(enrolled_patient)).content.decode()
-    assert "<dt>Age at consent (years)</dt><dd>27" in page
+    assert "<dt>Age at consent</dt><dd>27 years" in page
     for action in ("edit/", "void/", "history/"):
         assert f'href="{url(enrolled_patient, action)}"' in page
 
@@ -72,7 +72,7 @@ def test_a_correction_with_a_reason_is_saved_and_shown_in_the_audit_trail(
     assert Patient.objects.get().age_at_consent == 28
     trail = client.get(url(enrolled_patient, "history/")).content.decode()
     assert "age misread on the consent form" in trail
-    assert "<code>age_at_consent</code>: 27 → 28" in trail
+    assert "Age at consent: 27 years → 28 years" in trail
 
 
 def test_a_correction_without_a_reason_is_refused(client, coordinator, enrolled_patient):

@@ -20,7 +20,32 @@ def test_an_adverse_events_voided_details_are_kept_apart_from_its_current_ones(
              for crf, records, voided_records in adverse_event_parts(ae)}
     # then
     assert parts["crs"] == ([current], [voided])
-    assert parts["icans"] == ([], [])
+    assert "icans" not in parts  # a CRS event is not offered ICANS details
+
+
+def test_an_adverse_event_offers_only_the_details_of_its_term(client, coordinator,
+                                                              infused_patient):
+    client.force_login(coordinator)
+    crs = factories.adverse_event(infused_patient)
+    nausea = factories.adverse_event(infused_patient, term="Nausea")
+    icans = factories.adverse_event(infused_patient, term="ICANS")
+    gvhd_recorded = factories.adverse_event(infused_patient, term="Rash maculo-papular")
+    factories.gvhd_details(gvhd_recorded)  # recorded before: always shown
+    pages = {ae: client.get(f"/patients/RD-001/adverse-event/{ae.pk}/").content.decode()
+             for ae in (crs, nausea, icans, gvhd_recorded)}
+    assert "Add CRS details" in pages[crs] and "ICANS details" not in pages[crs]
+    assert not any(f"Add {kind} details" in pages[nausea] for kind in ("CRS", "ICANS", "GVHD"))
+    assert "Add ICANS details" in pages[icans] and "CRS details" not in pages[icans]
+    assert "<h2>GVHD details</h2>" in pages[gvhd_recorded]
+
+
+def test_the_adverse_event_term_offers_the_coded_ctcae_list(client, coordinator,
+                                                           infused_patient):
+    client.force_login(coordinator)
+    page = client.get("/patients/RD-001/adverse-event/new/").content.decode()
+    assert 'list="ctcae-terms"' in page and '<datalist id="ctcae-terms">' in page
+    assert '<option value="Cytokine release syndrome">' in page
+    assert "specify the term as CTCAE v5.0 spells it" in page
 
 
 def test_the_adverse_event_page_links_its_voided_details(client, coordinator, infused_patient):

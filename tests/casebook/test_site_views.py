@@ -22,3 +22,16 @@ def test_a_form_over_the_request_limit_gets_a_page_with_the_limit_and_saves_noth
     assert ("The request body is over the limit of 1,000 bytes (REQUEST_BODY_MAX_BYTES): "
             "nothing was read or changed.") in page
     assert not Patient.all_objects.exists()
+
+
+def test_each_roles_home_page_offers_that_roles_work(client, db):
+    from tests import factories
+
+    for role, links in (("investigator", ['href="/dlt-review/"', 'href="/reports/"',
+                                          'href="/casebook-signature/"']),
+                        ("coordinator", ['href="/patients/"', 'href="/queries/"']),
+                        ("monitor", ['href="/patients/"', 'href="/queries/"'])):
+        client.force_login(factories.user(role))
+        section = client.get("/").content.decode().split('class="card"')[1]
+        for link in links:
+            assert link in section, (role, link)

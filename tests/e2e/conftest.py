@@ -103,7 +103,7 @@ def save(page):
         if page.locator("#derived-live").count():
             page.wait_for_timeout(PREVIEW_DEBOUNCE_MS + 50)
             expect(page.locator("#derived-live.htmx-request")).to_have_count(0)
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_load_state()
 
     return submit

@@ -48,5 +48,5 @@ def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screensh
     # then the audit trail shows the correction and its reason
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("cell", name="Source re-checked: grade 2")).to_be_visible()
-    expect(page.locator("table.audit")).to_contain_text("grade: 3 → 2")
+    expect(page.locator("table.audit")).to_contain_text("Grade: 3 → 2")
     screenshot("audit-trail")
