@@ -13,8 +13,10 @@ from casebook import crfs
 from casebook.entry import crf_record_save, crf_record_void
 from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
 from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
+from core.edit_checks import SoftCheckUnconfirmed
 from core.forms import VoidForm
 from core.roles import ENTER_CRF, VIEW_CRF
+from core.text_rules import is_blank
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
 from monitoring.locks import locks_on
 from monitoring.reviews import review_of
@@ -54,6 +56,27 @@ def _after_save(crf, record, patient):
 
 
 PREVIEW = "_preview"
+CONFIRM_CHECK, CONFIRM_REASON = "confirm_check", "confirm_reason_"
+
+
+def _confirmations(post) -> dict[str, str]:
+    """The soft edit checks the coordinator ticked, each with the reason typed beside it."""
+    return {check: post.get(CONFIRM_REASON + check, "") for check in post.getlist(CONFIRM_CHECK)}
+
+
+def _soft_warnings(refused: SoftCheckUnconfirmed, confirmations: dict, form) -> list[dict]:
+    """What the form shows of the soft checks that stopped the save: the warning, the field it is
+    about, and the confirmation as typed so far (a ticked box without a reason is said so)."""
+    warnings = []
+    for finding in refused.findings:
+        field = form.fields.get(finding.field)
+        ticked = finding.id in confirmations
+        warnings.append({
+            "finding": finding, "label": field.label if field else finding.field,
+            "ticked": ticked, "reason": confirmations.get(finding.id, ""),
+            "error": "A reason is required to confirm this warning."
+            if ticked and is_blank(confirmations.get(finding.id)) else ""})
+    return warnings
 
 
 def _derived_preview(form):
@@ -71,10 +94,14 @@ def _edit(request, crf, record, patient, template_context):
     derived = _derived_preview(form) if previewing else None
     if previewing and request.htmx:
         return render(request, "crf/derived.html", {"derived": derived})
-    stale_current = None
+    stale_current, soft_warnings = None, []
     if request.method == "POST" and not previewing and form.is_valid():
+        confirmations = _confirmations(request.POST)
         try:
-            saved = crf_record_save(form=form, by=request.user)
+            saved = crf_record_save(form=form, by=request.user, confirmations=confirmations)
+        except SoftCheckUnconfirmed as refused:
+            # Nothing saved; the typed values stay, with each warning and its confirmation box.
+            soft_warnings = _soft_warnings(refused, confirmations, form)
         except LockedRecordError as locked:
             form.add_error(None, locked)
         except StaleRecordError as stale:
@@ -92,7 +119,8 @@ def _edit(request, crf, record, patient, template_context):
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
         "stale_current": stale_current, "record_wide_queries": beside.get("", []),
-        "derived": derived, "preview": PREVIEW,
+        "derived": derived, "preview": PREVIEW, "soft_warnings": soft_warnings,
+        "confirm_check": CONFIRM_CHECK, "confirm_reason": CONFIRM_REASON,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
                    if field.name != "reason"], **template_context})
 
