@@ -22,8 +22,53 @@ UNVERSIONED_EDIT = (
     "the values below against the record and save again.")
 
 
+class TypedAsIs:
+    """A number field that reaches the server as typed: a text box (`inputmode` brings the
+    numeric keyboard, `pattern` marks a wrong entry) instead of the browser's number input,
+    which silently turns "1O" into 1 and "ninety" into nothing. What is not a number is refused
+    with a message naming the field, the rule and what was typed."""
+
+    rule = "a number"
+    example = "12.5"
+    inputmode = "decimal"
+    pattern = r"[\-+]?[0-9]*[.]?[0-9]+([eE][\-+]?[0-9]+)?"
+
+    def __init__(self, **kwargs):
+        kwargs["widget"] = forms.TextInput(attrs={"inputmode": self.inputmode,
+                                                  "pattern": self.pattern})
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as refused:
+            if refused.code != "invalid":
+                raise
+            raise forms.ValidationError(
+                "“%(typed)s” is not %(rule)s: %(label)s takes digits only, e.g. %(example)s "
+                "(nothing was saved).", code="invalid",
+                params={"typed": str(value).strip(), "rule": self.rule,
+                        "label": self.label or "this field", "example": self.example}) from None
+
+
+class TypedFloatField(TypedAsIs, forms.FloatField):
+    pass
+
+
+class TypedIntegerField(TypedAsIs, forms.IntegerField):
+    rule = "a whole number"
+    example = "27"
+    inputmode = "numeric"
+    pattern = r"[\-+]?[0-9]+"
+
+
 def _browser_widget(db_field, **kwargs):
-    """The browser's own date/time pickers (typing still works): no JavaScript library needed."""
+    """The browser's own date/time pickers (typing still works): no JavaScript library needed.
+    Numbers are typed in text boxes and checked by the server (`TypedAsIs`)."""
+    if isinstance(db_field, models.FloatField):
+        return db_field.formfield(form_class=TypedFloatField, **kwargs)
+    if isinstance(db_field, models.IntegerField):
+        return db_field.formfield(form_class=TypedIntegerField, **kwargs)
     if isinstance(db_field, models.DateTimeField):
         kwargs["widget"] = DATETIME_WIDGET
     elif isinstance(db_field, models.DateField):
@@ -74,6 +119,14 @@ class CrfForm(VersionedEditForm):
     event) is set on the instance by the view and never posted."""
 
     formfield_callback = _browser_widget
+
+    def __init_subclass__(cls, **kwargs):
+        # Django reads the callback from the form's Meta only, and each CRF form has its own
+        # Meta: give it the browser widgets (date pickers, numbers kept as typed) there.
+        super().__init_subclass__(**kwargs)
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(_browser_widget)
 
     reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
