@@ -171,3 +171,24 @@ def test_the_import_refuses_soft_checks_unless_confirmed_then_queries_them():
     assert (query.edit_check, query.field_name, query.patient.subject_id) == (
         "EC-PAT-01", "age_at_consent", "RD-100")
     assert "age confirmed with the site" in query.question
+
+
+def test_the_admin_warns_of_a_soft_check_and_saves_it_confirmed(client, admin_user):
+    from tests.core.test_admin import change_url, patient_form
+
+    patient = factories.patient()
+    client.force_login(admin_user)
+    refused = client.post(change_url(patient), patient_form(
+        patient, age_at_consent=2, change_reason="age re-checked"))
+    assert refused.status_code == 200
+    assert "EC-PAT-01 (soft)" in refused.content.decode()
+    patient.refresh_from_db()
+    assert patient.age_at_consent == 27
+    saved = client.post(change_url(patient), patient_form(
+        patient, age_at_consent=2, change_reason="age re-checked",
+        confirm_checks_reason="sponsor waiver W-12"))
+    assert saved.status_code == 302
+    patient.refresh_from_db()
+    assert patient.age_at_consent == 2
+    assert field_changes(patient)[0]["reason"].endswith(": sponsor waiver W-12")
+    assert DataQuery.objects.get(edit_check="EC-PAT-01").status == "open"
