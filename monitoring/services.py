@@ -80,10 +80,12 @@ def system_queries_follow(record, fired, confirmations, by) -> None:
     for finding in fired:
         if (record_type.pk, record.pk, finding.id) in still_open or record.is_voided:
             continue
-        who = by.get_full_name() or by.get_username() if by else "the import"
+        # Raised by the system and answered at once by the writer's confirmation: it waits for
+        # the monitor, who closes it or re-opens it.
         query = DataQuery(
             patient=patient, record_type=record_type, record_id=record.pk,
             field_name=finding.field, edit_check=finding.id, raised_by=system,
-            question=(f"{finding.text()} Confirmed at entry by {who}: "
-                      f"{confirmations.get(finding.id, '').strip()}"))
+            question=finding.text(), status=QueryStatus.ANSWERED,
+            answer=f"Confirmed at entry: {confirmations.get(finding.id, '').strip()}",
+            answered_by=by or system, answered_at=timezone.now())
         record_save(query, by=system)

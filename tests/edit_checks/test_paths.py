@@ -61,9 +61,11 @@ def test_confirmed_with_a_reason_it_is_saved_audited_and_queried(client, coordin
     assert entry["reason"].startswith("initial entry; confirmed EC-RESP-02 (")
     assert entry["reason"].endswith("): patient was in hospital abroad")
     [query] = DataQuery.objects.filter(record_id=assessment.pk)
-    assert (query.edit_check, query.field_name, query.status) == ("EC-RESP-02", "date", "open")
-    assert query.raised_by == system_user()
-    assert "patient was in hospital abroad" in query.question
+    assert (query.edit_check, query.field_name, query.status) == (
+        "EC-RESP-02", "date", "answered")
+    assert query.raised_by == system_user() and query.answered_by == coordinator
+    assert query.question.startswith("EC-RESP-02 (soft): W4 on 2024-04-20 is day 39")
+    assert query.answer == "Confirmed at entry: patient was in hospital abroad"
 
 
 def test_the_system_query_closes_itself_when_the_date_is_corrected(coordinator, infused):
@@ -81,7 +83,7 @@ def test_a_query_spanning_forms_closes_when_the_other_form_is_corrected(coordina
     patient.enrollment_date = factories.CONSENT.replace(day=4)
     record_save(patient, by=coordinator, reason="enrolled",
                 confirmations={"EC-PAT-02": "waiver from the sponsor"})
-    [query] = DataQuery.objects.filter(edit_check="EC-PAT-02", status="open")
+    [query] = DataQuery.objects.filter(edit_check="EC-PAT-02", status="answered")
     eligibility.no_active_infection = True
     record_save(eligibility, by=coordinator, reason="criterion was met, ticked wrongly")
     query.refresh_from_db()
@@ -170,7 +172,7 @@ def test_the_import_refuses_soft_checks_unless_confirmed_then_queries_them():
     [query] = DataQuery.objects.all()
     assert (query.edit_check, query.field_name, query.patient.subject_id) == (
         "EC-PAT-01", "age_at_consent", "RD-100")
-    assert "age confirmed with the site" in query.question
+    assert query.answer == "Confirmed at entry: age confirmed with the site"
 
 
 def test_the_admin_warns_of_a_soft_check_and_saves_it_confirmed(client, admin_user):
@@ -191,4 +193,4 @@ def test_the_admin_warns_of_a_soft_check_and_saves_it_confirmed(client, admin_us
     patient.refresh_from_db()
     assert patient.age_at_consent == 2
     assert field_changes(patient)[0]["reason"].endswith(": sponsor waiver W-12")
-    assert DataQuery.objects.get(edit_check="EC-PAT-01").status == "open"
+    assert DataQuery.objects.get(edit_check="EC-PAT-01").status == "answered"
