@@ -118,8 +118,9 @@ class PatientRecords:
 
 
 def patient_of(record):
-    """The patient a record belongs to (the record itself for the patient's own form)."""
-    if type(record).__name__ == "Patient":
+    """The patient a record belongs to (the record itself for the patient's own form, whose
+    model says so with the date-order role "patient", `core.date_order_check`)."""
+    if getattr(type(record), "TIMELINE", ("",))[0] == "patient":
         return record
     return getattr(record, "patient", None) if hasattr(record, "patient_id") else None
 
