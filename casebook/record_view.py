@@ -24,6 +24,9 @@ class Derived:
 
 def _display(record, field) -> str:
     value = getattr(record, field.name)
+    # A value with a qualifier shows as it was entered ("<0.01"), as the model words it.
+    if (as_recorded := getattr(record, f"{field.name}_as_recorded", None)) is not None:
+        return as_recorded
     if value is None or value == "":
         return "—"
     if field.choices:

@@ -81,6 +81,13 @@ class ResponseAssessment(TimelineChecked, ClinicalRecord):
                                    mrd_pct=PERCENT, anc_per_uL=NON_NEGATIVE,
                                    platelets_per_uL=NON_NEGATIVE)
 
+    @property
+    def mrd_pct_as_recorded(self) -> str | None:
+        """MRD as entered: "<0.01" below the limit of detection, else None (the number)."""
+        if self.mrd_below_detection and self.mrd_pct is not None:
+            return f"<{self.mrd_pct:g}"
+        return None
+
     def clean(self):
         if self.mrd_below_detection and self.mrd_pct is None:
             raise ValidationError({"mrd_pct": (

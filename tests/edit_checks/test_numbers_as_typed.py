@@ -55,6 +55,8 @@ def test_mrd_below_detection_is_recorded_as_typed_and_shown_again(client, coordi
     assert (assessment.mrd_pct, assessment.mrd_below_detection) == (0.01, True)
     edit = client.get(f"/patients/RD-001/response/{assessment.pk}/edit/").content.decode()
     assert 'value="&lt;0.01"' in edit
+    shown = client.get(f"/patients/RD-001/response/{assessment.pk}/").content.decode()
+    assert "<dd>&lt;0.01" in shown
 
 
 def test_a_bare_less_than_is_refused(client, coordinator, infused):
