@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-# Local development defaults; production sets these in its environment (see README).
+# Local development defaults; production sets these in its environment (see docs/operations.md).
 export DEBUG ?= true
 
-.PHONY: install run test test-fast worker beat bench lint migrate clean
+.PHONY: install run test test-fast validation-report worker beat bench lint migrate clean
 
 install: $(STAMP)
 
@@ -34,6 +34,16 @@ test: install
 # The default SQLite pass alone, for a quick loop while coding.
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not integration"
+
+# The validation package (docs/validation.md): the SQLite pass with its results in JUnit XML, then
+# the requirement traceability matrix in var/validation/. Fails when a test failed.
+VALIDATION_ARGS ?= -m "not integration"
+validation-report: install
+	@mkdir -p var/validation
+	$(BIN)/python -m pytest -q $(VALIDATION_ARGS) --junitxml=var/validation/junit.xml; \
+	status=$$?; \
+	$(BIN)/python scripts/validation_report.py --junit var/validation/junit.xml || status=1; \
+	exit $$status
 
 worker: install
 	$(BIN)/celery -A trial_edc worker --loglevel=info

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from casebook import crfs
 from casebook.entry import crf_record_save, crf_record_void
+from casebook.record_labels import field_label
 from casebook.record_view import adverse_event_parts, derived_values, dlt_preview, record_facts
 from core.audit import LockedRecordError, StaleRecordError, field_changes, void_plan
 from core.edit_checks import SoftCheckUnconfirmed
@@ -35,7 +36,11 @@ def record_url(crf, record, patient, action="detail"):
 
 def _refuse_if_locked(request, crf, record, patient):
     """A locked form (or any form of a locked casebook) opens read-only: back to its page, or to
-    the casebook for a new record, with who locked it, before any typing."""
+    the casebook for a new record, with who locked it, before any typing. A save (POST) goes on
+    to the form: a lock that arrived while the user typed is refused there, what they typed
+    kept on screen (`_edit`)."""
+    if request.method == "POST":
+        return None
     locks = locks_on(record)
     if not locks:
         return None
@@ -94,16 +99,20 @@ def _edit(request, crf, record, patient, template_context):
     derived = _derived_preview(form) if previewing else None
     if previewing and request.htmx:
         return render(request, "crf/derived.html", {"derived": derived})
-    stale_current, soft_warnings = None, []
-    if request.method == "POST" and not previewing and form.is_valid():
+    stale_current, locked_meanwhile, status, soft_warnings = None, [], 200, []
+    saving = request.method == "POST" and not previewing
+    if saving and (locks := locks_on(record)):
+        # Locked while the user typed: nothing saved, everything typed kept, who/when/why said.
+        locked_meanwhile, status = [lock.message for lock in locks], 409
+    elif saving and form.is_valid():
         confirmations = _confirmations(request.POST)
         try:
             saved = crf_record_save(form=form, by=request.user, confirmations=confirmations)
         except SoftCheckUnconfirmed as refused:
             # Nothing saved; the typed values stay, with each warning and its confirmation box.
             soft_warnings = _soft_warnings(refused, confirmations, form)
-        except LockedRecordError as locked:
-            form.add_error(None, locked)
+        except LockedRecordError:  # locked between the check above and the save
+            locked_meanwhile, status = [lock.message for lock in locks_on(record)], 409
         except StaleRecordError as stale:
             # Keep what the user typed; show what is saved now; a second save is deliberate.
             current = type(record).all_objects.get(pk=record.pk)
@@ -118,11 +127,12 @@ def _edit(request, crf, record, patient, template_context):
     beside = beside_fields(record_queries(record)) if record.pk else {}
     return render(request, "crf/form.html", {
         "crf": crf, "form": form, "patient": patient, "record": record,
-        "stale_current": stale_current, "record_wide_queries": beside.get("", []),
+        "stale_current": stale_current, "locked_meanwhile": locked_meanwhile,
+        "record_wide_queries": beside.get("", []),
         "derived": derived, "preview": PREVIEW, "soft_warnings": soft_warnings,
         "confirm_check": CONFIRM_CHECK, "confirm_reason": CONFIRM_REASON,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
-                   if field.name != "reason"], **template_context})
+                   if field.name != "reason"], **template_context}, status=status)
 
 
 @login_required
@@ -158,6 +168,8 @@ def crf_detail(request, subject_id, slug, pk):
     record = crfs.record_or_404(crf, patient, pk, include_voided=True)
     review = review_of(record)
     queries = record_queries(record)
+    for query in queries:
+        query.field_label = field_label(type(record), query.field_name)
     beside = beside_fields(queries)
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
@@ -194,11 +206,15 @@ def crf_void(request, subject_id, slug, pk):
         refusals = []
     except ValidationError as refused:
         also_voided, refusals = [], refused.messages
+    status = 200
     if request.method == "POST" and form.is_valid():
         record.row_version = form.cleaned_data["row_version"]  # as the page was opened
         try:
             crf_record_void(record=record, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as refused:  # a lock, or a dependant that refuses the void
+        except LockedRecordError as locked:  # locked while the reason was typed: it is kept
+            form.add_error(None, locked)
+            status = 409
+        except ValidationError as refused:  # a dependant that refuses the void
             form.add_error(None, refused)
         except StaleRecordError as stale:
             form.add_error(None, str(stale))
@@ -210,4 +226,5 @@ def crf_void(request, subject_id, slug, pk):
             return redirect(record_url(crf, record, patient))
     return render(request, "crf/void.html", {
         "crf": crf, "record": record, "patient": patient, "form": form,
-        "also_voided": also_voided, "refusals": [] if form.non_field_errors() else refusals})
+        "also_voided": also_voided, "refusals": [] if form.non_field_errors() else refusals},
+        status=status)

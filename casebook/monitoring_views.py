@@ -4,17 +4,28 @@ a whole casebook; and the open-query work list."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from casebook import crfs
 from casebook.crf_views import record_url
+from casebook.patient_views import page_number
+from casebook.record_labels import AE_PARENT, field_label, record_label
 from core.roles import ANSWER_QUERY, LOCK_FORM, RAISE_QUERY, VERIFY_SOURCE, VIEW_CRF
 from monitoring import reviews, services
-from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
+from monitoring.forms import (
+    QueryAnswerForm,
+    QueryCloseForm,
+    QueryFilterForm,
+    QueryRaiseForm,
+    QueryReopenForm,
+    field_choices,
+)
 from monitoring.models import DataQuery
-from monitoring.selectors import outstanding_queries
+from monitoring.selectors import query_list as queries_of
+from monitoring.selectors import with_records
 from patients.models import Patient
 
 
@@ -74,7 +85,8 @@ def query_answer(request, pk):
 @permission_required(RAISE_QUERY, raise_exception=True)
 @require_POST
 def query_close(request, pk):
-    return _step(request, pk, None, lambda q, data: services.query_close(query=q, by=request.user))
+    return _step(request, pk, QueryCloseForm, lambda q, data: services.query_close(
+        query=q, by=request.user, note=data["comment"]))
 
 
 @login_required
@@ -85,13 +97,48 @@ def query_reopen(request, pk):
         query=q, reason=data["reason"], by=request.user))
 
 
+QUERIES_PER_PAGE = 50
+
+
+def related_of(model) -> tuple[str, ...]:
+    """What names a record in the list: the adverse event of its details ("CRS details of …")."""
+    crf = crfs.crf_of_model(model)
+    return (AE_PARENT,) if crf is not None and crf.parent == AE_PARENT else ()
+
+
+def query_row(query) -> dict:
+    """One query as the list shows it: the record and field as the site names them, and the
+    link that opens the record at that field."""
+    model = query.record_type.model_class()
+    crf, record = crfs.crf_of_model(model), query.record_read
+    if crf is None or record is None:  # not a browser CRF: its casebook is the nearest page
+        link = reverse("patients:casebook", args=[query.patient.subject_id])
+        label = str(model._meta.verbose_name) if model else "record"
+    else:
+        anchor = f"#field-{query.field_name}" if query.field_name else "#queries"
+        link, label = record_url(crf, record, query.patient) + anchor, record_label(record)
+    return {"query": query, "record_label": label, "link": link,
+            "field_label": field_label(model, query.field_name) if model else query.field_name}
+
+
 @login_required
 @permission_required(VIEW_CRF, raise_exception=True)
 def query_list(request):
+    """The work list: queries by status (outstanding by default) and patient, a page at a time,
+    each leading to its record and field. Bad filters are said on the page (400), never a 500."""
+    filters = QueryFilterForm(request.GET)
+    if not filters.is_valid():
+        errors = [e for errs in filters.errors.values() for e in errs]
+        return render(request, "monitoring/queries.html", {
+            "filters": filters, "filter_errors": errors, "rows": [], "show": "outstanding"},
+            status=400)
+    show, patient = filters.cleaned_data["show"], filters.cleaned_data["patient"]
+    page = Paginator(queries_of(show=show, patient=patient), QUERIES_PER_PAGE).get_page(
+        page_number(request.GET.get("page")))
     return render(request, "monitoring/queries.html", {
-        "awaiting_site": outstanding_queries(awaiting="site"),
-        "awaiting_monitor": outstanding_queries(awaiting="monitor"),
-        "answer_form": QueryAnswerForm(), "reopen_form": QueryReopenForm()})
+        "filters": filters, "show": show, "patient": patient, "page": page,
+        "rows": [query_row(q) for q in with_records(page.object_list, related=related_of)],
+        "shows": QueryFilterForm.SHOW})
 
 
 def _review_step(request, subject_id, slug, pk, action, done: str):
@@ -120,7 +167,8 @@ def form_verify(request, subject_id, slug, pk):
 @require_POST
 def form_lock(request, subject_id, slug, pk):
     return _review_step(request, subject_id, slug, pk, lambda record, patient: reviews.form_lock(
-        record=record, patient=patient, by=request.user), "Form locked.")
+        record=record, patient=patient, by=request.user, reason=request.POST.get("reason", "")),
+        "Form locked.")
 
 
 @login_required

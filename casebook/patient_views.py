@@ -32,7 +32,7 @@ def _status(patient, today, window):
         dlt_window_days=window)
 
 
-def _page_number(text: str | None) -> int | str | None:
+def page_number(text: str | None) -> int | str | None:
     """The page asked for, with 0 and below read as the first (Django's get_page would give
     the last); anything else as get_page reads it."""
     try:
@@ -48,7 +48,7 @@ def patient_index(request):
     # Search first, then page the matches. It never fails: a number past the end gives the last
     # page; 0, a negative number or one that is not a number the first.
     page = Paginator(patient_list(search), PATIENTS_PER_PAGE).get_page(
-        _page_number(request.GET.get("page")))
+        page_number(request.GET.get("page")))
     today = timezone.localdate()
     window = Study.load().dlt_window_days
     patients = list(page.object_list)

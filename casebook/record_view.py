@@ -38,13 +38,14 @@ def _display(record, field) -> str:
 
 def record_facts(record, beside: dict | None = None) -> list[tuple]:
     """(label, value) for each field of the record's form, in the form's order; with `beside`
-    ({field name: [items]}, e.g. its open queries), (label, value, items)."""
+    ({field name: [items]}, e.g. its open queries), (name, label, value, items): the name is
+    the anchor (`#field-<name>`) a query on the field links to."""
     crf = crfs.crf_of_model(type(record))
     facts = []
     for name in crf.form._meta.fields:
         field = record._meta.get_field(name)
         fact = (capfirst(field.verbose_name), _display(record, field))
-        facts.append(fact if beside is None else (*fact, beside.get(name, [])))
+        facts.append(fact if beside is None else (name, *fact, beside.get(name, [])))
     return facts
 
 

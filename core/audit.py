@@ -227,6 +227,21 @@ def data_changed() -> None:
         listener()
 
 
+# Told, inside the writing transaction, of each record `record_save` (or `record_void`) wrote,
+# and whether it was new: the notifications app registers its triggers (an SAE entered, a data
+# query raised or answered). Bulk writers (the import) do not call them.
+_save_listeners: list[Callable[[AuditedModel, bool], None]] = []
+
+
+def on_record_saved(listener: Callable[[AuditedModel, bool], None]) -> None:
+    """Call `listener(record, created)` inside the transaction of every `record_save` write,
+    after the row is written. Registered once, from an AppConfig.ready(); it may write (in the
+    same transaction), and what it raises rolls the save back, so it must not fail on the
+    outside world (a broker, a mail server): it schedules that for after the commit."""
+    if listener not in _save_listeners:
+        _save_listeners.append(listener)
+
+
 # Checks every audited write passes first; each raises (LockedRecordError) to refuse it.
 _write_checks: list[Callable[[AuditedModel], None]] = []
 
@@ -297,6 +312,8 @@ def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool,
         if clinical:
             edit_checks.checked_save_done(record, fired, confirmations or {}, by)
         data_changed()
+        for listener in _save_listeners:
+            listener(record, is_new)
     return record
 
 

@@ -80,6 +80,8 @@ def role_permissions() -> dict[str, set[str]]:
            "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
            # API tokens are rotated and revoked on a user's page; their changes are read here.
            "trial_edc.view_apitokenevent",
+           # Who was told what, when (the notifications outbox): read-only in the admin.
+           "notifications.view_notification",
            # Sign-in lockouts (django-axes): an admin reads them and resets one by deleting it.
            "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog"},
     }

@@ -27,6 +27,7 @@ from endpoints.models import EndpointSnapshot
 from endpoints.report import build_report
 from endpoints.review import ReviewInputs, data_review
 from endpoints.trial_rows import read_trial_rows, trial_data_of
+from notifications.triggers import notify_dlt_candidates
 from safety.services import (
     dlt_candidates_as_reconciled,
     dlt_candidates_reconcile,
@@ -128,8 +129,11 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
             safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0)
             today = timezone.localdate()
             if reconcile:
-                candidates = dlt_candidates_reconcile(safety, today=today,
-                                                      study=rows.study).candidates
+                reconciled = dlt_candidates_reconcile(safety, today=today, study=rows.study)
+                candidates = reconciled.candidates
+                if reconciled.counts["raised"]:
+                    # The investigators are told, in this transaction (the outbox).
+                    notify_dlt_candidates()
             else:
                 candidates = dlt_candidates_as_reconciled(safety, today=today, study=rows.study)
             version = data_version()

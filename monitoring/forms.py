@@ -3,6 +3,7 @@
 from django import forms
 
 from core.forms import required_text_field
+from patients.models import Patient
 
 WHOLE_RECORD = ("", "The whole record")
 
@@ -18,6 +19,35 @@ class QueryRaiseForm(forms.Form):
 
 class QueryAnswerForm(forms.Form):
     answer = required_text_field("Answer")
+
+
+class QueryFilterForm(forms.Form):
+    """The query list's filters, from the URL: which queries (by status) and whose (subject ID).
+    A value that is not one of these is refused with a message naming it, never a 500."""
+
+    SHOW = (("outstanding", "Outstanding (open or answered)"), ("open", "Open: awaiting the site"),
+            ("answered", "Answered: awaiting the monitor"), ("closed", "Closed"), ("all", "All"))
+    show = forms.ChoiceField(label="Status", choices=SHOW, required=False, error_messages={
+        "invalid_choice": "Status: %(value)s is not one of outstanding, open, answered, closed "
+                          "or all."})
+    patient = forms.CharField(label="Patient (subject ID)", required=False, max_length=20)
+
+    def clean_show(self):
+        return self.cleaned_data["show"] or "outstanding"
+
+    def clean_patient(self):
+        subject_id = self.cleaned_data["patient"].strip()
+        if not subject_id:
+            return None
+        patient = Patient.objects.filter(subject_id=subject_id).first()
+        if patient is None:
+            raise forms.ValidationError(f"Patient: there is no patient {subject_id}.")
+        return patient
+
+
+class QueryCloseForm(forms.Form):
+    comment = forms.CharField(label="Comment on closing (optional)", required=False,
+                              max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class QueryReopenForm(forms.Form):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, IntegerField, Value
+from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from core.audit import ClinicalRecord, LockedRecordError
@@ -26,51 +26,77 @@ NOT_LOCKED = frozenset({"safety.dltcandidate", "signoff.casebooksignature"})
 FORM, CASEBOOK = "form", "casebook"
 
 
+# How a lock's reason is kept in its audit trail ("casebook locked: <why>"), and the reason
+# of a form lock given without one.
+LOCK_REASON_PREFIXES = ("casebook locked: ", "locked: ")
+FORM_LOCKED = "locked"
+
+
 @dataclass(frozen=True)
 class Lock:
     scope: str  # FORM or CASEBOOK
     subject_id: str
-    locked_by: str
+    locked_by: str  # the monitor's name (full name, else user name)
     locked_at: datetime
     record: str = ""  # "adverse event #12" for a form lock
+    reason: str = ""  # why, as the monitor gave it ("" when none was given)
+
+    @property
+    def why(self) -> str:
+        return f" (why: {self.reason})" if self.reason else ""
 
     @property
     def message(self) -> str:
         when = f"{timezone.localtime(self.locked_at):%Y-%m-%d %H:%M}"
         if self.scope == CASEBOOK:
-            return (f"The casebook of {self.subject_id} was locked by {self.locked_by} on {when}; "
-                    "no form of this patient can be added, changed or voided until a monitor "
-                    "unlocks it.")
+            return (f"The casebook of {self.subject_id} was locked by {self.locked_by} on "
+                    f"{when}{self.why}; no form of this patient can be added, changed or voided "
+                    "until a monitor unlocks it.")
         return (f"The {self.record} of {self.subject_id} was locked by {self.locked_by} on "
-                f"{when}; a monitor must unlock it before it can be changed.")
+                f"{when}{self.why}; a monitor must unlock it before it can be changed.")
 
 
-def _columns(scope: str, *record):
-    return (Value(scope, output_field=CharField()), *record,
-            "patient__subject_id", "locked_by__username", "locked_at")
+def _lock_reason(model):
+    """The reason of the lock's latest audit entry, in the same query (a subquery)."""
+    latest = model.history.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    return Subquery(latest.values("history_change_reason")[:1], output_field=CharField())
+
+
+def _columns(scope: str, model, *record):
+    return (Value(scope, output_field=CharField()), *record, "patient__subject_id",
+            "locked_by__first_name", "locked_by__last_name", "locked_by__username", "locked_at",
+            _lock_reason(model))
 
 
 def _form_locks(**filters):
     return FormReview.objects.filter(locked_at__isnull=False, **filters).values_list(
-        *_columns(FORM, "record_type_id", "record_id"))
+        *_columns(FORM, FormReview, "record_type_id", "record_id"))
 
 
 def _casebook_locks(**filters):
     none = Value(0, output_field=IntegerField())
     return CasebookLock.objects.filter(locked_at__isnull=False, **filters).values_list(
-        *_columns(CASEBOOK, none, none))
+        *_columns(CASEBOOK, CasebookLock, none, none))
 
 
 def _as_locks(rows) -> list[Lock]:
     locks = []
-    for scope, type_id, record_id, subject_id, by, at in rows:
+    for scope, type_id, record_id, subject_id, first, last, username, at, reason in rows:
         record = ""
         if scope == FORM:
             model = ContentType.objects.get_for_id(type_id).model_class()
             record = f"{model._meta.verbose_name} #{record_id}"
-        locks.append(Lock(scope, subject_id, by, at, record))
+        by = f"{first} {last}".strip() or username
+        locks.append(Lock(scope, subject_id, by, at, record, _why(reason)))
     # The casebook lock first: it is the one a reader must lift before any other helps.
     return sorted(locks, key=lambda lock: (lock.scope != CASEBOOK, lock.subject_id, lock.record))
+
+
+def _why(reason: str | None) -> str:
+    for prefix in LOCK_REASON_PREFIXES:
+        if reason and reason.startswith(prefix):
+            return reason.removeprefix(prefix).strip()
+    return ""
 
 
 def _patient_filter(record) -> dict | None:

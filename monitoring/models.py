@@ -49,6 +49,9 @@ class DataQuery(AuditedModel):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    close_comment = models.TextField(
+        blank=True, help_text="The monitor's optional comment on closing; earlier ones stay in "
+                              "the query's history when it is re-opened and closed again.")
 
     class Meta:
         verbose_name = "data query"

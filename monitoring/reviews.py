@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.audit import record_save
+from core.text_rules import is_blank
 from core.text_validators import required_text
+from monitoring.locks import FORM_LOCKED
 from monitoring.models import CasebookLock, FormReview
 
 
@@ -34,12 +36,14 @@ def form_verify(*, record, patient, by) -> FormReview:
     return record_save(review, by=by, reason=f"source verified (version {record.row_version})")
 
 
-def form_lock(*, record, patient, by) -> FormReview:
+def form_lock(*, record, patient, by, reason: str = "") -> FormReview:
+    """Lock the record against any change; why is optional (the casebook lock asks for it)."""
     review = _review_for(record, patient)
     if review.is_locked:
         raise ValidationError("This form is already locked.")
     review.locked_by, review.locked_at = by, timezone.now()
-    return record_save(review, by=by, reason="locked")
+    why = "" if is_blank(reason) else reason.strip()
+    return record_save(review, by=by, reason=f"{FORM_LOCKED}: {why}" if why else FORM_LOCKED)
 
 
 def form_unlock(*, record, by, reason: str) -> FormReview:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core import edit_checks
 from core.audit import record_save, system_user
+from core.text_rules import is_blank
 from core.text_validators import required_text
 from monitoring.models import OUTSTANDING, DataQuery, QueryStatus
 
@@ -32,10 +33,14 @@ def query_answer(*, query: DataQuery, answer: str, by) -> DataQuery:
 
 
 def query_close(*, query: DataQuery, by, note: str = "") -> DataQuery:
+    """Close the query, with the monitor's comment if one is given (kept on the query and in
+    its audit trail; "resolved" when none)."""
     if query.status == QueryStatus.CLOSED:
         raise ValidationError("This query is already closed.")
+    note = "" if is_blank(note) else note.strip()
     query.status, query.closed_by, query.closed_at = QueryStatus.CLOSED, by, timezone.now()
-    return record_save(query, by=by, reason=f"closed: {note.strip() or 'resolved'}")
+    query.close_comment = note
+    return record_save(query, by=by, reason=f"closed: {note or 'resolved'}")
 
 
 def query_reopen(*, query: DataQuery, by, reason: str) -> DataQuery:
@@ -44,6 +49,7 @@ def query_reopen(*, query: DataQuery, by, reason: str) -> DataQuery:
         raise ValidationError("This query is already open.")
     reason = _require(reason, "reason")
     query.status, query.closed_by, query.closed_at = QueryStatus.OPEN, None, None
+    query.close_comment = ""  # the earlier close and its comment stay in the history
     return record_save(query, by=by, reason=f"re-opened: {reason}")
 
 

@@ -22,6 +22,10 @@ class CasebookSignature(ClinicalRecord):
     signer_printed_name = models.CharField(max_length=150)
     signed_at = models.DateTimeField()
     signature_meaning = models.CharField(max_length=200, default=CASEBOOK_SIGNATURE_MEANING)
+    # What was still open when the investigator signed (pending DLT decisions, open queries,
+    # unverified or unlocked forms, missing forms), each as the sign-off page said it; the
+    # signer acknowledged this list to sign (docs/signoff.md). Empty: nothing was outstanding.
+    outstanding_at_signing = models.JSONField(default=list, blank=True)
 
     # A signature is revoked by an investigator with the password, never as a side effect.
     parent_void_refusal = (

@@ -7,6 +7,9 @@ import pytest
 
 from tests import factories
 
+# The collection hook that checks every `@pytest.mark.requirement` id against docs/spec/.
+from tests.traceability import pytest_collection_modifyitems  # noqa: F401
+
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -83,6 +86,23 @@ def celery_publishing_to(broker_url: str, **conf):
     finally:
         app.conf.update(saved)
         drop_cached_connections()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port, run by the test; yields (port, Received)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.integration.conftest import free_port
+    from tests.smtp import Received
+
+    received = Received()
+    controller = Controller(received, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, received
+    finally:
+        controller.stop()
 
 
 TRIAL_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "monitoring",

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +20,7 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+@pytest.mark.requirement("CON-MAKE-03")
 def test_compose_runs_the_five_services_of_the_production_shape():
     services = compose()["services"]
     assert set(services) == {"db", "redis", "web", "worker", "beat"}
@@ -29,6 +31,7 @@ def test_compose_runs_the_five_services_of_the_production_shape():
     assert services["beat"]["command"][:4] == ["celery", "-A", "trial_edc", "beat"]
 
 
+@pytest.mark.requirement("CON-MAKE-03")
 def test_every_service_has_a_health_check_and_state_lives_in_named_volumes():
     config = compose()
     for name, service in config["services"].items():
@@ -37,6 +40,7 @@ def test_every_service_has_a_health_check_and_state_lives_in_named_volumes():
             assert volume.split(":")[0] in config["volumes"], f"{name}: {volume} is not named"
 
 
+@pytest.mark.requirement("CON-MAKE-03")
 def test_the_app_services_run_with_production_settings():
     for name in ("web", "worker", "beat"):
         env = compose()["services"][name]["environment"]
@@ -52,6 +56,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.requirement("CON-MAKE-01")
 def test_a_fresh_checkout_migrates_creates_demo_users_and_serves_the_login_page(tmp_path):
     # given an empty data directory, as on a fresh clone
     env = {**os.environ, "DEBUG": "true", "VAR_DIR": str(tmp_path), "DATABASE_URL": "",

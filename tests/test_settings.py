@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.requirement("CON-MAKE-04")
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
               "ALLOWED_HOSTS": "edc.example.org"}

@@ -2,7 +2,7 @@
 
 With nothing set, the project runs on an SQLite file in the checkout and runs Celery tasks in
 process, so a newcomer can check out, `make run` and work. Production sets DATABASE_URL,
-CELERY_BROKER_URL, SECRET_KEY and ALLOWED_HOSTS (see docker-compose.yml and the README).
+CELERY_BROKER_URL, SECRET_KEY and ALLOWED_HOSTS (see docker-compose.yml and docs/operations.md).
 """
 
 import os
@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     # The workflows and the analysis:
     "monitoring",
     "signoff",
+    "notifications",
     "endpoints",
 ]
 
@@ -237,8 +238,8 @@ if not DEBUG:
 
 # --- Request bodies -------------------------------------------------------------------------
 # The largest request body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE; its default of 2.5 MiB):
-# a CRF form is a few kB and a full PK batch of 1,000 samples about 250 kB. Over it, the API
-# answers 413 with the error body and a page 400. Whole trials are larger: the casebook import
+# a CRF form is a few kB and a full PK batch of 1,000 samples about 250 kB. Over it, the answer
+# is a 413: the API's error body, or a page saying so. Whole trials are larger: the casebook import
 # (POST /api/v1/casebook/) has its own limit, about 3,500 patients of the demo trial; bigger
 # bundles go through `manage.py import_casebook FILE`, which has none. A reverse proxy in front
 # must let bodies of CASEBOOK_UPLOAD_MAX_BYTES through to /api/v1/casebook/.
@@ -326,6 +327,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trial_edc.recompute_endpoints",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The notifications outbox (docs/notifications.md): what no task sent (a broker outage), then
+    # the SAE clock and overdue-visit reminders.
+    "notifications-sweep": {
+        "task": "trial_edc.notifications_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    "notification-reminders": {
+        "task": "trial_edc.notification_reminders",
+        "schedule": crontab(minute=7),
+    },
 }
 
 # Each committed change schedules an endpoint recompute (endpoints.freshness). Off only for
@@ -345,6 +356,29 @@ CACHES = {"default": {
     "LOCATION": CACHE_URL,
     "OPTIONS": REDIS_CACHE_OPTIONS,
 } if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- E-mail (notifications, docs/notifications.md) --------------------------------------------
+# Sent by a Celery worker through Django's e-mail framework, never inside a save. Locally the
+# console backend prints each message; production sets EMAIL_BACKEND to
+# django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST… settings of its relay.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both")
+# A mail server that does not answer holds a worker this long, never a save.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edc@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The sponsor's safety contact: told of every SAE at entry and by the SAE clock. An address, not
+# an account (the sponsor's pharmacovigilance mailbox). Unset: the outbox records "not sent".
+SAFETY_CONTACT_EMAIL = os.environ.get("SAFETY_CONTACT_EMAIL", "").strip()
+# The EDC's address as its users reach it, named in each e-mail ("sign in at …"); optional.
+EDC_BASE_URL = os.environ.get("EDC_BASE_URL", "").strip()
 
 # --- Logging: no identifying data; subject IDs are pseudonymous codes -----------------------
 LOGGING = {

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import RedocPage, SwaggerPage
 from casebook import site_views as views
+from casebook.notification_views import my_notifications
 
 admin.site.site_header = "RD13-02 trial EDC: administration"
 admin.site.site_title = "Trial EDC admin"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("dlt-review/", include("casebook.dlt_urls")),
     path("casebook-signature/", include("casebook.signoff_urls")),
     path("reports/", include("reporting.urls")),
+    path("notifications/", my_notifications, name="my-notifications"),
     path("api/v1/exports/", include("exports.urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

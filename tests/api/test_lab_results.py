@@ -201,7 +201,7 @@ def test_a_sample_for_a_locked_casebook_is_refused_naming_the_row_and_the_lock(t
     problems = response.json()["problems"]
     assert [p.split(":")[0] for p in problems] == ["pk_samples[1].subject_id",
                                                    "pk_samples[2].subject_id"]
-    assert all("locked" in p and "test-monitor" in p for p in problems)
+    assert all("locked" in p and "Test Monitor" in p for p in problems)
     assert PkSample.all_objects.count() == before
 
 

@@ -41,6 +41,7 @@ def test_who_may_read_each_listing(trial, as_role, role, expected):
 
 
 @pytest.mark.parametrize("listing", LISTINGS)
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_never_receives_free_text_or_identifying_keys(trial, as_role, listing):
     response = as_role("sponsor").get(f"/api/v1/{listing}/")
     results = response.json()["results"]

@@ -71,6 +71,7 @@ def test_every_crf_has_a_bad_value_case():
 
 
 @pytest.mark.parametrize("slug", sorted(CRFS))
+@pytest.mark.requirement("CON-AUD-01")
 def test_a_valid_form_saves_one_record_through_the_audit_trail(client, coordinator,
                                                                enrolled_patient, slug):
     # given
@@ -113,6 +114,7 @@ def test_a_second_record_where_one_is_allowed_is_refused_on_the_form(
     assert "already a record of this kind" in response.content.decode()
 
 
+@pytest.mark.requirement("CON-ROLE-01", "CON-AUD-01")
 def test_an_edit_without_a_reason_is_refused_beside_the_reason_field(
         client, coordinator, infused_patient):
     # given
@@ -127,6 +129,7 @@ def test_an_edit_without_a_reason_is_refused_beside_the_reason_field(
     assert ae.grade == 2
 
 
+@pytest.mark.requirement("CON-ROLE-01", "CON-AUD-01")
 def test_an_edit_with_a_reason_is_saved_and_shown_in_the_audit_trail(
         client, coordinator, infused_patient):
     # given
@@ -197,6 +200,7 @@ def test_a_new_record_needs_no_row_version(client, coordinator, infused_patient)
     assert response.status_code == 302
 
 
+@pytest.mark.requirement("CON-AUD-02")
 def test_a_void_needs_a_reason_and_keeps_the_record(client, coordinator, infused_patient):
     # given
     ae = factories.adverse_event(infused_patient)
@@ -245,6 +249,7 @@ def test_voiding_an_event_with_a_signed_decision_shows_why_and_changes_nothing(
     assert not ae.is_voided and DltAdjudication.objects.exists()
 
 
+@pytest.mark.requirement("CON-ROLE-01")
 def test_enrolling_a_patient_opens_their_casebook(client, coordinator, db):
     client.force_login(coordinator)
     response = client.post("/patients/new/", form_data("patient"))

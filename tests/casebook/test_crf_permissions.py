@@ -29,6 +29,7 @@ def adverse_event(infused_patient):
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-02", "CON-ROLE-03", "CON-ROLE-04")
 def test_each_role_gets_its_pages_and_only_those(client, adverse_event, role, page):
     # given
     client.force_login(factories.user(role))
@@ -47,6 +48,7 @@ def test_signed_out_visitors_are_sent_to_the_login_page(client, adverse_event, p
 
 
 @pytest.mark.parametrize("role", ["investigator", "monitor", "sponsor"])
+@pytest.mark.requirement("CON-ROLE-02", "CON-ROLE-03")
 def test_a_reader_cannot_post_an_edit(client, adverse_event, role):
     client.force_login(factories.user(role))
     response = client.post(f"/patients/RD-001/adverse-event/{adverse_event.pk}/edit/",

@@ -12,6 +12,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.requirement("CLIN-CRS-09")
 def test_the_adverse_event_page_shows_the_derived_crs_grade(client, coordinator,
                                                            infused_patient):
     # given: recorded grade 3, details that make it grade 4
@@ -35,6 +36,7 @@ def test_the_icans_details_page_shows_the_derived_icans_grade(client, coordinato
     assert "differs from the recorded value" not in page
 
 
+@pytest.mark.requirement("CLIN-RESP-08", "CON-VOC-05")
 def test_the_response_page_shows_the_derived_response(client, coordinator, infused_patient):
     assessment = factories.response(infused_patient, response="PR")
     client.force_login(coordinator)
@@ -43,6 +45,7 @@ def test_the_response_page_shows_the_derived_response(client, coordinator, infus
     assert "differs from the recorded value" in page
 
 
+@pytest.mark.requirement("CLIN-RESP-05")
 def test_a_rise_after_a_cr_derives_a_relapse(infused_patient):
     factories.response(infused_patient, visit="W4", on=date(2024, 4, 9))
     later = factories.response(infused_patient, visit="W8", on=date(2024, 5, 7),
@@ -51,6 +54,7 @@ def test_a_rise_after_a_cr_derives_a_relapse(infused_patient):
     assert (derived.category, derived.disease_event) == ("PD", "relapse")
 
 
+@pytest.mark.requirement("CLIN-GEN-01")
 def test_the_adverse_event_page_flags_its_dlt_candidates(client, investigator, infused_patient):
     # given
     ae = factories.adverse_event(infused_patient, grade=4)

@@ -37,6 +37,7 @@ def test_the_queue_lists_undecided_candidates_with_the_study_day(client, investi
     assert "RD-001" in page and "(day 2)" in page and "awaiting decision" in page
 
 
+@pytest.mark.requirement("CON-ROLE-02")
 def test_the_review_page_shows_the_evidence_and_the_signature_meaning(client, investigator,
                                                                       candidate):
     client.force_login(investigator)
@@ -46,6 +47,7 @@ def test_the_review_page_shows_the_evidence_and_the_signature_meaning(client, in
     assert "You are signing as <strong>Test Investigator</strong>" in page
 
 
+@pytest.mark.requirement("END-DLT-02", "CLIN-DLT-04", "CON-ROLE-02")
 def test_a_decision_signed_with_the_password_is_recorded_with_its_signature(
         client, investigator, candidate):
     # when
@@ -60,6 +62,7 @@ def test_a_decision_signed_with_the_password_is_recorded_with_its_signature(
     assert signed.signature_meaning in page
 
 
+@pytest.mark.requirement("END-DLT-02")
 def test_a_wrong_password_signs_nothing(client, investigator, candidate):
     client.force_login(investigator)
     response = sign(client, candidate, password="not-my-password")
@@ -97,6 +100,7 @@ def test_sponsors_get_no_review_pages(client, sponsor, candidate):
     assert client.get(review_url(candidate)).status_code == 403
 
 
+@pytest.mark.requirement("CLIN-DLT-04")
 def test_an_investigator_raises_an_event_the_rules_did_not_flag(client, investigator,
                                                                infused_patient):
     # given
@@ -112,6 +116,7 @@ def test_an_investigator_raises_an_event_the_rules_did_not_flag(client, investig
 
 
 @pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
+@pytest.mark.requirement("CLIN-DLT-04")
 def test_only_investigators_raise_candidates(client, infused_patient, role):
     ae = factories.adverse_event(infused_patient)
     client.force_login(factories.user(role))

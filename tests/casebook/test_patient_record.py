@@ -106,10 +106,11 @@ def test_a_locked_casebook_opens_the_patients_record_read_only(
     posted = client.post(url(enrolled_patient, "edit/"), patient_data(
         enrolled_patient, age_at_consent=28, reason="typo"))
     # then
-    assert edit.status_code == posted.status_code == 302
+    assert (edit.status_code, posted.status_code) == (302, 409)  # the save: on its form
     assert edit["Location"] == url(enrolled_patient)
+    assert "(why: database lock)" in posted.content.decode()
     assert Patient.objects.get().age_at_consent == 27
-    assert "was locked by test-monitor" in client.get(url(enrolled_patient)).content.decode()
+    assert "was locked by Test Monitor" in client.get(url(enrolled_patient)).content.decode()
 
 
 def test_voiding_the_patient_keeps_the_record_and_returns_to_the_patient_list(

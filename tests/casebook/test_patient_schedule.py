@@ -9,6 +9,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_the_schedule_shows_done_due_and_missed_with_windows(infused_patient):
     factories.response(infused_patient, visit="W4", on=date(2024, 4, 9))   # day 28
     factories.pk_sample(infused_patient, day=7)
@@ -28,6 +29,7 @@ def test_a_patient_not_yet_infused_has_no_schedule(coordinator):
     assert patient_schedule(patient, as_of=date(2024, 5, 1)).visits == []
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_the_casebook_page_shows_the_schedule(client, infused_patient, coordinator):
     client.force_login(coordinator)
     page = client.get(reverse("patients:casebook", args=["RD-001"])).content.decode()

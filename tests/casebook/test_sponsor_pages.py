@@ -37,12 +37,14 @@ def test_the_sponsors_home_page_links_to_the_report_pages(client, sponsor):
 
 
 @pytest.mark.parametrize("screen", CRF_SCREENS)
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_gets_403_on_every_crf_screen(client, sponsor, adverse_event, screen):
     client.force_login(sponsor)
     assert client.get(screen.format(ae=adverse_event.pk)).status_code == 403
 
 
 @pytest.mark.parametrize("action", CRF_ACTIONS)
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_cannot_post_to_a_crf_action(client, sponsor, adverse_event, action):
     client.force_login(sponsor)
     response = client.post(action.format(ae=adverse_event.pk),

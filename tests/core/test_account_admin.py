@@ -37,6 +37,7 @@ def admin_client(client, admin_user):
     return client
 
 
+@pytest.mark.requirement("CON-ROLE-05")
 def test_an_admin_changes_an_accounts_role_to_exactly_one(admin_client, coordinator):
     response = admin_client.post(change_url(coordinator), account_form(coordinator,
                                                                        role="monitor"))
@@ -89,6 +90,7 @@ def test_the_form_offers_no_superuser_staff_group_or_permission_field(admin_clie
         assert f'name="{field}"' not in page
 
 
+@pytest.mark.requirement("CON-ROLE-05")
 def test_an_admin_adds_an_account_in_one_role(admin_client):
     response = admin_client.post(reverse("admin:auth_user_add"), {
         "username": "ana", "first_name": "Ana", "last_name": "Silva", "email": "",

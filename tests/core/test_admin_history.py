@@ -92,6 +92,7 @@ def test_an_admin_revert_without_a_reason_is_refused_on_the_page(client, admin_u
     assert AdverseEvent.objects.get().grade == 3
 
 
+@pytest.mark.requirement("CON-AUD-01")
 def test_an_admin_revert_is_an_audited_edit_of_the_current_record(client, admin_user,
                                                                   adverse_event):
     # given: the first version had grade 2; the record is at grade 3, row version 2
@@ -128,6 +129,7 @@ def test_a_post_of_another_records_version_is_not_found(client, admin_user, adve
     assert AdverseEvent.objects.get(pk=adverse_event.pk).grade == 3
 
 
+@pytest.mark.requirement("CON-ROLE-05")
 def test_an_admin_revert_of_a_dose_level_keeps_its_trail(client, admin_user):
     level = factories.dose_level("DL1")
     level.cells_per_kg = 1e7

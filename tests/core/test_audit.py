@@ -22,6 +22,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.requirement("CON-AUD-01")
 def test_creation_is_recorded_with_who_and_initial_reason(coordinator):
     patient = factories.patient()
 
@@ -32,6 +33,7 @@ def test_creation_is_recorded_with_who_and_initial_reason(coordinator):
     assert entry["reason"] == "initial entry"
 
 
+@pytest.mark.requirement("CON-AUD-01")
 def test_an_edit_records_who_when_old_new_and_why(coordinator, monitor):
     patient = factories.patient(age_at_consent=27)
     patient.age_at_consent = 28
@@ -58,6 +60,7 @@ def test_a_long_reason_is_kept_whole(monitor):
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
+@pytest.mark.requirement("CON-AUD-01")
 def test_an_edit_without_a_reason_is_refused_and_changes_nothing(coordinator, reason):
     patient = factories.patient(age_at_consent=27)
     patient.age_at_consent = 28
@@ -70,6 +73,7 @@ def test_an_edit_without_a_reason_is_refused_and_changes_nothing(coordinator, re
     assert patient.history.count() == 1
 
 
+@pytest.mark.requirement("CON-AUD-01")
 def test_even_a_direct_model_save_needs_a_reason(coordinator):
     patient = factories.patient()
     patient.age_at_consent = 40
@@ -88,6 +92,7 @@ def test_the_reason_covers_one_save_only(coordinator):
         patient.save()
 
 
+@pytest.mark.requirement("CON-AUD-02")
 def test_records_cannot_be_deleted_one_by_one_or_in_bulk(infused_patient):
     ae = factories.adverse_event(infused_patient)
 
@@ -99,6 +104,7 @@ def test_records_cannot_be_deleted_one_by_one_or_in_bulk(infused_patient):
     assert AdverseEvent.all_objects.filter(pk=ae.pk).exists()
 
 
+@pytest.mark.requirement("CON-AUD-02")
 def test_voiding_needs_a_reason(infused_patient, coordinator):
     ae = factories.adverse_event(infused_patient)
 
@@ -108,6 +114,7 @@ def test_voiding_needs_a_reason(infused_patient, coordinator):
     assert AdverseEvent.objects.filter(pk=ae.pk).exists()
 
 
+@pytest.mark.requirement("CON-AUD-02")
 def test_a_voided_record_leaves_the_data_but_keeps_its_history(infused_patient, monitor):
     ae = factories.adverse_event(infused_patient)
 
@@ -210,7 +217,7 @@ def test_a_lock_on_one_part_refuses_the_whole_void(graded_event, infused_patient
     # given the GVHD details locked by a monitor
     reviews.form_lock(record=GvhdDetails.objects.get(), patient=infused_patient, by=monitor)
     # when the event is voided
-    with pytest.raises(ValidationError, match="was locked by test-monitor"):
+    with pytest.raises(ValidationError, match="was locked by Test Monitor"):
         record_void(graded_event, by=coordinator, reason="duplicate")
     # then nothing is voided, not even the CRS details, which come before the locked part
     assert AdverseEvent.objects.filter(pk=graded_event.pk).exists()

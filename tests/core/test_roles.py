@@ -34,6 +34,7 @@ def test_every_role_is_a_group_with_its_permissions():
     ("admin", [roles.MANAGE_STUDY, "dosing.change_doselevel", "auth.add_user"],
      [roles.ADJUDICATE_DLT]),
 ])
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-02", "CON-ROLE-03", "CON-ROLE-04", "CON-ROLE-05")
 def test_what_each_role_may_do(role, may, may_not):
     user = factories.user(role)
     assert all(user.has_perm(p) for p in may), [p for p in may if not user.has_perm(p)]
@@ -41,6 +42,7 @@ def test_what_each_role_may_do(role, may, may_not):
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CRF_PAGES)
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_gets_403_on_every_crf_page(client, sponsor, infused_patient, name, kwargs):
     client.force_login(sponsor)
     assert client.get(reverse(name, kwargs=kwargs)).status_code == 403
@@ -48,6 +50,7 @@ def test_a_sponsor_gets_403_on_every_crf_page(client, sponsor, infused_patient, 
 
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "monitor", "admin"])
 @pytest.mark.parametrize(("name", "kwargs"), CRF_PAGES)
+@pytest.mark.requirement("CON-ROLE-02", "CON-ROLE-03")
 def test_crf_readers_open_crf_pages(client, infused_patient, role, name, kwargs):
     client.force_login(factories.user(role))
     response = client.get(reverse(name, kwargs=kwargs))
@@ -99,6 +102,7 @@ def test_the_sponsor_home_page_links_to_no_crf(client, sponsor):
     assert reverse("patients:list").encode() not in client.get(reverse("home")).content
 
 
+@pytest.mark.requirement("CON-MGMT-07")
 def test_create_user_with_a_token_prints_it_last(capsys):
     call_command("create_user", "sam", "--role", "sponsor", "--password", "a-long-passphrase",
                  "--token")
@@ -106,6 +110,7 @@ def test_create_user_with_a_token_prints_it_last(capsys):
     assert Token.objects.get(user__username="sam").key == last_line
 
 
+@pytest.mark.requirement("CON-MGMT-07")
 def test_create_user_moves_a_user_to_exactly_one_role():
     call_command("create_user", "kim", "--role", "coordinator")
     call_command("create_user", "kim", "--role", "monitor")

@@ -55,6 +55,7 @@ def test_a_subject_id_is_used_once(coordinator):
                                     "are compared regardless of case)."]
 
 
+@pytest.mark.requirement("CON-BUN-08")
 def test_a_dose_level_is_per_kg_or_flat_never_both(coordinator):
     errors = refusal(DoseLevel(code="DL9", rank=9, cells_per_kg=1e6, total_cells=1e8))
     assert "give exactly one" in errors["cells_per_kg"][0]
@@ -82,6 +83,7 @@ def test_an_infusion_number_is_used_once_per_patient(infused_patient):
     assert errors["__all__"] == ["This patient already has an infusion with this number."]
 
 
+@pytest.mark.requirement("CON-BUN-09")
 def test_flat_dose_cells_per_kg_is_derived_from_total_and_weight(infused_patient):
     infusion = Infusion(total_cells=6.5e8, weight_kg=65.0)
     assert infusion.effective_cells_per_kg == pytest.approx(1e7)
@@ -103,6 +105,7 @@ def test_flat_dose_cells_per_kg_is_derived_from_total_and_weight(infused_patient
     ({"site_aware_at": datetime(1899, 12, 31, 23, 59, tzinfo=UTC)}, "site_aware_at",
      "1899-12-31T23:59:00+00:00 is before 1900-01-01, the earliest clinical date"),
 ])
+@pytest.mark.requirement("CLIN-AE-01", "CLIN-AE-04")
 def test_adverse_event_rules(infused_patient, fields, field, message):
     values = dict(patient=infused_patient, term="Cytokine release syndrome", grade=2,
                   onset_date=D("2024-03-14"), relatedness="probable")
@@ -110,6 +113,7 @@ def test_adverse_event_rules(infused_patient, fields, field, message):
     assert message in refusal(AdverseEvent(**values))[field]
 
 
+@pytest.mark.requirement("CON-BAD-03")
 def test_nothing_clinical_after_death_from_either_side(infused_patient):
     factories.adverse_event(infused_patient, onset_date=D("2024-04-10"))
     errors = refusal(Death(patient=infused_patient, date=D("2024-04-01"), cause="other"))
@@ -150,6 +154,7 @@ def test_adverse_event_detail_rules(infused_patient, model, fields, field, messa
     assert message in refusal(model(adverse_event=ae, **fields))[field]
 
 
+@pytest.mark.requirement("CLIN-ICANS-09")
 def test_a_child_is_screened_with_capd_not_ice(coordinator):
     child = factories.patient("RD-002", age_at_consent=7, guardian_consent=True)
     factories.lymphodepletion(child)

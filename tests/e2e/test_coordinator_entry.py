@@ -10,6 +10,7 @@ from tests import factories
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.requirement("CON-ROLE-01", "CLIN-CRS-09", "CLIN-GEN-01")
 def test_a_coordinator_enrols_treats_and_grades_a_crs(page, sign_in, screenshot, save,
                                                       coordinator_user):
     # given: the protocol's first dose level

@@ -35,6 +35,7 @@ def grade_4_crs_on_day_2():
     return ae
 
 
+@pytest.mark.requirement("END-DLT-02", "CON-ROLE-02")
 def test_an_investigator_confirms_a_dlt_with_an_e_signature(page, sign_in, screenshot):
     # given
     grade_4_crs_on_day_2()
@@ -75,10 +76,11 @@ def test_the_first_signature_asks_for_the_user_id_later_ones_the_password(page, 
     page.get_by_role("button", name="Sign decision").click()
     expect(page.get_by_role("heading", name="Signed decision: Confirmed DLT")).to_be_visible()
     # then the next signature in the session asks for the password alone
-    page.goto("/patients/RD-001/")
+    page.goto("/casebook-signature/RD-001/")
     expect(page.get_by_label("Your user ID (electronic signature)")).to_have_count(0)
     screenshot("casebook-password-only")
     page.get_by_label("Your password (electronic signature)").fill(PASSWORD)
+    page.get_by_label("I sign with these").check()  # its forms are not yet verified or locked
     page.get_by_role("button", name="Sign casebook").click()
     expect(page.locator("#signature .signature")).to_contain_text("Signed by Test Investigator")
     assert CasebookSignature.objects.get().signed_by.username == "ivo"

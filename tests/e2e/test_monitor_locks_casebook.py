@@ -10,6 +10,7 @@ from tests.e2e.conftest import preview_answered
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_a_locked_casebook_cannot_be_edited_until_unlocked_with_a_reason(
         page, sign_in, screenshot, coordinator_user, monitor_user, infused_adverse_event):
     # given: an infused patient with an adverse event, and a monitor
@@ -31,7 +32,7 @@ def test_a_locked_casebook_cannot_be_edited_until_unlocked_with_a_reason(
     page.goto("/patients/RD-001/")
     expect(page.get_by_role("link", name="Add adverse event")).to_have_count(0)
     page.goto(record)
-    expect(page.get_by_text("The casebook of RD-001 was locked by mona")).to_be_visible()
+    expect(page.get_by_text("The casebook of RD-001 was locked by Test Monitor")).to_be_visible()
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     page.goto(record + "edit/")  # a typed URL is refused too
     expect(page.get_by_role("heading", name="Adverse event")).to_be_visible()

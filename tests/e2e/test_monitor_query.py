@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-03")
 def test_a_query_is_raised_answered_corrected_and_closed(page, sign_in, screenshot, save,
                                                          coordinator_user, monitor_user,
                                                          infused_adverse_event):

@@ -32,7 +32,7 @@ def test_an_open_query_is_shown_beside_its_field_while_editing(
     queries = onset_field.locator("ul.field-queries")
     expect(queries).to_contain_text(QUESTION)
     expect(queries).to_contain_text("Open")
-    expect(queries).to_contain_text("raised by mona")
+    expect(queries).to_contain_text("raised by Test Monitor")
     grade_field = page.locator("div.field", has=page.get_by_label("Grade"))
     expect(grade_field.locator("ul.field-queries")).to_have_count(0)
     screenshot("query-beside-field")

@@ -15,6 +15,7 @@ PASSWORD = "a-long-test-passphrase"
 REPORT_TIMEOUT_MS = 60_000
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_reads_the_report_and_changes_the_cutoff(page, sign_in, screenshot,
                                                            transactional_db):
     # given: the demo trial and a sponsor

@@ -22,6 +22,7 @@ CONTRACT_EXAMPLES = [
 
 
 @pytest.mark.parametrize(("k", "n", "ci_low", "ci_high"), CONTRACT_EXAMPLES)
+@pytest.mark.requirement("END-PROP-01")
 def test_it_reproduces_the_contract_example_to_4_dp(k, n, ci_low, ci_high):
     # when
     proportion = clopper_pearson(k, n)
@@ -33,6 +34,7 @@ def test_it_reproduces_the_contract_example_to_4_dp(k, n, ci_low, ci_high):
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 9, 10, 50])
+@pytest.mark.requirement("END-PROP-01")
 def test_none_of_n_has_lower_end_exactly_0_and_upper_end_from_the_binomial_tail(n):
     # given: with k = 0 the upper end solves P(X <= 0) = (1 - p)^n = 0.025 by hand
     upper_by_hand = 1 - 0.025 ** (1 / n)
@@ -47,6 +49,7 @@ def test_none_of_n_has_lower_end_exactly_0_and_upper_end_from_the_binomial_tail(
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 9, 10, 50])
+@pytest.mark.requirement("END-PROP-01")
 def test_all_of_n_has_upper_end_exactly_1_and_lower_end_from_the_binomial_tail(n):
     # given: with k = n the lower end solves P(X >= n) = p^n = 0.025 by hand
     lower_by_hand = 0.025 ** (1 / n)
@@ -61,6 +64,7 @@ def test_all_of_n_has_upper_end_exactly_1_and_lower_end_from_the_binomial_tail(n
 
 
 @pytest.mark.parametrize("n", [2, 9, 10, 50])
+@pytest.mark.requirement("END-PROP-01")
 def test_one_of_n_lower_end_solves_the_tail_equation_by_hand(n):
     # given: with k = 1 the lower end solves P(X >= 1) = 1 - (1 - p)^n = 0.025
     lower_by_hand = 1 - 0.975 ** (1 / n)
@@ -83,6 +87,7 @@ def test_another_confidence_level_widens_or_narrows_the_tails():
     assert proportion.ci_high == pytest.approx(upper_by_hand, abs=1e-12)
 
 
+@pytest.mark.requirement("END-PROP-02")
 def test_no_patients_gives_no_rate_and_no_interval():
     # when
     proportion = clopper_pearson(0, 0)
@@ -91,6 +96,7 @@ def test_no_patients_gives_no_rate_and_no_interval():
     assert proportion == Proportion(n=0, k=0, rate=None, ci_low=None, ci_high=None)
 
 
+@pytest.mark.requirement("END-PROP-01")
 def test_as_dict_has_the_report_keys():
     # given
     proportion = clopper_pearson(7, 10)
@@ -109,6 +115,7 @@ def test_as_dict_has_the_report_keys():
     assert all(type(report[key]) is float for key in ("rate", "ci_low", "ci_high"))
 
 
+@pytest.mark.requirement("END-PROP-02")
 def test_as_dict_of_no_patients_has_nulls():
     assert clopper_pearson(0, 0).as_dict() == {
         "n": 0,
@@ -155,6 +162,7 @@ def test_a_confidence_outside_0_1_is_rejected(confidence):
 
 
 @pytest.mark.parametrize(("k", "n"), [(k, n) for n in (1, 3, 10, 37) for k in range(n + 1)])
+@pytest.mark.requirement("END-PROP-01")
 def test_it_agrees_with_scipy_binomtest_root_finding(k, n):
     # given: binomtest finds each end by root-finding on the binomial tails, a second route
     expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
@@ -182,6 +190,7 @@ def test_the_interval_holds_the_rate_within_0_and_1(k_n):
 
 
 @given(counts)
+@pytest.mark.requirement("END-PROP-01")
 def test_each_inner_end_leaves_2_5_percent_in_its_binomial_tail(k_n):
     # given
     k, n = k_n

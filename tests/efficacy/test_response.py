@@ -36,6 +36,7 @@ def category(v: AssessmentValues, c: ResponseContext = SCREENING_80) -> str:
     (25.1, "SD"),
     (40.0, "SD"),    # down exactly 50% but above 25%
 ])
+@pytest.mark.requirement("CLIN-RESP-01", "CLIN-RESP-03", "CLIN-RESP-06")
 def test_marrow_blast_boundaries(marrow, expected):
     assert category(values(marrow=marrow)) == expected
 
@@ -46,10 +47,12 @@ def test_marrow_blast_boundaries(marrow, expected):
     (1000.0, 99999.0, "CRi"),
     (200.0, 8000.0, "CRi"),
 ])
+@pytest.mark.requirement("CLIN-RESP-01", "CLIN-RESP-02")
 def test_count_recovery_boundaries(anc, platelets, expected):
     assert category(values(anc=anc, platelets=platelets)) == expected
 
 
+@pytest.mark.requirement("CLIN-RESP-02")
 def test_cri_names_the_low_count():
     result = derive_response(values(marrow=1.0, anc=800.0), SCREENING_80)
     assert result == DerivedResponse("CRi", "marrow blasts 1% but ANC 800/µL < 1000")
@@ -60,6 +63,7 @@ def test_cri_names_the_low_count():
     (40.0, 20.1, "SD"),
     (None, 10.0, "SD"),     # no baseline: a fall cannot be shown
 ])
+@pytest.mark.requirement("CLIN-RESP-03")
 def test_pr_needs_a_halving_from_screening(screening, marrow, expected):
     context = ResponseContext(screening_marrow_blasts_pct=screening)
     assert category(values(marrow=marrow), context) == expected
@@ -72,6 +76,7 @@ def test_pr_needs_a_halving_from_screening(screening, marrow, expected):
     (60.0, False, "pr", "SD"),     # extramedullary pr, marrow not responding
     (20.0, False, "not_assessed", "PR"),
 ])
+@pytest.mark.requirement("CLIN-RESP-01", "CLIN-RESP-03", "CLIN-RESP-06")
 def test_compartments(marrow, peripheral, extramedullary, expected):
     v = values(marrow=marrow, peripheral=peripheral, extramedullary=extramedullary)
     assert category(v) == expected
@@ -83,17 +88,20 @@ def test_compartments(marrow, peripheral, extramedullary, expected):
     (12.0, 15.0, "PD"),
     (0.0, 2.0, "CR"),      # a rise inside the CR range is not progression
 ])
+@pytest.mark.requirement("CLIN-RESP-04")
 def test_pd_from_the_nadir(nadir, marrow, expected):
     context = ResponseContext(screening_marrow_blasts_pct=30.0, nadir_marrow_blasts_pct=nadir)
     assert category(values(marrow=marrow), context) == expected
 
 
+@pytest.mark.requirement("CLIN-RESP-04")
 def test_without_an_on_study_nadir_screening_is_the_reference():
     result = derive_response(values(marrow=85.0), ResponseContext(screening_marrow_blasts_pct=60))
     assert (result.category, result.disease_event) == ("PD", "progression")
     assert result.reason == "marrow blasts 85%, up ≥ 25% from the screening value 60%"
 
 
+@pytest.mark.requirement("CLIN-RESP-04")
 def test_extramedullary_progression_is_pd_even_without_a_marrow():
     result = derive_response(values(marrow=None, extramedullary="pd"), SCREENING_80)
     assert (result.category, result.disease_event) == ("PD", "progression")
@@ -106,6 +114,7 @@ def test_extramedullary_progression_is_pd_even_without_a_marrow():
     (0.5, False, "sd", "PD"),           # any extramedullary site
     (None, False, "none", "NE"),
 ])
+@pytest.mark.requirement("CLIN-RESP-05")
 def test_relapse_after_cr(marrow, peripheral, extramedullary, expected):
     # given a patient who had CR/CRi at an earlier assessment
     context = ResponseContext(screening_marrow_blasts_pct=80.0, nadir_marrow_blasts_pct=0.0,
@@ -118,12 +127,14 @@ def test_relapse_after_cr(marrow, peripheral, extramedullary, expected):
     assert result.disease_event == ("relapse" if expected == "PD" else None)
 
 
+@pytest.mark.requirement("CLIN-RESP-05")
 def test_relapse_reason():
     context = ResponseContext(prior_cr=True)
     assert derive_response(values(marrow=7.0), context).reason == (
         "relapse after CR/CRi: marrow blasts 7% (≥ 5%)")
 
 
+@pytest.mark.requirement("CLIN-RESP-06")
 def test_ne_when_the_marrow_was_not_assessed():
     assert derive_response(values(marrow=None), SCREENING_80) == DerivedResponse(
         "NE", "marrow not assessed")
@@ -147,6 +158,7 @@ def test_a_low_count_is_cri_even_when_the_other_is_missing():
 @pytest.mark.parametrize(("mrd_pct", "negative"), [
     (None, None), (0.0, True), (0.009, True), (0.01, False), (1.2, False),
 ])
+@pytest.mark.requirement("CLIN-RESP-07")
 def test_mrd_negative_below_0_01(mrd_pct, negative):
     assert mrd_negative(mrd_pct) is negative
 
@@ -158,6 +170,7 @@ def test_mrd_negative_below_0_01(mrd_pct, negative):
     ("CR", None, None),    # not measured: unknown, not negative
     ("PR", 3.0, False),
 ])
+@pytest.mark.requirement("CLIN-RESP-07")
 def test_mrd_positive_cr(category_, mrd_pct, positive):
     assert is_mrd_positive_cr(category_, mrd_pct) is positive
 
@@ -185,6 +198,7 @@ def test_each_assessment_is_judged_after_those_given_before_it():
     assert series(("UNSCHEDULED", "PR", blasts), ("W4", "CR", cr)) == ["PR", "CR"]
 
 
+@pytest.mark.requirement("CLIN-RESP-04")
 def test_the_nadir_is_of_on_study_marrow_values_not_screening():
     # 13% is up 30% from the screening visit's 10%, but that is not an on-study nadir
     assert series(("SCREENING", "SD", values(marrow=10.0)),
@@ -200,6 +214,7 @@ def test_a_prior_cr_is_the_investigators_recorded_category():
     assert (second.category, second.disease_event) == ("PD", "progression")
 
 
+@pytest.mark.requirement("CLIN-GEN-01")
 def test_it_imports_nothing_from_django():
     code = ("import sys, efficacy.response; "
             "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")

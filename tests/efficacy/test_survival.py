@@ -74,6 +74,7 @@ WORKED_ROWS = [
 
 
 @pytest.mark.parametrize(("row", "expected"), list(enumerate(WORKED_ROWS)))
+@pytest.mark.requirement("END-KM-01")
 def test_worked_example_step_function_and_counts(row, expected):
     # given
     t, at_risk, events, censored, s, _, _ = expected
@@ -87,6 +88,7 @@ def test_worked_example_step_function_and_counts(row, expected):
 
 
 @pytest.mark.parametrize(("row", "expected"), list(enumerate(WORKED_ROWS)))
+@pytest.mark.requirement("END-KM-02")
 def test_worked_example_log_log_band_from_greenwood(row, expected):
     # given: Var S = S² G (Greenwood); on the log(−log S) scale σ = √G / |log S|
     _, _, _, _, s, greenwood_sum, band_4dp = expected
@@ -100,6 +102,7 @@ def test_worked_example_log_log_band_from_greenwood(row, expected):
     assert (round(point.ci_low, 4), round(point.ci_high, 4)) == band_4dp
 
 
+@pytest.mark.requirement("END-KM-02")
 def test_worked_example_greenwood_variance_at_day_1():
     # given: Var S(1) = S² · 1/(5·4) = 0.64 · 0.05 = 0.032, so σ = √0.05 / |log 0.8|
     sigma = math.sqrt(0.032 / 0.8**2) / abs(math.log(0.8))
@@ -112,6 +115,7 @@ def test_worked_example_greenwood_variance_at_day_1():
     assert point.ci_high == pytest.approx(math.exp(-math.exp(math.log(-math.log(0.8)) - Z * sigma)))
 
 
+@pytest.mark.requirement("END-KM-03", "END-KM-04")
 def test_worked_example_median_and_its_interval():
     # given: S first <= 0.5 at day 3 (0.3); the lower band is already 0.2038 at day 1;
     # the upper band ends at 0.7192 and never reaches 0.5
@@ -127,6 +131,7 @@ def test_worked_example_median_and_its_interval():
 # --- Ties, time 0, censoring -----------------------------------------------------------------
 
 
+@pytest.mark.requirement("END-KM-01")
 def test_at_a_tied_time_events_come_before_censorings():
     # given: at day 2 one event and two censorings among 4 at risk
     times, events = [2, 2, 2, 4], [True, False, False, True]
@@ -141,6 +146,7 @@ def test_at_a_tied_time_events_come_before_censorings():
     assert result.curve[2].at_risk == 1
 
 
+@pytest.mark.requirement("END-TTE-02")
 def test_an_event_at_time_0_is_kept_in_the_first_row():
     # given: one event and one censoring on the start date
     times, events = [0, 0, 3, 5], [True, False, True, False]
@@ -167,6 +173,7 @@ def test_without_observations_at_time_0_the_first_row_is_everyone_at_risk_with_s
     )
 
 
+@pytest.mark.requirement("END-KM-03", "END-KM-05")
 def test_all_censored_has_no_median_and_no_rate_beyond_follow_up():
     # when
     result = kaplan_meier([3, 5, 8], [False, False, False])
@@ -199,10 +206,12 @@ def test_all_censored_has_no_median_and_no_rate_beyond_follow_up():
         ([1, 2, 3, 4], [True, False, False, False], None),
     ],
 )
+@pytest.mark.requirement("END-KM-03")
 def test_median_is_the_first_time_s_is_at_most_one_half(times, events, median):
     assert kaplan_meier(times, events).median == median
 
 
+@pytest.mark.requirement("END-KM-04")
 def test_median_interval_is_none_where_the_bands_never_reach_one_half():
     # given: 1 event among 20, S = 0.95, G = 1/(20·19); the lower band stays above 0.5
     lower_band, _ = log_log_band(Fraction(19, 20), 1 / (20 * 19))
@@ -246,6 +255,7 @@ def test_when_s_reaches_0_the_band_collapses_to_0_as_in_lifelines():
         ([1, 2, 3], [True, False, True], 365, 0.0),  # and stays 0 beyond it
     ],
 )
+@pytest.mark.requirement("END-KM-05")
 def test_rate_at_a_day(times, events, day, rate):
     assert kaplan_meier(times, events).rate_at(day) == pytest.approx(rate, abs=1e-12)
 
@@ -274,6 +284,7 @@ def test_no_patients_gives_a_valid_empty_result():
     assert result.rate_at(182) is None
 
 
+@pytest.mark.requirement("CON-REP-06")
 def test_the_report_has_the_contract_shape():
     # given
     result = kaplan_meier(WORKED_TIMES, WORKED_EVENTS)
@@ -299,6 +310,7 @@ def test_the_report_has_the_contract_shape():
     assert [row["t"] for row in report["curve"]] == [0.0, 1.0, 2.0, 3.0, 5.0]
 
 
+@pytest.mark.requirement("CON-REP-03")
 def test_the_report_holds_plain_python_numbers_for_json():
     # when
     report = kaplan_meier([0, 2, 2, 7], [True, True, False, False]).as_report(landmark_days=(1, 5))
@@ -376,6 +388,7 @@ def assert_agrees_with_lifelines(times, events):
 
 @settings(max_examples=200, deadline=None)
 @given(observations)
+@pytest.mark.requirement("END-KM-06")
 def test_it_agrees_with_lifelines_on_generated_data(data):
     times, events = zip(*data, strict=True)
     assert_agrees_with_lifelines(list(times), list(events))
@@ -383,6 +396,7 @@ def test_it_agrees_with_lifelines_on_generated_data(data):
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("n", [300, 3000])
+@pytest.mark.requirement("END-KM-06")
 def test_it_agrees_with_lifelines_on_trial_sized_data(seed, n):
     # given: whole days as the spec defines times, heavy ties, some events on day 0
     rng = np.random.default_rng(seed)
@@ -395,6 +409,7 @@ def test_it_agrees_with_lifelines_on_trial_sized_data(seed, n):
 
 @settings(max_examples=100, deadline=None)
 @given(observations)
+@pytest.mark.requirement("END-KM-01", "END-KM-02")
 def test_it_agrees_with_the_hand_oracle_on_generated_data(data):
     # given
     times, events = zip(*data, strict=True)
@@ -413,6 +428,7 @@ def test_it_agrees_with_the_hand_oracle_on_generated_data(data):
 
 @settings(max_examples=200, deadline=None)
 @given(observations)
+@pytest.mark.requirement("END-KM-03")
 def test_median_matches_exact_fractions(data):
     # given: the first time whose exact S is <= 1/2
     times, events = zip(*data, strict=True)

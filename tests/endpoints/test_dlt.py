@@ -90,6 +90,7 @@ def row(block, code):
     ({"adverse_events": (confirmed(29),), "death_date": day(29), "death_cause": "other"}, True),
     ({"adverse_events": (confirmed(-1),), "last_contact_date": day(10)}, False),
 ])
+@pytest.mark.requirement("END-POP-03")
 def test_dlt_evaluable(fields, evaluable):
     # given
     p = patient(**fields)
@@ -97,16 +98,19 @@ def test_dlt_evaluable(fields, evaluable):
     assert is_dlt_evaluable(p, WINDOW, LATE_CUTOFF) is evaluable
 
 
+@pytest.mark.requirement("END-POP-03")
 def test_a_patient_not_infused_is_not_dlt_evaluable():
     assert not is_dlt_evaluable(patient(infusions=(), last_contact_date=day(60)), WINDOW,
                                 LATE_CUTOFF)
 
 
+@pytest.mark.requirement("END-POP-03", "CLIN-GEN-02")
 def test_the_window_is_the_study_setting():
     assert is_dlt_evaluable(patient(last_contact_date=day(21)), 21, LATE_CUTOFF)
     assert not is_dlt_evaluable(patient(last_contact_date=day(20)), 21, LATE_CUTOFF)
 
 
+@pytest.mark.requirement("END-POP-03", "END-TIME-02")
 def test_follow_up_after_the_cutoff_does_not_make_a_patient_evaluable_yet():
     # given followed to day 60, cutoff on day 20
     block = report(followed(to_day=60), cutoff=day(20))
@@ -114,6 +118,7 @@ def test_follow_up_after_the_cutoff_does_not_make_a_patient_evaluable_yet():
     assert (row(block, "DL1")["infused"], row(block, "DL1")["evaluable"]) == (1, 0)
 
 
+@pytest.mark.requirement("END-DLT-03", "END-TIME-02")
 def test_a_dlt_with_onset_after_the_cutoff_is_not_counted():
     # given a confirmed DLT on day 10, cutoff on day 9
     block = report(followed(to_day=9, adverse_events=(confirmed(10),)), cutoff=day(9))
@@ -123,6 +128,7 @@ def test_a_dlt_with_onset_after_the_cutoff_is_not_counted():
 
 # --- DLT rate per dose level and overall ------------------------------------------------------
 
+@pytest.mark.requirement("END-DLT-03")
 def test_dlt_rate_per_level_with_the_exact_interval():
     # given three evaluable at DL1, one with a DLT, and one infused at DL1 who died on day 5
     block = report(followed("A", adverse_events=(confirmed(3),)), followed("B"), followed("C"),
@@ -136,6 +142,7 @@ def test_dlt_rate_per_level_with_the_exact_interval():
                                 "ci_low": dl1["ci_low"], "ci_high": dl1["ci_high"]}
 
 
+@pytest.mark.requirement("END-DLT-03")
 def test_a_patient_counts_once_at_the_level_of_the_first_infusion():
     # given first infused at DL1, re-infused at DL2 on day 10, two confirmed DLTs
     p = followed(infusions=(InfusionData(1, DAY0, None, "DL1"), InfusionData(2, day(10), None,
@@ -150,6 +157,7 @@ def test_a_patient_counts_once_at_the_level_of_the_first_infusion():
     assert (block["overall"]["n"], block["overall"]["k"]) == (1, 1)
 
 
+@pytest.mark.requirement("CON-REP-05")
 def test_every_defined_dose_level_has_a_row_in_rank_order_with_its_dose():
     # given one patient at DL2 only
     block = report(followed(level="DL2"))
@@ -171,6 +179,7 @@ def test_a_first_infusion_at_an_undefined_dose_level_is_an_error():
 
 # --- Pending candidates ------------------------------------------------------------------------
 
+@pytest.mark.requirement("END-DLT-02")
 def test_pending_counts_flagged_adverse_events_not_yet_adjudicated():
     # given two open candidates on one patient, one on another, and three that are not pending
     block = report(
@@ -180,11 +189,13 @@ def test_pending_counts_flagged_adverse_events_not_yet_adjudicated():
     assert row(block, "DL1")["pending"] == 3
 
 
+@pytest.mark.requirement("END-DLT-02", "END-TIME-02")
 def test_a_candidate_with_onset_after_the_cutoff_is_not_pending():
     block = report(followed(adverse_events=(ae(3), ae(11))), cutoff=day(10))
     assert row(block, "DL1")["pending"] == 1
 
 
+@pytest.mark.requirement("END-DLT-02")
 def test_pending_is_counted_at_the_level_of_the_first_infusion():
     p = followed(infusions=(InfusionData(1, DAY0, None, "DL2"),
                             InfusionData(2, day(2), None, "DL3")), adverse_events=(ae(5),))
@@ -211,15 +222,18 @@ def trial_at(*patients, cutoff=LATE_CUTOFF):
      "DL2"),
     ((), None),
 ])
+@pytest.mark.requirement("END-ESC-04")
 def test_current_dose_level_is_that_of_the_most_recently_infused_patient(patients, current):
     assert current_dose_level(trial_at(*patients)) == current
 
 
+@pytest.mark.requirement("END-ESC-04", "END-TIME-02")
 def test_an_infusion_after_the_cutoff_does_not_move_the_current_level():
     patients = (patient("A", level="DL1"), patient("B", level="DL2", infused_day=30))
     assert current_dose_level(trial_at(*patients, cutoff=day(29))) == "DL1"
 
 
+@pytest.mark.requirement("END-ESC-08")
 def test_boin_escalates_from_zero_of_three():
     # given three evaluable at DL1 without DLT, φ = 0.3
     escalation = report(followed("A"), followed("B"), followed("C"))["escalation"]
@@ -232,6 +246,7 @@ def test_boin_escalates_from_zero_of_three():
     assert escalation["three_plus_three_mtd"] is None
 
 
+@pytest.mark.requirement("END-ESC-08")
 def test_three_plus_three_adds_three_after_one_of_three():
     # given three evaluable at DL1, one with a DLT
     escalation = report(followed("A", adverse_events=(confirmed(3),)), followed("B"),
@@ -242,6 +257,7 @@ def test_three_plus_three_adds_three_after_one_of_three():
     assert escalation["decision"] == "add_three"
 
 
+@pytest.mark.requirement("CON-REP-07")
 def test_before_anyone_is_infused_there_is_no_decision():
     # given an enrolled patient infused after the cutoff
     escalation = report(patient(infused_day=30), cutoff=day(10))["escalation"]

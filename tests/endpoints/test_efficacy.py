@@ -90,12 +90,14 @@ def population_trial(cutoff):
     # A is followed to day 60; B and C have no record after their infusion.
     (60, {"enrolled": 3, "infused": 3, "dlt_evaluable": 1}),
 ])
+@pytest.mark.requirement("END-POP-01", "END-POP-02", "END-POP-03")
 def test_enrolled_infused_and_dlt_evaluable_at_the_cutoff(cutoff_day, expected):
     assert populations(population_trial(day(cutoff_day))) == expected
 
 
 # --- ORR at a visit ----------------------------------------------------------------------------
 
+@pytest.mark.requirement("END-ORR-01", "END-ORR-02", "END-ORR-03")
 def test_orr_at_w4_counts_the_infused_and_treats_a_missing_visit_as_no_response():
     # given six infused patients and one enrolled but not infused
     trial = at(
@@ -117,6 +119,7 @@ def test_orr_at_w4_counts_the_infused_and_treats_a_missing_visit_as_no_response(
                                                                               abs=1e-4)
 
 
+@pytest.mark.requirement("END-ORR-02")
 def test_a_visit_not_yet_done_at_the_cutoff_is_no_response():
     # given W4 on day 28, cutoff on day 27
     w4 = orr(at(patient("A", assessed(28, "CR", "W4")), cutoff=day(27)))["W4"]
@@ -125,17 +128,20 @@ def test_a_visit_not_yet_done_at_the_cutoff_is_no_response():
 
 
 @pytest.mark.parametrize(("visit", "k"), [("W4", 0), ("W8", 1), ("W12", 1)])
+@pytest.mark.requirement("END-ORR-01")
 def test_each_visit_reads_its_own_label(visit, k):
     p = patient("A", assessed(28, "SD", "W4"), assessed(56, "CR", "W8"),
                 assessed(84, "CRi", "W12"))
     assert orr(at(p))[visit]["cr_cri"]["k"] == k
 
 
+@pytest.mark.requirement("END-ORR-01")
 def test_of_two_assessments_under_one_label_the_earliest_is_the_visits():
     p = patient("A", assessed(30, "CR", "W4"), assessed(26, "PR", "W4"))
     assert visit_responses(p) == {"W4": "PR"}
 
 
+@pytest.mark.requirement("END-PROP-02")
 def test_no_one_infused_gives_null_rates():
     assert orr(at())["W8"]["cr_cri"] == {"n": 0, "k": 0, "rate": None, "ci_low": None,
                                          "ci_high": None}
@@ -157,10 +163,12 @@ def test_no_one_infused_gives_null_rates():
     ((assessed(28, "NE", "W4"), assessed(56, "PD", "W8")), "PD"),
     ((assessed(28, "NE", "W4"),), "NE"),
 ])
+@pytest.mark.requirement("END-ORR-04", "END-ORR-03")
 def test_best_response_by_w12(assessments, best):
     assert best_response_by_w12(patient("A", *assessments)) == best
 
 
+@pytest.mark.requirement("END-ORR-04")
 def test_best_by_w12_uses_the_same_denominator():
     # given one CR by an unscheduled day-91 marrow, one with nothing before day 92
     trial = at(patient("A", assessed(91, "CR")), patient("B", assessed(92, "CR")))
@@ -180,10 +188,12 @@ def test_best_by_w12_uses_the_same_denominator():
     (assessed(366, "CR", mrd_pct=0.0), False),
     (assessed(0, "CR", mrd_pct=0.0), False),
 ])
+@pytest.mark.requirement("END-MRD-01")
 def test_mrd_negative_remission_on_days_1_to_365(assessment, counts):
     assert has_mrd_negative_remission(patient("A", assessment)) is counts
 
 
+@pytest.mark.requirement("END-MRD-01")
 def test_mrd_orr_needs_mrd_negativity_at_a_cr_assessment_itself():
     # given MRD-negative at a PR, CR later with MRD missing: not an MRD-negative CR
     p = patient("A", assessed(28, "PR", mrd_pct=0.0), assessed(56, "CR", mrd_pct=None))
@@ -193,11 +203,13 @@ def test_mrd_orr_needs_mrd_negativity_at_a_cr_assessment_itself():
 
 @pytest.mark.parametrize(("hsct_day", "counts"), [(1, True), (365, True), (366, False),
                                                   (0, False), (None, False)])
+@pytest.mark.requirement("END-HSCT-01")
 def test_hsct_on_days_1_to_365(hsct_day, counts):
     p = patient("A", hsct_date=None if hsct_day is None else day(hsct_day))
     assert has_hsct_in_first_year(p) is counts
 
 
+@pytest.mark.requirement("END-HSCT-01", "END-TIME-02")
 def test_an_hsct_after_the_cutoff_does_not_count():
     report = efficacy_report(at(patient("A", hsct_date=day(100)), cutoff=day(99)))
     assert report["hsct"] == clopper_pearson(0, 1).as_dict()
@@ -222,6 +234,7 @@ def test_an_hsct_after_the_cutoff_does_not_count():
     ({}, (180 - 56, False, CENSORED_LAST_ASSESSMENT)),
     ({"last_contact_date": day(400)}, (180 - 56, False, CENSORED_LAST_ASSESSMENT)),
 ])
+@pytest.mark.requirement("END-DOR-01")
 def test_dor(fields, expected):
     # given SD on day 28, PR on day 56, CR on day 84, SD on day 180
     p = patient("A", assessed(28, "SD", "W4"), assessed(56, "PR", "W8"),
@@ -237,11 +250,13 @@ def test_dor(fields, expected):
     ((assessed(1, "CRi"), assessed(28, "CR", "W4")), 1),
     ((assessed(28, "SD", "W4"), assessed(56, "PD", "W8")), None),
 ])
+@pytest.mark.requirement("END-DOR-01")
 def test_dor_starts_at_the_first_remission_on_days_1_to_365(assessments, start_day):
     time = dor_time(patient("A", *assessments))
     assert (None if time is None else (time.start - DAY0).days) == start_day
 
 
+@pytest.mark.requirement("END-TTE-01")
 def test_events_after_the_cutoff_are_not_counted():
     # given PR on day 56, CR on day 84, relapse on day 200; cutoff on day 150
     p = patient("A", assessed(56, "PR", "W8"), assessed(84, "CR", "W12"),
@@ -252,6 +267,7 @@ def test_events_after_the_cutoff_are_not_counted():
     assert [follow_up(t) for t in times] == [(84 - 56, False, CENSORED_LAST_ASSESSMENT)]
 
 
+@pytest.mark.requirement("END-TTE-02")
 def test_an_event_on_the_start_date_gives_time_0_and_is_kept():
     # given CR on day 56 and death from progression the same day
     p = patient("A", assessed(56, "CR", "W8"), death_date=day(56),
@@ -275,6 +291,7 @@ def test_an_event_on_the_start_date_gives_time_0_and_is_kept():
      (190 - 84, True, "death (adverse_event)")),
     ({"death_date": day(190), "death_cause": "unknown"}, (190 - 84, True, "death (unknown)")),
 ])
+@pytest.mark.requirement("END-EFS-01")
 def test_efs_starts_at_the_first_cr_or_cri(fields, expected):
     # given PR on day 56 (not an EFS start), CR on day 84, SD on day 180
     p = patient("A", assessed(56, "PR", "W8"), assessed(84, "CR", "W12"),
@@ -283,6 +300,7 @@ def test_efs_starts_at_the_first_cr_or_cri(fields, expected):
     assert follow_up(efs_time(p)) == expected
 
 
+@pytest.mark.requirement("END-EFS-01")
 def test_a_partial_remission_alone_is_not_in_efs():
     assert efs_time(patient("A", assessed(56, "PR", "W8"))) is None
 
@@ -302,6 +320,7 @@ def test_a_partial_remission_alone_is_not_in_efs():
     # Nothing after day 0: censored at time 0, kept.
     ({}, 400, (0, False, CENSORED_LAST_KNOWN_ALIVE)),
 ])
+@pytest.mark.requirement("END-OS-01")
 def test_os(fields, cutoff_day, expected):
     # given
     trial = at(patient("A", **fields), cutoff=day(cutoff_day))
@@ -331,11 +350,13 @@ def remission(event, end_day, start_day=56):
     (remission(False, 180), 100, (100 - 56, False, CENSORED_HSCT)),
     (remission(False, 80), 100, (100 - 56, False, CENSORED_HSCT)),
 ])
+@pytest.mark.requirement("END-SENS-01")
 def test_censored_at_hsct(time, hsct_day, expected):
     hsct_date = None if hsct_day is None else day(hsct_day)
     assert follow_up(censored_at_hsct(time, hsct_date)) == expected
 
 
+@pytest.mark.requirement("END-SENS-01")
 def test_both_hsct_variants_in_the_report():
     # given CR on day 28, HSCT on day 60, relapse on day 200; another CR with relapse first
     transplanted = patient("A", assessed(28, "CR", "W4"), assessed(100, "CR", "M6"),
@@ -353,6 +374,7 @@ def test_both_hsct_variants_in_the_report():
 
 # --- Kaplan–Meier on the follow-ups ------------------------------------------------------------
 
+@pytest.mark.requirement("END-KM-01")
 def test_at_a_tied_time_events_come_before_censorings():
     # given one relapse and one censoring, both 100 days after the start
     times = [remission(True, 156), remission(False, 156)]

@@ -176,11 +176,13 @@ def with_snapshot(report):
     (None, utc(7, 23, 59), 7.0),
     (None, datetime(2024, 3, 20, 1, 0, tzinfo=timezone(timedelta(hours=8))), 7.0),
 ])
+@pytest.mark.requirement("END-PK-02")
 def test_sample_time(infused_at, collected_at, days):
     p = patient(infused_at=infused_at)
     assert sample_time_days(sample(collected_at, 1.0), p.infusions[0]) == pytest.approx(days)
 
 
+@pytest.mark.requirement("END-PK-01")
 def test_pk_points_are_peripheral_blood_samples_with_a_result():
     # given a blood sample, a BLQ one, a marrow one and one with only a flow count
     p = patient(infused_at=time(9), samples=(
@@ -200,6 +202,7 @@ HAND_CURVE = (sample(utc(1, 9), 10.0), sample(utc(7, 9), 30.0),
               sample(utc(28, 9), below_lloq=True), sample(utc(56, 9), 5.0))
 
 
+@pytest.mark.requirement("END-PK-04", "END-PK-05", "END-PK-06")
 def test_pk_parameters_of_one_patient_worked_by_hand():
     # given samples at 09:00 on days 1, 7, 28 (BLQ) and 56, infused at 09:00 on DAY0
     report = build_report(trial_of(patient(infused_at=time(9), samples=HAND_CURVE)), CUTOFF)
@@ -210,6 +213,7 @@ def test_pk_parameters_of_one_patient_worked_by_hand():
     assert report["pk"]["analyte"] == "car_copies_per_ug_gdna"
 
 
+@pytest.mark.requirement("END-TIME-02")
 def test_pk_samples_after_the_cutoff_are_ignored():
     # given the same curve, cutoff on day 30
     report = build_report(trial_of(patient(infused_at=time(9), samples=HAND_CURVE)),
@@ -218,6 +222,7 @@ def test_pk_samples_after_the_cutoff_are_ignored():
     assert (pk_of(report)["tlast"], pk_of(report)["clast"]) == (7.0, 30.0)
 
 
+@pytest.mark.requirement("END-PK-07")
 def test_only_infused_patients_with_a_quantifiable_sample_are_listed():
     trial = trial_of(
         patient("RD-001", samples=HAND_CURVE),
@@ -228,6 +233,7 @@ def test_only_infused_patients_with_a_quantifiable_sample_are_listed():
     assert [row["subject_id"] for row in report["pk"]["patients"]] == ["RD-001"]
 
 
+@pytest.mark.requirement("END-PK-07")
 def test_pk_summaries_have_a_row_per_dose_level_in_rank_order():
     # given two patients at DL2: Cmax 30 and 120
     second = (sample(utc(1, 9), 20.0), sample(utc(7, 9), 120.0), sample(utc(28, 9), 10.0))
@@ -242,6 +248,7 @@ def test_pk_summaries_have_a_row_per_dose_level_in_rank_order():
     assert rows[0]["cmax_median"] is None
 
 
+@pytest.mark.requirement("END-PK-01")
 def test_car_t_cells_get_the_same_parameters_under_pk_cells():
     # given flow counts 2 on day 1, 0 (below the limit) on day 7, 1 on day 14; no qPCR result
     samples = (sample(utc(1, 9), cells=2.0, below_lloq=True), sample(utc(7, 9), cells=0.0),
@@ -257,6 +264,7 @@ def test_car_t_cells_get_the_same_parameters_under_pk_cells():
 
 # --- The whole report --------------------------------------------------------------------------
 
+@pytest.mark.requirement("CON-REP-02")
 def test_the_report_has_every_contract_key_but_the_snapshot():
     report = build_report(generated_trial(20, seed=3), CUTOFF)
     assert list(report) == ["cutoff", "populations", "dlt", "orr", "mrd_orr", "hsct", "dor",
@@ -265,6 +273,7 @@ def test_the_report_has_every_contract_key_but_the_snapshot():
     assert report["cutoff"] == "2025-06-30"
 
 
+@pytest.mark.requirement("CON-REP-02")
 def test_a_generated_trial_passes_the_shape_check():
     # given ~200 patients, some records after the cutoff
     report = build_report(generated_trial(200, seed=1), CUTOFF)
@@ -277,6 +286,7 @@ def test_a_generated_trial_passes_the_shape_check():
 
 
 @pytest.mark.parametrize("levels", [LEVELS, ()])
+@pytest.mark.requirement("CON-REP-02", "CON-REP-07")
 def test_an_empty_trial_passes_the_shape_check_with_nothing_to_decide(levels):
     # given no patients (with and without dose levels defined)
     trial = TrialData(StudyData("BOIN", 0.3, 28, levels), ())
@@ -293,6 +303,7 @@ def test_an_empty_trial_passes_the_shape_check_with_nothing_to_decide(levels):
     assert [row["n"] for row in report["pk"]["by_dose_level"]] == [0] * len(levels)
 
 
+@pytest.mark.requirement("CON-REP-03")
 def test_the_report_is_strict_json_of_plain_python_values():
     report = build_report(generated_trial(200, seed=2), CUTOFF)
 
@@ -338,6 +349,7 @@ def os_by_hand(trial, cutoff):
     return times, events
 
 
+@pytest.mark.requirement("END-OS-01", "END-KM-06")
 def test_os_matches_lifelines_on_times_recomputed_from_the_raw_data():
     # given
     trial = generated_trial(300, seed=7)

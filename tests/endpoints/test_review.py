@@ -25,6 +25,8 @@ def rules_found(cutoff=CUTOFF) -> list[tuple]:
             for f in compute_for_reader(cutoff).review["findings"]]
 
 
+@pytest.mark.requirement("CON-REV-01", "CON-REV-02", "CON-REV-03", "CLIN-CRS-09")
+@pytest.mark.requirement("CON-BUN-05", "CON-BUN-06")
 def test_the_sample_with_wrong_grades_is_flagged_exactly_there():
     bundle = copy.deepcopy(SAMPLE)
     # DEMO-01: CRS recorded grade 1, but fluids for hypotension make it grade 2 (ASTCT)
@@ -53,6 +55,7 @@ def test_the_sample_with_wrong_grades_is_flagged_exactly_there():
     ]
 
 
+@pytest.mark.requirement("CON-REV-01", "CON-REV-04", "CON-REV-07", "CLIN-RESP-08", "CON-VOC-05")
 def test_the_samples_own_findings():
     bundle_import_json(copy.deepcopy(SAMPLE))
     assert rules_found() == [
@@ -67,6 +70,7 @@ def test_the_samples_own_findings():
     (date(2024, 4, 16), False),  # day 35: last day
     (date(2024, 4, 17), True),   # day 36
 ])
+@pytest.mark.requirement("CON-REV-05", "CLIN-VIS-02", "END-ORR-03")
 def test_an_assessment_outside_its_window_is_a_deviation(infused_patient, assessed_on, flagged):
     factories.response(infused_patient, visit="W4", on=assessed_on)
     found = [f for f in rules_found() if f[1] == "visit_out_of_window"]
@@ -75,6 +79,7 @@ def test_an_assessment_outside_its_window_is_a_deviation(infused_patient, assess
         assert found[0][3:] == ("day 36", "day 21–35")
 
 
+@pytest.mark.requirement("CON-REV-05")
 def test_a_pk_sample_outside_its_window_is_a_deviation(infused_patient):
     factories.pk_sample(infused_patient, day=7)            # on day 7
     factories.pk_sample(infused_patient, day=10, value=5.0)
@@ -87,6 +92,7 @@ def test_a_pk_sample_outside_its_window_is_a_deviation(infused_patient):
 
 
 @pytest.mark.parametrize(("hours", "flagged"), [(23, False), (24, False), (25, True)])
+@pytest.mark.requirement("CON-REV-07", "CLIN-AE-05")
 def test_an_sae_reported_after_24_hours_is_overdue(infused_patient, hours, flagged):
     aware = datetime(2024, 3, 15, 8, tzinfo=UTC)
     factories.adverse_event(infused_patient, grade=3, serious=True, onset_date=date(2024, 3, 15),
@@ -95,6 +101,7 @@ def test_an_sae_reported_after_24_hours_is_overdue(infused_patient, hours, flagg
     assert any(f[1] == "sae_report_overdue" for f in rules_found()) is flagged
 
 
+@pytest.mark.requirement("CON-REV-07", "CLIN-AE-05")
 def test_an_unreported_sae_is_overdue_only_once_the_deadline_passed(infused_patient):
     factories.adverse_event(infused_patient, grade=3, serious=True, onset_date=date(2024, 3, 15),
                             site_aware_at=datetime(2024, 3, 15, 8, tzinfo=UTC))
@@ -102,6 +109,7 @@ def test_an_unreported_sae_is_overdue_only_once_the_deadline_passed(infused_pati
     assert any(f[1] == "sae_report_overdue" for f in rules_found(date(2024, 3, 16)))
 
 
+@pytest.mark.requirement("CON-REV-06")
 def test_a_pending_dlt_candidate_is_listed_until_adjudicated(infused_patient):
     from tests.dlt import reconcile_candidates
 
@@ -113,12 +121,14 @@ def test_a_pending_dlt_candidate_is_listed_until_adjudicated(infused_patient):
     assert not any(f[1] == "dlt_candidate_pending" for f in rules_found())
 
 
+@pytest.mark.requirement("END-TIME-02")
 def test_records_after_the_cutoff_are_left_out(infused_patient):
     factories.response(infused_patient, visit="W4", on=date(2024, 4, 20), response="PR")
     assert rules_found(date(2024, 4, 19)) == []
     assert rules_found(date(2024, 4, 20)) != []
 
 
+@pytest.mark.requirement("CON-MGMT-08", "CON-REV-01")
 def test_the_command_prints_the_listing(capsys):
     bundle_import_json(copy.deepcopy(SAMPLE))
     call_command("data_review", "--cutoff", "2025-06-30")
@@ -131,6 +141,7 @@ def test_the_command_prints_the_listing(capsys):
 @pytest.mark.parametrize(("role", "expected"), [
     ("coordinator", 200), ("sponsor", 200), ("monitor", 200), ("investigator", 200),
     (None, 401)])
+@pytest.mark.requirement("CON-REV-08")
 def test_who_reads_the_listing(role, expected):
     client = APIClient()
     if role:

@@ -154,6 +154,7 @@ def test_with_the_broker_down_the_save_stands_and_the_report_says_stale(
     assert served["stale"] is True
 
 
+@pytest.mark.requirement("CON-MGMT-06", "CON-REP-02")
 def test_the_report_of_the_demo_trial_has_the_contract_shape(capsys):
     bundle_import_json(demo_bundle(120, seed=9))
     call_command("endpoint_report", "--cutoff", "2025-06-30")
@@ -162,11 +163,13 @@ def test_the_report_of_the_demo_trial_has_the_contract_shape(capsys):
     assert report["cutoff"] == "2025-06-30" and report["populations"]["enrolled"] == 120
 
 
+@pytest.mark.requirement("CON-MGMT-06", "CON-REP-02")
 def test_an_empty_trial_has_the_contract_shape(capsys):
     call_command("endpoint_report")
     assert report_shape_problems(json.loads(capsys.readouterr().out)) == []
 
 
+@pytest.mark.requirement("CON-MGMT-05")
 def test_recompute_endpoints_prints_a_summary(capsys):
     bundle_import_json(demo_bundle(10, seed=2))
     call_command("recompute_endpoints", "--cutoff", "2025-06-30")
@@ -178,6 +181,7 @@ def test_recompute_endpoints_prints_a_summary(capsys):
 @pytest.mark.parametrize(("role", "expected"), [
     ("sponsor", 200), ("monitor", 200), ("investigator", 200), ("admin", 200),
     ("coordinator", 403), (None, 401)])
+@pytest.mark.requirement("CON-REP-01")
 def test_who_reads_the_endpoint_report(role, expected):
     client = APIClient()
     if role:
@@ -195,6 +199,7 @@ def test_the_api_takes_a_cutoff_and_refuses_a_bad_one(client):
                           "problems": ["cutoff: '31/12/2024' is not a date YYYY-MM-DD"]}
 
 
+@pytest.mark.requirement("CON-MGMT-06")
 def test_the_api_and_the_command_give_the_same_json(capsys):
     bundle_import_json(demo_bundle(15, seed=4))
     call_command("endpoint_report", "--cutoff", "2025-01-31")

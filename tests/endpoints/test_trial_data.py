@@ -53,6 +53,7 @@ def utc_noon(n):
 
 # --- Day 0 -------------------------------------------------------------------------------------
 
+@pytest.mark.requirement("END-TIME-01")
 def test_day0_is_the_date_of_infusion_number_1():
     # given a second infusion two months later
     p = patient(infusions=(InfusionData(1, DAY0, None, "DL1"),
@@ -62,6 +63,7 @@ def test_day0_is_the_date_of_infusion_number_1():
     assert p.study_day(day(60)) == 60
 
 
+@pytest.mark.requirement("END-TIME-01")
 def test_day0_is_none_before_any_infusion():
     assert patient(infusions=()).day0 is None
 
@@ -79,6 +81,7 @@ def test_day0_is_none_before_any_infusion():
     ({"infusions": (InfusionData(1, DAY0, None, "DL1"),
                     InfusionData(2, day(180), None, "DL1"))}, 180),
 ])
+@pytest.mark.requirement("END-TIME-03")
 def test_last_known_alive_date_is_the_latest_of_contact_and_every_dated_record(
         latest_record, expected_day):
     # given a contact on day 90 and one later record
@@ -99,6 +102,7 @@ def test_an_off_study_date_is_not_a_day_the_patient_was_seen_alive():
     {"assessments": (assessment(400, "M12"),)},
     {"death_date": day(400), "death_cause": "other"},
 ])
+@pytest.mark.requirement("END-TIME-03")
 def test_a_patient_known_alive_after_the_cutoff_is_known_alive_on_the_cutoff(after_cutoff):
     # given last seen on day 100 before the cutoff (day 300), then something on day 400
     p = patient(**{"assessments": (assessment(100),), **after_cutoff})
@@ -106,6 +110,7 @@ def test_a_patient_known_alive_after_the_cutoff_is_known_alive_on_the_cutoff(aft
     assert p.last_known_alive_date(day(300)) == day(300)
 
 
+@pytest.mark.requirement("END-TIME-03")
 def test_a_death_on_or_before_the_cutoff_leaves_the_last_record_as_last_known_alive():
     p = patient(assessments=(assessment(100),), death_date=day(150), death_cause="other")
     assert p.last_known_alive_date(day(300)) == day(100)
@@ -129,6 +134,7 @@ CUTOFF_DAY = 100
     ("pk_samples", pk_sample(datetime.combine(day(100), time(23, 59), tzinfo=UTC)),
      pk_sample(datetime.combine(day(101), time(0, 0), tzinfo=UTC))),
 ])
+@pytest.mark.requirement("END-TIME-02")
 def test_records_dated_after_the_cutoff_are_dropped_and_those_on_it_kept(
         field, on_cutoff, after_cutoff):
     # given
@@ -141,6 +147,7 @@ def test_records_dated_after_the_cutoff_are_dropped_and_those_on_it_kept(
 
 
 @pytest.mark.parametrize("field", ["hsct_date", "off_study_date", "enrollment_date"])
+@pytest.mark.requirement("END-TIME-02")
 def test_single_dates_after_the_cutoff_are_dropped(field):
     # given
     p = patient(**{field: day(101)})
@@ -149,11 +156,13 @@ def test_single_dates_after_the_cutoff_are_dropped(field):
     assert getattr(p.as_of(day(101)), field) == day(101)
 
 
+@pytest.mark.requirement("END-TIME-02", "END-POP-02")
 def test_an_infusion_after_the_cutoff_means_not_yet_infused():
     p = patient(infusions=(InfusionData(1, day(5), None, "DL1"),))
     assert p.as_of(day(4)).day0 is None
 
 
+@pytest.mark.requirement("END-TIME-02")
 def test_an_adverse_event_resolved_after_the_cutoff_is_still_open_at_the_cutoff():
     # given onset day 90, resolved day 110
     p = patient(adverse_events=(ae(90, resolution=110),))
@@ -163,6 +172,7 @@ def test_an_adverse_event_resolved_after_the_cutoff_is_still_open_at_the_cutoff(
     assert at_cutoff.adverse_events == (ae(90),)
 
 
+@pytest.mark.requirement("END-TIME-02", "END-TIME-03")
 def test_a_death_after_the_cutoff_is_dropped_and_leaves_the_patient_alive_on_the_cutoff():
     # given last seen day 50, died day 150
     p = patient(last_contact_date=day(50), death_date=day(150), death_cause="other")

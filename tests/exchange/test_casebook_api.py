@@ -27,6 +27,7 @@ def test_an_admin_imports_a_bundle():
     assert Patient.objects.count() == 6
 
 
+@pytest.mark.requirement("CON-BAD-01", "CON-BAD-02")
 def test_a_bad_bundle_gets_400_with_every_problem_and_changes_nothing():
     bundle = json.loads(SAMPLE)
     bundle["patients"][0]["sex"] = "X"

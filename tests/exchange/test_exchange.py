@@ -26,6 +26,7 @@ def round_trip(tmp_path, name="trial") -> tuple[bytes, bytes]:
     return first.read_bytes(), second.read_bytes()
 
 
+@pytest.mark.requirement("CON-MGMT-02")
 def test_the_sample_imports_with_counts_and_a_system_audit_trail(capsys):
     call_command("import_casebook", str(DEMO_CASEBOOK))
 
@@ -38,6 +39,7 @@ def test_the_sample_imports_with_counts_and_a_system_audit_trail(capsys):
         AdverseEvent.objects.count()
 
 
+@pytest.mark.requirement("CON-MGMT-03", "CON-MGMT-04")
 def test_export_import_export_is_byte_identical_on_the_sample(tmp_path):
     call_command("import_casebook", str(DEMO_CASEBOOK))
     first, second = round_trip(tmp_path, "sample")
@@ -47,6 +49,7 @@ def test_export_import_export_is_byte_identical_on_the_sample(tmp_path):
         p["subject_id"] for p in demo_casebook()["patients"])
 
 
+@pytest.mark.requirement("CON-MGMT-03", "CON-MGMT-04")
 def test_export_import_export_is_byte_identical_on_a_1000_patient_trial(tmp_path):
     call_command("seed_demo", patients=1000, seed=11)
     first, second = round_trip(tmp_path, "generated")
@@ -54,6 +57,7 @@ def test_export_import_export_is_byte_identical_on_a_1000_patient_trial(tmp_path
     assert len(json.loads(first)["patients"]) == 1000
 
 
+@pytest.mark.requirement("CON-MGMT-03")
 def test_the_export_has_sorted_keys_and_every_field():
     bundle_import_json(demo_casebook())
     text = dumps(export_bundle())
@@ -64,6 +68,7 @@ def test_the_export_has_sorted_keys_and_every_field():
     assert patient["last_known_alive_date"] == "2023-12-01"
 
 
+@pytest.mark.requirement("CON-MGMT-02", "CON-AUD-02")
 def test_replace_voids_the_old_data_and_keeps_it(tmp_path):
     call_command("import_casebook", str(DEMO_CASEBOOK))
     old_ids = set(Patient.objects.values_list("pk", flat=True))
@@ -76,6 +81,7 @@ def test_replace_voids_the_old_data_and_keeps_it(tmp_path):
     assert field_changes(old[0])[0]["reason"] == "replaced by a casebook import"
 
 
+@pytest.mark.requirement("CON-MGMT-01")
 def test_a_refused_import_exits_1_and_prints_every_problem(tmp_path, capsys):
     bundle = demo_casebook()
     bundle["patients"][3]["adverse_events"] = [{"term": "Fever", "grade": 7,
@@ -102,11 +108,13 @@ def test_adjudications_in_a_bundle_are_signed_by_the_system_as_imported():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.requirement("CON-MGMT-09")
 def test_the_demo_trial_passes_its_own_import_validation(seed):
     counts = bundle_import_json(demo_bundle(60, seed))
     assert counts["patients"] == 60
 
 
+@pytest.mark.requirement("CON-MGMT-09")
 def test_the_demo_trial_is_deterministic_and_shaped_like_the_cohorts():
     bundle = demo_bundle(400, 5)
     assert bundle == demo_bundle(400, 5)
@@ -137,11 +145,13 @@ def test_seed_demo_refuses_a_database_with_patients_unless_replacing():
 
 
 @pytest.mark.parametrize("patients", [0, 100_001])
+@pytest.mark.requirement("CON-MGMT-09")
 def test_seed_demo_takes_1_to_100000_patients(patients):
     with pytest.raises(CommandError, match="must be from 1 to 100,000"):
         call_command("seed_demo", patients=patients)
 
 
+@pytest.mark.requirement("CON-MAKE-01")
 def test_demo_setup_loads_the_demo_trial_once(tmp_path, monkeypatch):
     from exchange.management.commands import demo_setup
 

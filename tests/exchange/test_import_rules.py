@@ -159,11 +159,15 @@ CASES = [
 
 
 @pytest.mark.parametrize(("edit", "expected"), CASES)
+@pytest.mark.requirement("CON-BAD-01", "CON-BAD-02", "CON-BAD-03", "CON-BAD-04", "CON-BAD-05",
+                         "CON-BUN-01", "CON-BUN-02", "CON-BUN-08", "CON-VOC-01", "CON-VOC-02",
+                         "CON-VOC-03", "CON-VOC-04", "CON-VOC-05", "CON-VOC-07", "CON-VOC-08")
 def test_each_bad_input_is_named_with_its_path_and_rule(edit, expected):
     problems = with_change(edit)
     assert any(p.startswith(expected) for p in problems), problems
 
 
+@pytest.mark.requirement("CON-MGMT-01")
 def test_every_problem_is_reported_not_just_the_first():
     bundle = sample()
     bundle["patients"][0]["sex"] = "X"

@@ -42,6 +42,7 @@ def test_monitors_investigators_and_admins_download_every_field(full_patient, ur
 
 
 @pytest.mark.parametrize("url", URLS)
+@pytest.mark.requirement("CON-ROLE-04")
 def test_sponsors_download_the_deidentified_share(full_patient, url):
     response = client_for("sponsor").get(url)
     assert response.status_code == 200

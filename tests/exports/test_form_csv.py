@@ -60,6 +60,7 @@ def test_voided_records_are_not_exported(full_patient):
     assert [r["term"] for r in read(files, "adverse_event")] == ["Cytokine release syndrome"]
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_monitors_receive_every_field_and_sponsors_no_free_text(full_patient):
     monitors = b"".join(forms_files(load_export_data(), deidentified=False).values()).decode()
     sponsor_files = forms_files(load_export_data(), deidentified=True)

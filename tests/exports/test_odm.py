@@ -108,6 +108,7 @@ def test_clinical_data_has_each_subject_and_the_adverse_events_parts(full_patien
     assert [e.get("StudyEventOID") for e in failed] == ["SE.SCREENING"]
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsors_document_has_no_free_text_items(full_patient):
     monitors, sponsors = export().decode(), export(deidentified=True).decode()
     for text in FREE_TEXT:

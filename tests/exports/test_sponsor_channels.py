@@ -113,6 +113,7 @@ def test_the_api_forms_csv_and_odm_send_a_sponsor_the_same_fields(channels, mode
         assert (sent_by == set()) == (name in withheld), name
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_the_sponsor_share_keeps_dates_and_the_product_lot_and_no_free_text(channels):
     sponsor = channels["sponsor"]
     rows = sponsor._get_json("/api/v1/patients/?subject=RD-001")["results"]

@@ -59,6 +59,7 @@ def test_every_model_round_trips(infused_patient):
                     f"{model.__name__}.{field.name}"
 
 
+@pytest.mark.requirement("CON-AUD-01")
 def test_every_audited_model_keeps_history_on_postgresql(infused_patient):
     from core.audit import record_save
 

@@ -35,12 +35,13 @@ def test_a_monitor_locks_a_casebook_and_it_shows_on_the_casebook_and_the_list(
     assert response.status_code == 302 and response["Location"].endswith("#casebook-lock")
     assert CasebookLock.objects.get(patient=infused_patient).is_locked
     casebook = client.get(CASEBOOK).content.decode()
-    assert "<strong>Locked</strong> by test-monitor" in casebook
+    assert "<strong>Locked</strong> by Test Monitor" in casebook
     assert "casebook locked: all queries closed, ready for database lock" in casebook
     listing = client.get("/patients/").content.decode()
     assert '<span class="badge locked">locked</span>' in listing
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_locking_and_unlocking_a_casebook_need_a_reason(client, monitor, infused_patient):
     client.force_login(monitor)
     lock(client, reason=" ")
@@ -72,8 +73,12 @@ def test_nothing_of_a_locked_casebook_can_be_changed_in_the_browser(
     added = client.post(f"/patients/RD-001/adverse-event/{adverse_event.pk}/crs/new/",
                         {"max_temp_c": 39.0, "hypotension": "none", "oxygen": "none"})
     # then
-    assert "The casebook of RD-001 was locked by test-monitor" in opened.content.decode()
-    assert {posted.status_code, voided.status_code, added.status_code} == {302}
+    assert "The casebook of RD-001 was locked by Test Monitor" in opened.content.decode()
+    # (a save that reaches the server anyway is refused on its own form, what was typed kept)
+    assert {posted.status_code, voided.status_code, added.status_code} == {409}
+    for response in (posted, voided, added):
+        assert "The casebook of RD-001 was locked by Test Monitor" in response.content.decode()
+    assert 'value="39.0"' in added.content.decode() and "entered twice" in voided.content.decode()
     assert AdverseEvent.objects.get(pk=adverse_event.pk).grade == 3
     assert not CrsDetails.objects.exists()
     casebook = client.get(CASEBOOK).content.decode()
@@ -94,6 +99,7 @@ def test_unlocking_opens_the_casebook_for_changes_again(client, monitor, coordin
 
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "sponsor"])
 @pytest.mark.parametrize("action", ["lock", "unlock"])
+@pytest.mark.requirement("CON-ROLE-03")
 def test_only_monitors_lock_and_unlock_casebooks(client, infused_patient, role, action):
     client.force_login(factories.user(role))
     response = client.post(f"/queries/casebook/RD-001/{action}/", {"reason": "x"})

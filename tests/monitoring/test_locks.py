@@ -42,7 +42,7 @@ def test_an_audited_save_of_a_locked_form_is_refused_naming_record_and_lock(
         record_save(adverse_event, by=coordinator, reason="source re-checked")
     # then
     message = refused.value.messages[0]
-    assert f"adverse event #{adverse_event.pk} of RD-001 was locked by test-monitor" in message
+    assert f"adverse event #{adverse_event.pk} of RD-001 was locked by Test Monitor" in message
     assert AdverseEvent.objects.get(pk=adverse_event.pk).grade == 3
 
 
@@ -109,7 +109,7 @@ def test_the_admin_refuses_a_change_to_a_locked_casebook_with_the_lock_named(
                                                              change_reason="re-checked"))
     # then
     assert response.status_code == 200
-    assert "The casebook of RD-001 was locked by test-monitor" in response.content.decode()
+    assert "The casebook of RD-001 was locked by Test Monitor" in response.content.decode()
     assert Patient.objects.get(pk=patient.pk).age_at_consent == 27
 
 
@@ -135,9 +135,10 @@ def test_an_api_replace_is_refused_while_a_casebook_is_locked(monitor):
     # then
     assert response.status_code == 400
     assert response.json()["problems"] == [
-        f"replace: The casebook of {patient.subject_id} was locked by test-monitor on "
-        f"{reviews.casebook_lock_of(patient).locked_at.astimezone():%Y-%m-%d %H:%M}; no form of "
-        "this patient can be added, changed or voided until a monitor unlocks it."]
+        f"replace: The casebook of {patient.subject_id} was locked by Test Monitor on "
+        f"{reviews.casebook_lock_of(patient).locked_at.astimezone():%Y-%m-%d %H:%M} "
+        "(why: ready for database lock); no form of this patient can be added, changed or "
+        "voided until a monitor unlocks it."]
     assert not Patient.all_objects.filter(voided_at__isnull=False).exists()
 
 

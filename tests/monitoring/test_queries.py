@@ -29,14 +29,16 @@ def raise_on_grade(client, monitor, adverse_event):
     return DataQuery.objects.get()
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_a_monitor_raises_a_query_on_a_field_shown_on_the_record(client, monitor,
                                                                  adverse_event, record_page):
     query = raise_on_grade(client, monitor, adverse_event)
     page = client.get(record_page).content.decode()
     assert (query.field_name, query.status, query.raised_by) == ("grade", "open", monitor)
-    assert "Source says grade 2?" in page and "<code>grade</code>" in page
+    assert "Source says grade 2?" in page and 'about <a href="#field-grade">grade</a>' in page
 
 
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-03")
 def test_the_coordinator_answers_and_the_monitor_closes(client, monitor, coordinator,
                                                         adverse_event):
     # given
@@ -77,6 +79,7 @@ def test_only_an_open_query_can_be_answered(monitor, coordinator, adverse_event,
     ("monitor", "answer", 403), ("investigator", "answer", 403),
     ("coordinator", "close", 403), ("coordinator", "reopen", 403),
 ])
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-03")
 def test_each_step_belongs_to_its_role(client, monitor, adverse_event, infused_patient,
                                        role, action, status):
     query = services.query_raise(record=adverse_event, patient=infused_patient, field_name="",

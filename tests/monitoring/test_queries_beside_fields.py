@@ -25,7 +25,7 @@ def raise_query(record, field_name="grade", question=QUESTION):
 
 def field_block(page: str, field_id: str) -> str:
     """The markup of one form field's block, from its label to the end of its div."""
-    match = re.search(rf'<div class="field[^"]*">\s*<label for="{field_id}">.*?</div>', page,
+    match = re.search(rf'<div class="field[^"]*"[^>]*>\s*<label for="{field_id}">.*?</div>', page,
                       re.S)
     assert match, field_id
     return match.group(0)
@@ -40,7 +40,7 @@ def test_the_edit_form_shows_an_open_query_beside_its_field(client, coordinator,
     # then
     grade = field_block(page, "id_grade")
     assert QUESTION in grade
-    assert f"Query #{query.pk} · Open" in grade and "raised by test-monitor" in grade
+    assert f"Query #{query.pk} · Open" in grade and "raised by Test Monitor" in grade
     assert QUESTION not in field_block(page, "id_term")
 
 

@@ -25,6 +25,7 @@ def edit(client, ae, grade=2):
         "relatedness": ae.relatedness, "row_version": ae.row_version, "reason": "source"})
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_a_locked_form_cannot_be_edited_or_voided(client, monitor, coordinator, adverse_event):
     # given
     client.force_login(monitor)
@@ -38,11 +39,12 @@ def test_a_locked_form_cannot_be_edited_or_voided(client, monitor, coordinator, 
                           "row_version": adverse_event.row_version})
     # then
     assert "locked by" in opened.content.decode()
-    assert posted.status_code == 302 and voided.status_code == 302
+    assert posted.status_code == 409 and voided.status_code == 409  # refused on the form
     adverse_event.refresh_from_db()
     assert adverse_event.grade == 3 and not adverse_event.is_voided
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_unlocking_needs_a_reason_and_opens_the_form_again(client, monitor, coordinator,
                                                            adverse_event):
     client.force_login(monitor)
@@ -59,6 +61,7 @@ def test_unlocking_needs_a_reason_and_opens_the_form_again(client, monitor, coor
     assert adverse_event.grade == 2
 
 
+@pytest.mark.requirement("CON-ROLE-03")
 def test_an_edit_after_verification_shows_as_changed(client, monitor, adverse_event):
     # given
     client.force_login(monitor)
@@ -74,6 +77,7 @@ def test_an_edit_after_verification_shows_as_changed(client, monitor, adverse_ev
 
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "sponsor"])
 @pytest.mark.parametrize("action", ["verify", "lock", "unlock"])
+@pytest.mark.requirement("CON-ROLE-03")
 def test_only_monitors_verify_and_lock(client, adverse_event, role, action):
     client.force_login(factories.user(role))
     assert client.post(url(action, adverse_event), {"reason": "x"}).status_code == 403

@@ -26,6 +26,7 @@ def status_of(visit, statuses):
     return next(s for s in statuses if s.visit == visit)
 
 
+@pytest.mark.requirement("CLIN-VIS-01", "END-TIME-01")
 def test_study_day_counts_from_the_infusion():
     assert [study_day(DAY0, day(n)) for n in (-3, 0, 28)] == [-3, 0, 28]
 
@@ -40,6 +41,7 @@ def test_study_day_counts_from_the_infusion():
     ("SCREENING", -20, False),    # no window relative to the infusion
     ("UNSCHEDULED", 100, False),
 ])
+@pytest.mark.requirement("CLIN-VIS-02")
 def test_response_visit_windows(visit, held_on_day, outside):
     assert out_of_window(visit, held_on_day) is outside
 
@@ -54,10 +56,12 @@ def test_response_visit_windows(visit, held_on_day, outside):
     (56, 49, False), (56, 48, True),    # from day 56 on, the response-visit windows
     (365, 379, False), (365, 380, True),
 ])
+@pytest.mark.requirement("CLIN-VIS-03")
 def test_pk_windows(nominal_day, collected_on_day, outside):
     assert pk_out_of_window(nominal_day, collected_on_day) is outside
 
 
+@pytest.mark.requirement("CLIN-VIS-03")
 def test_the_pk_schedule():
     assert PK_NOMINAL_DAYS == (0, 1, 4, 7, 10, 14, 21, 28, 56, 84, 182, 365)
 
@@ -77,11 +81,13 @@ def test_unknown_visits_are_refused(call):
     (48, "late"),
     (49, "missed"),   # W8's window has opened
 ])
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_w4_status_through_time(as_of_day, status):
     statuses = visit_statuses(DAY0, day(as_of_day), done={})
     assert status_of("W4", statuses).status == status
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_the_last_visit_is_late_for_as_long_as_its_plus_window():
     # given M12 at day 365 ± 14, not done
     def m12(as_of_day):
@@ -90,6 +96,7 @@ def test_the_last_visit_is_late_for_as_long_as_its_plus_window():
     assert (m12(379), m12(380), m12(393), m12(394)) == ("due", "late", "late", "missed")
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_a_done_visit_carries_its_date_and_window():
     w4 = status_of("W4", visit_statuses(DAY0, day(40), done={"W4": [day(30)]}))
     assert (w4.status, w4.done_date, w4.out_of_window) == ("done", day(30), False)
@@ -97,6 +104,7 @@ def test_a_done_visit_carries_its_date_and_window():
     assert (w4.due_from, w4.due_to) == (day(21), day(35))
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_a_visit_done_after_its_window_is_done_and_out_of_window():
     w4 = status_of("W4", visit_statuses(DAY0, day(60), done={"W4": [day(40)]}))
     assert (w4.status, w4.out_of_window) == ("done", True)
@@ -125,6 +133,7 @@ def test_a_visit_done_before_the_end_stays_done():
     assert status_of("W4", statuses).status == "done"
 
 
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_statuses_cover_every_response_visit_in_order():
     statuses = visit_statuses(DAY0, day(0), done={})
     assert [s.visit for s in statuses] == ["W4", "W8", "W12", "M6", "M9", "M12"]
@@ -137,6 +146,7 @@ def test_statuses_cover_every_response_visit_in_order():
     (2, {0: "missed", 1: "late"}),
     (3, {0: "missed", 1: "missed", 4: "due"}),
 ])
+@pytest.mark.requirement("CLIN-VIS-04")
 def test_pk_statuses_keyed_by_nominal_day(as_of_day, expected):
     statuses = pk_statuses(DAY0, day(as_of_day), done={})
     assert {d: status_of(d, statuses).status for d in expected} == expected

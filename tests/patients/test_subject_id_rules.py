@@ -226,7 +226,9 @@ def test_no_page_breaks_on_an_id_stored_before_the_rules(client, subject_id, rol
     client.force_login(factories.user(role))
     casebook = reverse("patients:casebook", args=[subject_id])
     signoff = reverse("signoff:page", args=[subject_id])
-    lists = {"/patients/": casebook, "/casebook-signature/": signoff, "/queries/": casebook}
+    queried = reverse("patients:crf-detail", args=[
+        subject_id, "adverse-event", patient.adverse_events.get().pk])  # at #field-grade
+    lists = {"/patients/": casebook, "/casebook-signature/": signoff, "/queries/": queried}
     for page, link in lists.items():
         response = client.get(page)
         assert response.status_code == 200, page

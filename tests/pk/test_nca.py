@@ -39,6 +39,7 @@ def curve(*samples):
     # Every sample in the window BLQ, quantified later: 0, not partial.
     (((7, BLQ), (28, BLQ), (56, 5)), 0.0, False),
 ])
+@pytest.mark.requirement("END-PK-05", "END-PK-03")
 def test_auc_0_28_by_the_linear_trapezoidal_rule(samples, auc, partial):
     # when
     result = nca(curve(*samples))
@@ -46,6 +47,7 @@ def test_auc_0_28_by_the_linear_trapezoidal_rule(samples, auc, partial):
     assert (result.auc_0_28, result.auc_0_28_partial) == (pytest.approx(auc), partial)
 
 
+@pytest.mark.requirement("END-PK-05")
 def test_no_auc_without_a_sample_in_the_window():
     result = nca(curve((56, 5)))
     assert (result.auc_0_28, result.auc_0_28_partial) == (None, True)
@@ -53,6 +55,7 @@ def test_no_auc_without_a_sample_in_the_window():
 
 # --- Cmax, Tmax, Tlast, Clast ----------------------------------------------------------------
 
+@pytest.mark.requirement("END-PK-04", "END-PK-06")
 def test_cmax_tmax_tlast_clast():
     # given a peak on day 10 and persistence to day 180, then BLQ
     points = curve((0, BLQ), (4, 1e4), (10, 1.2e5), (28, 3e3), (180, 35.0), (365, BLQ))
@@ -62,6 +65,7 @@ def test_cmax_tmax_tlast_clast():
     assert (result.cmax, result.tmax, result.tlast, result.clast) == (1.2e5, 10, 180, 35.0)
 
 
+@pytest.mark.requirement("END-PK-04")
 def test_tmax_is_the_first_time_on_ties():
     assert nca(curve((4, 50), (7, 50), (10, 20))).tmax == 4
 
@@ -71,6 +75,7 @@ def test_no_result_without_a_quantified_sample():
     assert nca([]) is None
 
 
+@pytest.mark.requirement("END-PK-03")
 def test_a_zero_value_is_below_the_limit_as_in_pknca():
     assert nca([PkPoint(7, 0.0, False)]) is None
 
@@ -118,6 +123,7 @@ def result(cmax=10.0, tmax=7.0, auc=100.0, partial=False):
                      tlast=28.0, clast=1.0)
 
 
+@pytest.mark.requirement("END-PK-07")
 def test_summary_by_hand():
     # given Cmax 10, 100, 1000 (ln: mean ln 100, deviations ±ln 10 and 0, so s² = (ln 10)²)
     results = [result(10, 4, 2), result(100, 7, 8), result(1000, 14, 50, partial=True), None]
@@ -138,6 +144,7 @@ def test_summary_by_hand():
     assert summary["auc_0_28_geocv_pct"] == pytest.approx(127.05, abs=0.01)
 
 
+@pytest.mark.requirement("END-PK-07")
 def test_summary_geometric_statistics_need_positive_values_and_two_for_the_cv():
     summary = summarize([result(cmax=10, auc=0.0), result(cmax=20, auc=5.0)])
     assert (summary["auc_0_28_geomean"], summary["auc_0_28_geocv_pct"]) == (None, None)
@@ -145,6 +152,7 @@ def test_summary_geometric_statistics_need_positive_values_and_two_for_the_cv():
     assert (single["cmax_geomean"], single["cmax_geocv_pct"]) == (pytest.approx(10), None)
 
 
+@pytest.mark.requirement("END-PK-07")
 def test_summary_of_nobody():
     summary = summarize([])
     assert summary["n"] == 0

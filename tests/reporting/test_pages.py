@@ -67,6 +67,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     assert response["Location"].startswith("/accounts/login/?next=/reports/")
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_sees_no_free_text(client, infused_patient):
     # given: free text that may hold identifying details, on an AE and its adjudication
     ae = factories.adverse_event(infused_patient, grade=4, term="Cytokine release syndrome",

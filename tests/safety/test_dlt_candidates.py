@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 DAY0 = date(2024, 3, 12)  # the infused_patient fixture's first infusion
 
 
+@pytest.mark.requirement("END-DLT-01", "CLIN-D2-01", "CLIN-GEN-01")
 def test_grade_4_crs_in_the_window_is_raised_with_its_rule_and_reason(infused_patient):
     ae = factories.adverse_event(infused_patient, grade=4, onset_date=date(2024, 3, 14),
                                  resolution_date=date(2024, 3, 18))
@@ -38,6 +39,7 @@ def test_the_sync_is_idempotent(infused_patient):
     assert DltCandidate.objects.get().rule == "D1"
 
 
+@pytest.mark.requirement("CON-AUD-02")
 def test_a_candidate_the_rules_no_longer_support_is_voided_not_deleted(infused_patient,
                                                                        coordinator):
     ae = factories.adverse_event(infused_patient, grade=4, onset_date=date(2024, 3, 14),
@@ -58,6 +60,7 @@ def test_a_candidate_the_rules_no_longer_support_is_voided_not_deleted(infused_p
     (date(2024, 3, 14), "unlikely", "Cytokine release syndrome", False),
     (date(2024, 3, 14), "definite", "Lymphocyte count decreased", False),
 ])
+@pytest.mark.requirement("CLIN-DLT-01", "CLIN-D5-01")
 def test_window_relatedness_and_lymphopenia(infused_patient, onset, relatedness, term, raised):
     factories.adverse_event(infused_patient, grade=4, onset_date=onset, term=term,
                             relatedness=relatedness, resolution_date=date(2024, 4, 20))
@@ -65,6 +68,7 @@ def test_window_relatedness_and_lymphopenia(infused_patient, onset, relatedness,
     assert DltCandidate.objects.exists() is raised
 
 
+@pytest.mark.requirement("CLIN-DLT-03")
 def test_an_unresolved_grade_3_icans_is_raised_as_duration_pending(infused_patient):
     factories.adverse_event(infused_patient, grade=3, onset_date=date(2024, 3, 16),
                             term="Immune effector cell-associated neurotoxicity syndrome")
@@ -73,6 +77,7 @@ def test_an_unresolved_grade_3_icans_is_raised_as_duration_pending(infused_patie
     assert (candidate.rule, candidate.duration_pending) == ("D3", True)
 
 
+@pytest.mark.requirement("CLIN-DLT-04")
 def test_an_investigator_raises_what_the_rules_missed_and_the_sync_keeps_it(infused_patient,
                                                                             investigator):
     ae = factories.adverse_event(infused_patient, grade=2, term="Rash maculo-papular",
@@ -83,6 +88,7 @@ def test_an_investigator_raises_what_the_rules_missed_and_the_sync_keeps_it(infu
     assert (candidate.rule, candidate.raised_by) == ("INV", investigator)
 
 
+@pytest.mark.requirement("END-DLT-02")
 def test_unadjudicated_candidates_are_the_reports_pending(infused_patient):
     ae = factories.adverse_event(infused_patient, grade=4, onset_date=date(2024, 3, 14),
                                  resolution_date=date(2024, 3, 18))

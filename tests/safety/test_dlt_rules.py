@@ -63,11 +63,13 @@ def test_ae_kind(term, kind):
     (28, True),     # the window is inclusive
     (29, False),
 ])
+@pytest.mark.requirement("CLIN-DLT-01", "END-DLT-01", "CLIN-VIS-01")
 def test_dlt_window(onset_day, flagged):
     facts = ae("Sepsis", grade=5, onset_day=onset_day, resolution_day=None)
     assert (rules(facts) == ["D1"]) is flagged
 
 
+@pytest.mark.requirement("CLIN-GEN-02", "CLIN-DLT-02")
 def test_a_longer_window_from_the_study_settings():
     facts = ae("Sepsis", grade=5, onset_day=29, resolution_day=None)
     assert rules(facts, replace(DEFAULTS, dlt_window_days=42)) == ["D1"]
@@ -77,6 +79,7 @@ def test_a_longer_window_from_the_study_settings():
     ("unrelated", False), ("unlikely", False),
     ("possible", True), ("probable", True), ("definite", True),
 ])
+@pytest.mark.requirement("CLIN-DLT-01", "END-DLT-01")
 def test_relatedness_possible_or_stronger(relatedness, flagged):
     facts = ae("Sepsis", grade=5, relatedness=relatedness, resolution_day=None)
     assert bool(rules(facts)) is flagged
@@ -85,12 +88,14 @@ def test_relatedness_possible_or_stronger(relatedness, flagged):
 # --- D1–D3 ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("CLIN-D1-01", "CLIN-GEN-01")
 def test_d1_any_grade_5_event():
     # a fatal event is D1's alone: D4 does not wait on its duration
     assert dlt_flags(ae("Sepsis", grade=5, onset_day=9, resolution_day=None), DEFAULTS) == [
         DltFlag("D1", "grade 5 sepsis on day 9 — D1")]
 
 
+@pytest.mark.requirement("CLIN-D1-01", "CLIN-D2-01")
 def test_grade_5_crs_meets_d1_and_d2():
     assert rules(ae(grade=5)) == ["D1", "D2"]
 
@@ -106,10 +111,12 @@ def test_grade_5_crs_meets_d1_and_d2():
     ("ICANS", 3, 7, ["D3"]),
     ("ICANS", 4, 3, ["D3"]),
 ])
+@pytest.mark.requirement("CLIN-D2-01", "CLIN-D2-02", "CLIN-D3-01", "CLIN-D3-02")
 def test_d2_d3_grade_and_duration(term, grade, resolution_day, expected):
     assert rules(ae(term, grade=grade, onset_day=3, resolution_day=resolution_day)) == expected
 
 
+@pytest.mark.requirement("CLIN-DLT-02", "CLIN-D2-02")
 def test_a_shorter_hour_limit_catches_three_days():
     # given a study that allows grade 3 CRS only 48 h
     settings = replace(DEFAULTS, crs_grade3_max_hours=48)
@@ -117,11 +124,13 @@ def test_a_shorter_hour_limit_catches_three_days():
     assert rules(ae(grade=3, onset_day=3, resolution_day=6), settings) == ["D2"]
 
 
+@pytest.mark.requirement("CLIN-D2-01")
 def test_the_derived_astct_grade_counts_when_worse_than_recorded():
     facts = ae(grade=3, resolution_day=4, crs_grade=4)
     assert dlt_flags(facts, DEFAULTS) == [DltFlag("D2", "grade 4 CRS on day 3 — D2")]
 
 
+@pytest.mark.requirement("CLIN-D3-02", "CLIN-GEN-01")
 def test_d3_message():
     facts = ae("ICANS", grade=4, onset_day=4)
     assert dlt_flags(facts, DEFAULTS)[0].explanation == "grade 4 ICANS on day 4 — D3"
@@ -135,6 +144,7 @@ def test_d3_message():
     ("ICANS", 3, "D3"),
     ("Hypertension", 3, "D4"),
 ])
+@pytest.mark.requirement("CLIN-DLT-03")
 def test_unresolved_is_raised_with_duration_pending(term, grade, rule):
     flags = dlt_flags(ae(term, grade=grade, resolution_day=None), DEFAULTS)
     assert [(f.rule, f.duration_pending) for f in flags] == [(rule, True)]
@@ -145,6 +155,7 @@ def test_unresolved_is_raised_with_duration_pending(term, grade, rule):
     (6, True),     # open 3 days: still within 72 h, so not known yet
     (7, False),    # open 4 days: already beyond 72 h, whatever the resolution date
 ])
+@pytest.mark.requirement("CLIN-DLT-03")
 def test_an_open_record_already_past_the_limit_fires_outright(as_of_day, pending):
     flags = dlt_flags(ae(grade=3, onset_day=3, resolution_day=None), DEFAULTS,
                       as_of_day=as_of_day)
@@ -166,21 +177,25 @@ def test_an_open_record_already_past_the_limit_fires_outright(as_of_day, pending
     ("Cytokine release syndrome", 3, 4, []),  # CRS has D2, not D4
     ("Graft versus host disease", 1, 20, []),
 ])
+@pytest.mark.requirement("CLIN-D4-01")
 def test_d4_non_haematological(term, grade, resolution_day, expected):
     assert rules(ae(term, grade=grade, onset_day=3, resolution_day=resolution_day)) == expected
 
 
+@pytest.mark.requirement("CLIN-D4-01", "CLIN-GEN-01")
 def test_d4_explanation():
     facts = ae("Hypertension", grade=3, onset_day=5, resolution_day=13)
     assert dlt_flags(facts, DEFAULTS)[0].explanation == (
         "grade 3 hypertension on day 5 lasting 8 days (> 7 days) — D4")
 
 
+@pytest.mark.requirement("CLIN-D4-01")
 def test_a_lab_value_the_investigator_calls_clinically_significant_is_read_by_d4():
     facts = ae("ALT increased", grade=3, resolution_day=15, kind="other")
     assert rules(facts) == ["D4"]
 
 
+@pytest.mark.requirement("CLIN-D4-01", "CLIN-DLT-02")
 def test_a_longer_infusion_reaction_limit_excepts_a_nine_day_reaction():
     settings = replace(DEFAULTS, infusion_reaction_max_hours=240)
     assert rules(ae("Infusion related reaction", onset_day=3, resolution_day=12), settings) == []
@@ -194,6 +209,7 @@ def test_a_longer_infusion_reaction_limit_excepts_a_nine_day_reaction():
     (4, 2, []),                 # recovered to ≤ 2
     (3, 3, []),                 # only grade 4 counts
 ])
+@pytest.mark.requirement("CLIN-D5-01")
 def test_d5_recovery_by_day_28(grade, grade_on_day_28, expected):
     facts = ae("Neutrophil count decreased", grade=grade, onset_day=2, resolution_day=None,
                cytopenia_grade_on_recovery_day=grade_on_day_28)
@@ -211,12 +227,14 @@ def test_d5_recovery_by_day_28(grade, grade_on_day_28, expected):
     (20, 20, []),
     (28, 35, []),                   # resolved on day 28 itself: recovered by day 28
 ])
+@pytest.mark.requirement("CLIN-D5-01")
 def test_d5_without_a_day_28_count(resolution_day, as_of_day, expected):
     facts = ae("Platelet count decreased", grade=4, onset_day=2, resolution_day=resolution_day)
     flags = dlt_flags(facts, DEFAULTS, as_of_day=as_of_day)
     assert [(f.rule, f.duration_pending) for f in flags] == expected
 
 
+@pytest.mark.requirement("CLIN-D5-01", "CLIN-GEN-01")
 def test_d5_explanation():
     facts = ae("Neutrophil count decreased", grade=4, onset_day=2, resolution_day=None,
                cytopenia_grade_on_recovery_day=3)
@@ -225,6 +243,7 @@ def test_d5_explanation():
 
 
 @pytest.mark.parametrize("term", ["Lymphocyte count decreased", "T-cell aplasia"])
+@pytest.mark.requirement("CLIN-D5-01")
 def test_lymphopenia_is_never_a_dlt(term):
     facts = ae(term, grade=4, onset_day=1, relatedness="definite", resolution_day=None,
                cytopenia_grade_on_recovery_day=4)
@@ -240,11 +259,13 @@ def test_lymphopenia_is_never_a_dlt(term):
     (2, 3, []),
     (4, 3, ["D6"]),
 ])
+@pytest.mark.requirement("CLIN-D6-01", "CLIN-DLT-02")
 def test_d6_gvhd_at_or_above_the_threshold(magic_grade, min_grade, expected):
     facts = ae("Acute GVHD", grade=2, onset_day=20, gvhd_magic_grade=magic_grade)
     assert rules(facts, replace(DEFAULTS, gvhd_min_grade=min_grade)) == expected
 
 
+@pytest.mark.requirement("CLIN-D6-01")
 def test_d6_without_a_magic_grade_uses_the_ctcae_grade_and_says_so():
     facts = ae("Graft versus host disease", grade=3, onset_day=20)
     assert dlt_flags(facts, DEFAULTS)[0].explanation == (
@@ -263,6 +284,7 @@ def test_d6_without_a_magic_grade_uses_the_ctcae_grade_and_says_so():
                                  cytopenia_grade_on_recovery_day=4)),
     ("dlt_rule_d6_gvhd", ae("GVHD", gvhd_magic_grade=3)),
 ])
+@pytest.mark.requirement("CLIN-DLT-02")
 def test_each_rule_can_be_switched_off(switch, facts):
     # given an AE that the rule flags with every switch on
     assert rules(facts) != []
@@ -272,6 +294,7 @@ def test_each_rule_can_be_switched_off(switch, facts):
     assert rules(facts, settings) == []
 
 
+@pytest.mark.requirement("CLIN-GEN-02")
 def test_settings_from_a_study_like_object():
     study = SimpleNamespace(**{**vars(DltSettings()), "crs_grade3_max_hours": 48,
                                "dlt_rule_d6_gvhd": False, "protocol_id": "RD13-02-PH1"})
@@ -288,6 +311,7 @@ def test_impossible_facts_are_refused(bad):
         ae(**bad)
 
 
+@pytest.mark.requirement("CLIN-GEN-01")
 def test_it_imports_nothing_from_django():
     code = ("import sys, safety.dlt_rules; "
             "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")

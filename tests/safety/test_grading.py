@@ -25,6 +25,7 @@ from safety.grading import (
     (36.5, True, 1),    # masked by tocilizumab/steroids: fever once present still counts
     (40.2, False, 1),
 ])
+@pytest.mark.requirement("CLIN-CRS-02", "CLIN-CRS-03")
 def test_fever_threshold(max_temp_c, fever_masked, grade):
     assert crs_grade(CrsFindings(max_temp_c, fever_masked=fever_masked)).grade == grade
 
@@ -35,6 +36,7 @@ def test_fever_threshold(max_temp_c, fever_masked, grade):
     ("one_vasopressor", 3),          # with or without vasopressin: the CRF folds it in here
     ("multiple_vasopressors", 4),    # vasopressin not counted: the CRF's choice already says so
 ])
+@pytest.mark.requirement("CLIN-CRS-03", "CLIN-CRS-04", "CLIN-CRS-05", "CLIN-CRS-06")
 def test_each_hypotension_value_grades(hypotension, grade):
     assert crs_grade(CrsFindings(39.0, hypotension=hypotension)).grade == grade
 
@@ -45,6 +47,7 @@ def test_each_hypotension_value_grades(hypotension, grade):
     ("high_flow", 3),
     ("positive_pressure", 4),
 ])
+@pytest.mark.requirement("CLIN-CRS-03", "CLIN-CRS-04", "CLIN-CRS-05", "CLIN-CRS-06")
 def test_each_oxygen_value_grades(oxygen, grade):
     assert crs_grade(CrsFindings(39.0, oxygen=oxygen)).grade == grade
 
@@ -55,6 +58,7 @@ def test_each_oxygen_value_grades(oxygen, grade):
     ("one_vasopressor", "low_flow", 3),
     ("none", "positive_pressure", 4),
 ])
+@pytest.mark.requirement("CLIN-CRS-08")
 def test_the_worse_of_hypotension_and_hypoxia_sets_the_grade(hypotension, oxygen, grade):
     assert crs_grade(CrsFindings(38.5, hypotension=hypotension, oxygen=oxygen)).grade == grade
 
@@ -64,6 +68,7 @@ def test_both_domains_at_the_grade_are_named():
     assert result.driver == "hypotension: one vasopressor; oxygen: high flow"
 
 
+@pytest.mark.requirement("CLIN-CRS-02")
 def test_hypotension_and_hypoxia_without_fever_is_not_crs():
     # given vasopressors and positive pressure but no fever, never masked
     findings = CrsFindings(37.2, hypotension="multiple_vasopressors", oxygen="positive_pressure")
@@ -74,11 +79,13 @@ def test_hypotension_and_hypoxia_without_fever_is_not_crs():
     assert "hypotension and hypoxia without fever is not CRS" in result.driver
 
 
+@pytest.mark.requirement("CLIN-CRS-02")
 def test_masked_fever_keeps_the_hypoxia_grade():
     assert crs_grade(CrsFindings(37.0, oxygen="high_flow", fever_masked=True)).grade == 3
 
 
 @pytest.mark.parametrize("max_temp_c", [39.5, 37.0])
+@pytest.mark.requirement("CLIN-CRS-07")
 def test_death_due_to_crs_is_grade_5(max_temp_c):
     assert crs_grade(CrsFindings(max_temp_c, died_of_crs=True)) == Graded(5, "death due to CRS")
 
@@ -103,10 +110,12 @@ def test_unknown_vocabulary_is_refused(findings):
 @pytest.mark.parametrize(("ice_score", "grade"), [
     (10, 0), (9, 1), (7, 1), (6, 2), (3, 2), (2, 3), (0, 3),
 ])
+@pytest.mark.requirement("CLIN-ICANS-03")
 def test_ice_score_boundaries(ice_score, grade):
     assert icans_grade(IcansFindings(ice_score=ice_score)).grade == grade
 
 
+@pytest.mark.requirement("CLIN-ICANS-03")
 def test_ice_unarousable_is_grade_4():
     result = icans_grade(IcansFindings(ice_score=0, unable_to_assess=True))
     assert (result.grade, result.driver) == (4, "ICE 0, unarousable")
@@ -120,6 +129,7 @@ def test_ice_unarousable_is_grade_4():
     (9, False, "normal", 3),
     (None, True, "normal", 4),                # unable to perform CAPD
 ])
+@pytest.mark.requirement("CLIN-ICANS-09")
 def test_capd_for_children(capd_score, unable, consciousness, grade):
     findings = IcansFindings(instrument="CAPD", capd_score=capd_score, unable_to_assess=unable,
                              consciousness=consciousness)
@@ -139,6 +149,7 @@ def test_capd_driver_reads_in_the_instruments_terms():
     ("awakens_to_touch", 3),
     ("unarousable", 4),
 ])
+@pytest.mark.requirement("CLIN-ICANS-04")
 def test_depressed_consciousness(consciousness, grade):
     assert icans_grade(IcansFindings(ice_score=10, consciousness=consciousness)).grade == grade
 
@@ -146,24 +157,29 @@ def test_depressed_consciousness(consciousness, grade):
 @pytest.mark.parametrize(("seizure", "grade"), [
     ("none", 0), ("rapidly_resolving", 3), ("prolonged_or_repetitive", 4),
 ])
+@pytest.mark.requirement("CLIN-ICANS-05")
 def test_seizure_kinds(seizure, grade):
     assert icans_grade(IcansFindings(ice_score=10, seizure=seizure)).grade == grade
 
 
 @pytest.mark.parametrize(("cerebral_edema", "grade"), [("none", 0), ("focal", 3), ("diffuse", 4)])
+@pytest.mark.requirement("CLIN-ICANS-07")
 def test_focal_versus_diffuse_oedema(cerebral_edema, grade):
     assert icans_grade(IcansFindings(ice_score=10, cerebral_edema=cerebral_edema)).grade == grade
 
 
+@pytest.mark.requirement("CLIN-ICANS-06")
 def test_deep_focal_motor_weakness_is_grade_4():
     result = icans_grade(IcansFindings(ice_score=8, motor_weakness=True))
     assert (result.grade, result.driver) == (4, "deep focal motor weakness")
 
 
+@pytest.mark.requirement("CLIN-ICANS-08")
 def test_death_due_to_icans_is_grade_5():
     assert icans_grade(IcansFindings(ice_score=0, died_of_icans=True)).grade == 5
 
 
+@pytest.mark.requirement("CLIN-ICANS-02")
 def test_worst_domain_wins_and_is_named():
     # given an adult with ICE 2 (grade 3) who awakens to voice (grade 2)
     findings = IcansFindings(ice_score=2, consciousness="awakens_to_voice")
@@ -200,6 +216,7 @@ def test_impossible_icans_findings_are_refused(findings):
     (499, 4),
     (0, 4),
 ])
+@pytest.mark.requirement("CLIN-AE-02")
 def test_neutrophil_boundaries(anc_per_uL, grade):
     assert neutrophil_grade(anc_per_uL).grade == grade
 
@@ -214,6 +231,7 @@ def test_neutrophil_boundaries(anc_per_uL, grade):
     (25000, 3),
     (24999, 4),
 ])
+@pytest.mark.requirement("CLIN-AE-03")
 def test_platelet_boundaries(platelets_per_uL, grade):
     assert platelet_grade(platelets_per_uL).grade == grade
 
@@ -223,6 +241,7 @@ def test_platelet_boundaries(platelets_per_uL, grade):
     (1800, 1800, 0),
     (1200, 1000, 2),   # an LLN below 1500 does not soften CTCAE's fixed grade 2 cut-off
 ])
+@pytest.mark.requirement("CLIN-AE-02")
 def test_the_laboratorys_lln_decides_grade_1(anc_per_uL, lln_per_uL, grade):
     assert neutrophil_grade(anc_per_uL, lln_per_uL=lln_per_uL).grade == grade
 
@@ -237,6 +256,7 @@ def test_impossible_counts_are_refused(count, lln):
         neutrophil_grade(count, lln_per_uL=lln)
 
 
+@pytest.mark.requirement("CLIN-GEN-01")
 def test_it_imports_nothing_from_django():
     code = ("import sys, safety.grading; "
             "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")

@@ -12,6 +12,7 @@ from core.audit import record_save
 from safety.models import DltAdjudication, DltCandidate
 from signoff.models import CasebookSignature
 from tests import factories
+from tests.signoff.acknowledge import acknowledging
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def decide(client, candidate, password, user_id=None, **extra):
 
 
 def sign_casebook(client, password, user_id="alice", address="10.0.0.1"):
-    data = {"password": password, **({"user_id": user_id} if user_id else {})}
+    data = {"password": password, **({"user_id": user_id} if user_id else {}), **acknowledging()}
     return client.post(SIGN, data, REMOTE_ADDR=address)
 
 
@@ -94,7 +95,7 @@ def test_a_signer_field_in_the_post_does_not_choose_the_signer(client, alice, bo
 def test_a_replayed_casebook_signature_post_makes_no_second_signature(client, alice,
                                                                       infused_patient):
     client.force_login(alice)
-    posted = {"user_id": "alice", "password": ALICE}
+    posted = {"user_id": "alice", "password": ALICE, **acknowledging()}
     client.post(SIGN, posted)
     client.post(SIGN, posted)
     assert CasebookSignature.all_objects.count() == 1
@@ -123,7 +124,7 @@ def test_no_writer_may_change_a_signature(alice, bob, candidate, field):
 
 def test_a_signature_can_still_be_revoked_with_a_reason(client, alice, infused_patient):
     client.force_login(alice)
-    client.post(SIGN, {"user_id": "alice", "password": ALICE})
+    client.post(SIGN, {"user_id": "alice", "password": ALICE, **acknowledging()})
     client.post("/casebook-signature/RD-001/revoke/", {"password": ALICE,
                                                        "reason": "late AE entered"})
     assert CasebookSignature.all_objects.get().is_voided
@@ -165,8 +166,8 @@ def test_later_signatures_of_the_session_need_the_password_only(client, alice, c
                                                                infused_patient):
     client.force_login(alice)
     decide(client, candidate, ALICE, user_id="alice")
-    # the casebook's form now asks for the password alone, and signs with it
-    casebook = client.get("/patients/RD-001/").content.decode()
+    # the sign-off page's form now asks for the password alone, and signs with it
+    casebook = client.get("/casebook-signature/RD-001/").content.decode()
     assert 'name="user_id"' not in casebook and 'name="password"' in casebook
     sign_casebook(client, ALICE, user_id=None)
     assert CasebookSignature.objects.get().signed_by == alice
@@ -189,7 +190,8 @@ def test_the_user_id_must_be_the_signed_in_users_own(client, alice, bob, infused
     # given Bob signed in, who knows Alice's user ID and password
     client.force_login(bob)
     # when he signs as her
-    response = client.post(SIGN, {"user_id": "alice", "password": ALICE}, follow=True)
+    response = client.post(SIGN, {"user_id": "alice", "password": ALICE, **acknowledging()},
+                           follow=True)
     # then nothing is signed, and the attempt counts against Bob's account
     assert "This is not your user ID" in response.content.decode()
     assert not CasebookSignature.all_objects.exists()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.test import Client
 from django.urls import Resolver404, resolve
 
 from tests.crawler import Crawl, Visit, crawl
@@ -169,3 +170,31 @@ def test_no_link_offers_to_change_a_locked_record(walked, trial):
     locked = [trial.crf_page("locked form") + action for action in ("edit/", "void/")]
     locked.append(f"/patients/{trial.patients['locked casebook'].subject_id}/adverse-event/new/")
     assert not set(locked) & visited(crawled), role
+
+
+# The query list's filters: the walk follows only a few query strings per page, so every value
+# (and bad ones) is asked here, as every role, in the trial of every state.
+QUERY_LIST_PARAMS = (
+    [f"show={show}" for show in ("outstanding", "open", "answered", "closed", "all")]
+    + ["page=2", "page=0", "page=x", "show=closed&page=99"])
+# (A voided patient is out of the trial: "there is no patient RD-107", as for an unknown one.)
+BAD_QUERY_LIST_PARAMS = ("show=pending", "patient=NO-SUCH", "patient=RD-107",
+                         "patient=" + "x" * 300, "show=%00", "patient=%E2%80%8B")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_query_lists_filters_answer_every_value_without_a_server_error(trial, role):
+    client = Client(raise_request_exception=False)
+    client.force_login(trial.users[role])
+    current = [p for p in trial.patients.values() if not p.is_voided]
+    subjects = [f"patient={p.subject_id}" for p in current]
+    for params in (*QUERY_LIST_PARAMS, *subjects):
+        status = client.get(f"/queries/?{params}").status_code
+        assert status == (403 if role == "sponsor" else 200), (params, status)
+    for params in BAD_QUERY_LIST_PARAMS:
+        status = client.get(f"/queries/?{params}").status_code
+        assert status == (403 if role == "sponsor" else 400), (params, status)
+    for patient in current:  # the sign-off page of each casebook state
+        status = client.get(f"/casebook-signature/{patient.subject_id}/").status_code
+        assert status == (403 if role == "sponsor" else 200), (patient.subject_id, status)

@@ -49,6 +49,9 @@ TABLE = [
     ("login", everyone("redirect /", anonymous=OK)),
     ("logout", everyone(POST_ONLY, anonymous=POST_ONLY)),
     ("healthz", everyone(OK, anonymous=OK)),
+    # Each user's own notifications (the sponsor's list is empty: the safety contact is an
+    # address, not an account).
+    ("my-notifications", everyone(OK)),
     ("patients:enrol", ENTER_CRF),
     ("patients:crf-create", ENTER_CRF),
     ("patients:crf-create-detail", ENTER_CRF),
@@ -107,9 +110,11 @@ TABLE = [
     ("admin:axes_*", ADMIN_ONLY),
     ("admin:trial_edc_study_*", ADMIN_ONLY),
     ("admin:trial_edc_apitokenevent_*", ADMIN_ONLY),
+    # Who was told what, when (the notifications outbox): admins read it.
+    ("admin:notifications_notification_*", ADMIN_ONLY),
 ]
 NO_ADD = ("axes_accessattempt", "axes_accesslog", "auth_group", "trial_edc_study",
-          "safety_dltadjudication", "trial_edc_apitokenevent")
+          "safety_dltadjudication", "trial_edc_apitokenevent", "notifications_notification")
 
 
 SIGN_IN_AND_OUT = ("login", "logout", "admin:login", "admin:logout")
@@ -142,6 +147,7 @@ def test_every_route_is_classified_in_the_roles_table():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("column", COLUMNS)
+@pytest.mark.requirement("CON-ROLE-01", "CON-ROLE-02", "CON-ROLE-03", "CON-ROLE-04", "CON-ROLE-05")
 def test_each_route_answers_each_role_as_the_table_says(demo, column):
     trial, users = demo
     client = client_for(users, column)
@@ -155,6 +161,7 @@ def test_each_route_answers_each_role_as_the_table_says(demo, column):
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("CON-ROLE-04")
 def test_no_post_from_a_sponsor_succeeds_on_any_route(demo):
     trial, users = demo
     client = client_for(users, "sponsor")

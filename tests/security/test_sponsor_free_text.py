@@ -32,6 +32,7 @@ def texts_served(demo, role) -> dict[str, str]:
     return served
 
 
+@pytest.mark.requirement("CON-ROLE-04")
 def test_no_response_a_sponsor_gets_holds_free_text(demo):
     served = texts_served(demo, "sponsor")
     assert any(name.startswith("api-export") for name in served)  # the exports were read

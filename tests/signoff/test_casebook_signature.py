@@ -6,6 +6,7 @@ import pytest
 from core.audit import field_changes
 from signoff.models import CASEBOOK_SIGNATURE_MEANING, CasebookSignature
 from tests import factories
+from tests.signoff.acknowledge import acknowledging
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +16,11 @@ SIGNATURE = {"user_id": "test-investigator", "password": PASSWORD}
 SIGN, REVOKE = "/casebook-signature/RD-001/sign/", "/casebook-signature/RD-001/revoke/"
 
 
+@pytest.mark.requirement("CON-ROLE-02")
 def test_an_investigator_signs_the_casebook_with_the_password(client, investigator,
                                                               infused_patient):
     client.force_login(investigator)
-    client.post(SIGN, SIGNATURE)
+    client.post(SIGN, {**SIGNATURE, **acknowledging()})
     page = client.get("/patients/RD-001/").content.decode()
     signature = CasebookSignature.objects.get()
     assert (signature.signed_by, signature.signer_printed_name) == (investigator,
@@ -27,6 +29,7 @@ def test_an_investigator_signs_the_casebook_with_the_password(client, investigat
     assert CASEBOOK_SIGNATURE_MEANING in page
 
 
+@pytest.mark.requirement("CON-ROLE-02")
 def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
     client.force_login(investigator)
     response = client.post(SIGN, {**SIGNATURE, "password": "guess"}, follow=True)
@@ -37,7 +40,7 @@ def test_a_wrong_password_signs_nothing(client, investigator, infused_patient):
 def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, investigator,
                                                                      infused_patient):
     client.force_login(investigator)
-    client.post(SIGN, SIGNATURE)
+    client.post(SIGN, {**SIGNATURE, **acknowledging()})
     client.post(REVOKE, {**SIGNATURE, "reason": ""})
     assert CasebookSignature.objects.exists()
     client.post(REVOKE, {**SIGNATURE, "reason": "late AE entered"})
@@ -47,6 +50,7 @@ def test_revoking_needs_a_reason_and_keeps_the_signature_in_the_trail(client, in
 
 
 @pytest.mark.parametrize("role", ["coordinator", "monitor", "sponsor"])
+@pytest.mark.requirement("CON-ROLE-02")
 def test_only_investigators_sign(client, infused_patient, role):
     client.force_login(factories.user(role))
     assert client.post(SIGN, SIGNATURE).status_code == 403

@@ -9,6 +9,7 @@ from signoff.models import CasebookSignature
 from signoff.selectors import casebook_signature
 from signoff.services import SUPERSEDED_REASON, casebook_sign
 from tests import factories
+from tests.signoff.acknowledge import acknowledging
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_the_investigator_signs_again_and_the_old_signature_stays_in_the_trail(
     client.force_login(investigator)
     # when
     response = client.post("/casebook-signature/RD-001/sign/",
-                           {**SIGNATURE, "next": "/casebook-signature/RD-001/"})
+                           {**SIGNATURE, **acknowledging(), "next": "/casebook-signature/RD-001/"})
     # then
     assert response["Location"] == "/casebook-signature/RD-001/"
     current = casebook_signature(signed.patient)
@@ -86,7 +87,7 @@ def test_the_investigator_signs_again_and_the_old_signature_stays_in_the_trail(
 
 def test_a_current_signature_is_not_signed_twice(client, investigator, signed):
     client.force_login(investigator)
-    response = client.post("/casebook-signature/RD-001/sign/", SIGNATURE,
+    response = client.post("/casebook-signature/RD-001/sign/", {**SIGNATURE, **acknowledging()},
                            follow=True)
     assert "already signed" in response.content.decode()
     assert CasebookSignature.all_objects.count() == 1

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0005_text_rules'),
+        ('monitoring', '0006_query_close_comment'),
     ]
 
     operations = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications: who was told what, when"
+
+    def ready(self):
+        from core.audit import on_record_saved
+        from notifications.triggers import record_saved
+
+        # Every write through record_save (forms, API, admin) is looked at for an SAE entered or
+        # a data query raised, re-opened or answered (notifications.triggers).
+        on_record_saved(record_saved)
