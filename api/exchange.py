@@ -82,7 +82,13 @@ class CasebookBundleView(APIView):
             "replace", OpenApiTypes.BOOL,
             description="true: void the trial's current clinical data (kept, audited) first; "
                         "refused (400) while a form or casebook is locked or a DLT decision "
-                        "e-signed by an investigator is current.")],
+                        "e-signed by an investigator is current."),
+            OpenApiParameter(
+                "confirm_soft_checks", OpenApiTypes.STR,
+                description="The reason confirming every soft edit check the bundle breaks "
+                            "(docs/edit-checks.md); each then opens a system query for the "
+                            "monitor. Without it a soft check is a problem (400) naming the "
+                            "check.")],
         request=BUNDLE,
         responses={201: inline_serializer("CasebookImported", {
             "imported": serializers.DictField(child=serializers.IntegerField(),
@@ -94,8 +100,9 @@ class CasebookBundleView(APIView):
         replace = request.query_params.get("replace", "").lower() in {"1", "true", "yes"}
         body = _bundle_body(request)
         try:
-            counts = bundle_import_json(parse_bundle(body), replace=replace,
-                                          by=request.user)
+            counts = bundle_import_json(
+                parse_bundle(body), replace=replace, by=request.user,
+                confirm_soft_checks=request.query_params.get("confirm_soft_checks", ""))
         except BundleProblems as problems:
             return Response(error_body(f"{len(problems.problems)} problem(s): nothing was "
                                        "imported.", problems.problems),

@@ -30,11 +30,18 @@ class LabResultSerializer(DescribedModelSerializer):
     """One posted sample: the casebook bundle's PK sample object plus the subject ID."""
 
     subject_id = serializers.CharField(help_text="The patient's subject ID, e.g. RD-001.")
+    confirmed_checks = serializers.DictField(
+        child=serializers.CharField(), required=False,
+        help_text="Soft edit checks this sample breaks knowingly, each with the reason, e.g. "
+                  "{\"EC-PK-02\": \"courier delayed\"} for a sample outside its window "
+                  "(docs/edit-checks.md). Kept in the audit trail; each opens a system query "
+                  "for the monitor. Without it such a sample is refused, naming the check.")
 
     class Meta:
         model = PkSample
         fields = ("subject_id", "nominal_day", "collected_at", "matrix",
-                  "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+                  "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL",
+                  "confirmed_checks")
         extra_kwargs = {
             "nominal_day": {"help_text": "Nominal study day of the sample (day 0 = infusion 1)."},
             "collected_at": {"help_text": "Collection time, ISO 8601 with an offset or Z."},
@@ -67,7 +74,9 @@ class LabResultsCreate:
             f"A list of 1 to {MAX_SAMPLES_PER_BATCH} samples. Every row is checked with the "
             "casebook import's rules and messages (types, vocabularies, ranges, below-LLOQ "
             "rules, nothing after death or in the future), against the samples already "
-            "recorded and against casebook locks; one problem and nothing is written (400, each "
+            "recorded (edit check EC-PK-01) and against casebook locks; a sample outside its "
+            "window (soft edit check EC-PK-02) needs `confirmed_checks` with a reason; one "
+            "problem and nothing is written (400, each "
             "problem naming its row and field, a lock with who set it and when). Otherwise "
             "every sample is stored with an audit-trail entry attributed to the caller, reason "
             f"\"{LAB_RESULTS_REASON}\". Coordinators and admins may post. The body may be up "

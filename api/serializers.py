@@ -138,6 +138,7 @@ class ResponseAssessmentRowSerializer(PatientRecordSerializer):
     class Meta:
         model = ResponseAssessment
         fields = (*PatientRecordSerializer.LEAD, "visit", "date", "marrow_blasts_pct", "mrd_pct",
+                  "mrd_below_detection",
                   "peripheral_blasts", "extramedullary", "anc_per_uL", "platelets_per_uL",
                   "response")
 

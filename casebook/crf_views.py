@@ -21,8 +21,10 @@ from casebook.record_view import (
     record_facts,
 )
 from core.audit import LockedRecordError, StaleRecordError, void_plan
+from core.edit_checks import SoftCheckUnconfirmed
 from core.forms import VoidForm
 from core.roles import ENTER_CRF, VIEW_CRF
+from core.text_rules import is_blank
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
 from monitoring.locks import locks_on
 from monitoring.reviews import review_of
@@ -69,6 +71,27 @@ PREVIEW = "_preview"
 # Log forms, entered several at a sitting: their new-record page offers "Save and add another".
 LOG_CRFS = frozenset({"adverse-event", "pk-sample"})
 ANOTHER = "_another"
+CONFIRM_CHECK, CONFIRM_REASON = "confirm_check", "confirm_reason_"
+
+
+def _confirmations(post) -> dict[str, str]:
+    """The soft edit checks the coordinator ticked, each with the reason typed beside it."""
+    return {check: post.get(CONFIRM_REASON + check, "") for check in post.getlist(CONFIRM_CHECK)}
+
+
+def _soft_warnings(refused: SoftCheckUnconfirmed, confirmations: dict, form) -> list[dict]:
+    """What the form shows of the soft checks that stopped the save: the warning, the field it is
+    about, and the confirmation as typed so far (a ticked box without a reason is said so)."""
+    warnings = []
+    for finding in refused.findings:
+        field = form.fields.get(finding.field)
+        ticked = finding.id in confirmations
+        warnings.append({
+            "finding": finding, "label": field.label if field else finding.field,
+            "ticked": ticked, "reason": confirmations.get(finding.id, ""),
+            "error": "A reason is required to confirm this warning."
+            if ticked and is_blank(confirmations.get(finding.id)) else ""})
+    return warnings
 
 
 def _derived_preview(form):
@@ -87,14 +110,18 @@ def _edit(request, crf, record, patient, template_context):
     derived = _derived_preview(form) if previewing else None
     if previewing and request.htmx:
         return render(request, "crf/derived.html", {"derived": derived})
-    stale_current, locked_meanwhile, status = None, [], 200
+    stale_current, locked_meanwhile, status, soft_warnings = None, [], 200, []
     saving = request.method == "POST" and not previewing
     if saving and (locks := locks_on(record)):
         # Locked while the user typed: nothing saved, everything typed kept, who/when/why said.
         locked_meanwhile, status = [lock.message for lock in locks], 409
     elif saving and form.is_valid():
+        confirmations = _confirmations(request.POST)
         try:
-            saved = crf_record_save(form=form, by=request.user)
+            saved = crf_record_save(form=form, by=request.user, confirmations=confirmations)
+        except SoftCheckUnconfirmed as refused:
+            # Nothing saved; the typed values stay, with each warning and its confirmation box.
+            soft_warnings = _soft_warnings(refused, confirmations, form)
         except LockedRecordError:  # locked between the check above and the save
             locked_meanwhile, status = [lock.message for lock in locks_on(record)], 409
         except StaleRecordError as stale:
@@ -117,6 +144,8 @@ def _edit(request, crf, record, patient, template_context):
         "record_wide_queries": beside.get("", []),
         "derived": derived, "preview": PREVIEW, "another": ANOTHER,
         "offers_another": offers_another,
+        "soft_warnings": soft_warnings,
+        "confirm_check": CONFIRM_CHECK, "confirm_reason": CONFIRM_REASON,
         "fields": [(field, beside.get(field.name, [])) for field in form.visible_fields()
                    if field.name != "reason"], **template_context}, status=status)
 

@@ -83,6 +83,9 @@ def display_value(record, field_name: str) -> str:
     if record._meta.get_field(field_name).is_relation:
         related = getattr(record, field_name)
         return "—" if related is None else str(related)
+    # A value with a qualifier shows as it was entered ("<0.01"), as the model words it.
+    if (as_recorded := getattr(record, f"{field_name}_as_recorded", None)) is not None:
+        return as_recorded
     return display_raw(type(record), field_name, getattr(record, field_name))
 
 

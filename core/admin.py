@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import edit_checks
 from core.audit import (
     ClinicalRecord,
     LockedRecordError,
@@ -70,8 +71,28 @@ class ClinicalAdminForm(AuditedAdminForm):
         label="Void this record because", required=False, validators=[visible_text_required],
         help_text="Fill in only to void a record entered in error. It stays in the audit trail.")
 
+    confirm_checks_reason = forms.CharField(
+        label="Confirm the edit-check warnings because", required=False,
+        validators=[visible_text_required], widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the form warns of a soft edit check (docs/edit-checks.md): the "
+                  "reason is kept in the audit trail and a query is opened for the monitor.")
+    # The soft edit checks confirmed with the reason above (check id → reason), for the save.
+    soft_confirmations: dict = {}
+
     def reason_given(self, cleaned) -> bool:
         return super().reason_given(cleaned) or not is_blank(cleaned.get("void_reason_input"))
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or not is_blank(self.cleaned_data.get("void_reason_input")):
+            return
+        fired = edit_checks.findings(self.instance, kind=edit_checks.SOFT)
+        reason = self.cleaned_data.get("confirm_checks_reason", "")
+        if fired and is_blank(reason):
+            self.add_error("confirm_checks_reason", [
+                f"{finding.text()} Give a reason here to save it as entered."
+                for finding in fired])
+        self.soft_confirmations = {finding.id: reason for finding in fired}
 
     def clean(self):
         cleaned = super().clean()
@@ -140,7 +161,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
             return  # nothing to record
         reason = form.cleaned_data.get("change_reason", "")
         # The form has already validated the instance; record_save adds the audit entry.
-        record_save(obj, by=request.user, reason=reason, validate=False)
+        record_save(obj, by=request.user, reason=reason, validate=False,
+                    confirmations=getattr(form, "soft_confirmations", {}))
 
 
 class ClinicalAdmin(AuditedAdmin):

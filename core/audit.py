@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core import edit_checks
 from core.ranges import too_early_dates
 from core.text_rules import is_blank
 from core.text_validators import INVISIBLE_ONLY, required_text
@@ -165,6 +166,16 @@ class ClinicalRecord(AuditedModel):
     def is_voided(self) -> bool:
         return self.voided_at is not None
 
+    # Set by a caller that applies the cross-record rules itself, on records held in memory (the
+    # casebook import, `exchange.read`): the model's `clean()` leaves them to it.
+    timeline_checked_by_caller = False
+
+    def clean(self):
+        """The declared hard edit checks (`core.edit_checks`): refused beside their field."""
+        super().clean()
+        if not self.timeline_checked_by_caller:
+            edit_checks.raise_hard(self)
+
     def clean_fields(self, exclude=None):
         """The fields' own validators, and no clinical date before 1900 (`ranges`): every
         writer that validates (forms, admin, API, import) meets it, field by field."""
@@ -252,24 +263,39 @@ def check_writable(record: AuditedModel) -> None:
         check(record)
 
 
-def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = True):
+def record_save(record: AuditedModel, *, by, reason: str = "", validate: bool = True,
+                confirmations=None):
     """Validate and save one record, leaving an audit entry attributed to `by` with `reason`.
 
     A new record needs no reason ("initial entry" is stored); an edit does. The edit is applied
     only if the row still has the `row_version` the editor loaded; otherwise StaleRecordError.
     A locked record (or a record of a locked casebook) is refused with LockedRecordError.
+    A clinical record that breaks a soft edit check (`core.edit_checks`) is refused with
+    SoftCheckUnconfirmed unless `confirmations` (check id → reason) confirms each; the
+    confirmations are kept with the reason in the audit trail.
     """
     if not record._state.adding and is_blank(reason):
         raise MissingChangeReasonError(reason)
     reason = (reason or "").strip()
     check_writable(record)
-    return _save_checked(record, by=by, reason=reason, validate=validate)
+    return _save_checked(record, by=by, reason=reason, validate=validate,
+                         confirmations=confirmations or {})
 
 
-def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool):
+def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool,
+                  confirmations=None):
     is_new = record._state.adding
     if validate:
         record.full_clean()
+    fired = []
+    clinical = isinstance(record, ClinicalRecord)
+    if clinical and confirmations is not None and not record.is_voided:
+        fired = edit_checks.findings(record, kind=edit_checks.SOFT)
+        if refused := edit_checks.unconfirmed(fired, confirmations):
+            raise edit_checks.SoftCheckUnconfirmed(refused)
+        if fired:
+            note = edit_checks.confirmation_note(fired, confirmations)
+            reason = f"{reason or INITIAL_ENTRY_REASON}; {note}"
     record._history_user = by
     record._change_reason = reason or INITIAL_ENTRY_REASON
     with transaction.atomic():
@@ -283,6 +309,8 @@ def _save_checked(record: AuditedModel, *, by, reason: str, validate: bool):
                 raise StaleRecordError(record)
             record.row_version += 1
         record.save()
+        if clinical:
+            edit_checks.checked_save_done(record, fired, confirmations or {}, by)
         data_changed()
         for listener in _save_listeners:
             listener(record, is_new)

@@ -5,7 +5,6 @@ The forms are thin: the field validators and the models' `clean()` hold the rule
 the API and the import give the same messages, shown beside the field they concern.
 """
 
-import copy
 
 from django import forms
 from django.db import models
@@ -24,8 +23,53 @@ UNVERSIONED_EDIT = (
     "the values below against the record and save again.")
 
 
+class TypedAsIs:
+    """A number field that reaches the server as typed: a text box (`inputmode` brings the
+    numeric keyboard, `pattern` marks a wrong entry) instead of the browser's number input,
+    which silently turns "1O" into 1 and "ninety" into nothing. What is not a number is refused
+    with a message naming the field, the rule and what was typed."""
+
+    rule = "a number"
+    example = "12.5"
+    inputmode = "decimal"
+    pattern = r"[\-+]?[0-9]*[.]?[0-9]+([eE][\-+]?[0-9]+)?"
+
+    def __init__(self, **kwargs):
+        kwargs["widget"] = forms.TextInput(attrs={"inputmode": self.inputmode,
+                                                  "pattern": self.pattern})
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as refused:
+            if refused.code != "invalid":
+                raise
+            raise forms.ValidationError(
+                "“%(typed)s” is not %(rule)s: %(label)s takes digits only, e.g. %(example)s "
+                "(nothing was saved).", code="invalid",
+                params={"typed": str(value).strip(), "rule": self.rule,
+                        "label": self.label or "this field", "example": self.example}) from None
+
+
+class TypedFloatField(TypedAsIs, forms.FloatField):
+    pass
+
+
+class TypedIntegerField(TypedAsIs, forms.IntegerField):
+    rule = "a whole number"
+    example = "27"
+    inputmode = "numeric"
+    pattern = r"[\-+]?[0-9]+"
+
+
 def _browser_widget(db_field, **kwargs):
-    """The browser's own date/time pickers (typing still works): no JavaScript library needed."""
+    """The browser's own date/time pickers (typing still works): no JavaScript library needed.
+    Numbers are typed in text boxes and checked by the server (`TypedAsIs`)."""
+    if isinstance(db_field, models.FloatField):
+        return db_field.formfield(form_class=TypedFloatField, **kwargs)
+    if isinstance(db_field, models.IntegerField):
+        return db_field.formfield(form_class=TypedIntegerField, **kwargs)
     if isinstance(db_field, models.DateTimeField):
         kwargs["widget"] = DATETIME_WIDGET
     elif isinstance(db_field, models.DateField):
@@ -35,10 +79,6 @@ def _browser_widget(db_field, **kwargs):
     elif isinstance(db_field, models.TextField):
         kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
     return db_field.formfield(**kwargs)
-
-
-_PICKERS = {models.DateTimeField: DATETIME_WIDGET, models.DateField: DATE_WIDGET,
-            models.TimeField: TIME_WIDGET}
 
 
 class VersionedEditForm(forms.ModelForm):
@@ -81,6 +121,14 @@ class CrfForm(VersionedEditForm):
 
     formfield_callback = _browser_widget
 
+    def __init_subclass__(cls, **kwargs):
+        # Django reads the callback from the form's Meta only, and each CRF form has its own
+        # Meta: give it the browser widgets (date pickers, numbers kept as typed) there.
+        super().__init_subclass__(**kwargs)
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(_browser_widget)
+
     reason = forms.CharField(
         label="Reason for change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when a saved record is edited; kept in the audit trail.")
@@ -94,13 +142,6 @@ class CrfForm(VersionedEditForm):
         super().__init__(*args, **kwargs)
         if self.is_new:
             del self.fields["reason"]
-        # Django reads `formfield_callback` from a form's own Meta only, so the subclasses'
-        # date fields came out as text inputs: give them the browser's pickers here.
-        model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
-        for name, field in self.fields.items():
-            widget = _PICKERS.get(type(model_fields.get(name)))
-            if widget is not None and not isinstance(field.widget, forms.HiddenInput):
-                field.widget = copy.deepcopy(widget)
 
     @property
     def is_new(self) -> bool:

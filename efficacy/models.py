@@ -1,5 +1,6 @@
 """Response assessments (W4, W8, W12 and later), relapse/progression, HSCT and death."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from core.audit import ClinicalRecord, one_active_per
@@ -54,7 +55,12 @@ class ResponseAssessment(TimelineChecked, ClinicalRecord):
                                           help_text="Empty when the marrow was not assessed.")
     mrd_pct = models.FloatField(
         "MRD (%)", null=True, blank=True, validators=[PERCENT.validator()],
-        help_text="Leukaemic cells per 100 nucleated marrow cells by flow; negative: < 0.01.")
+        help_text="Leukaemic cells per 100 nucleated marrow cells by flow; negative: < 0.01. "
+                  "Below the assay's limit of detection: the limit with <, e.g. <0.01.")
+    mrd_below_detection = models.BooleanField(
+        "MRD below the limit of detection", default=False,
+        help_text="True when the assay found MRD below its limit of detection; MRD (%) is then "
+                  "that limit (recorded as <limit, e.g. <0.01).")
     peripheral_blasts = models.BooleanField("blasts in peripheral blood", null=True, blank=True)
     extramedullary = models.CharField(max_length=12, choices=Extramedullary.choices,
                                       default=Extramedullary.NONE)
@@ -74,6 +80,19 @@ class ResponseAssessment(TimelineChecked, ClinicalRecord):
         constraints = range_checks("responseassessment", marrow_blasts_pct=PERCENT,
                                    mrd_pct=PERCENT, anc_per_uL=NON_NEGATIVE,
                                    platelets_per_uL=NON_NEGATIVE)
+
+    @property
+    def mrd_pct_as_recorded(self) -> str | None:
+        """MRD as entered: "<0.01" below the limit of detection, else None (the number)."""
+        if self.mrd_below_detection and self.mrd_pct is not None:
+            return f"<{self.mrd_pct:g}"
+        return None
+
+    def clean(self):
+        if self.mrd_below_detection and self.mrd_pct is None:
+            raise ValidationError({"mrd_pct": (
+                "MRD below the limit of detection needs the limit, e.g. <0.01.")})
+        super().clean()
 
 
 class DiseaseEvent(TimelineChecked, ClinicalRecord):

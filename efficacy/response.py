@@ -196,19 +196,26 @@ def derive_responses(assessments: Iterable[tuple[str, str, AssessmentValues]],
             context = ResponseContext(screening_marrow_blasts_pct, nadir, prior_cr)
 
 
-def mrd_negative(mrd_pct: float | None) -> bool | None:
-    """MRD < 0.01% by flow cytometry (10⁻⁴); None when MRD was not measured."""
+def mrd_negative(mrd_pct: float | None, below_detection: bool = False) -> bool | None:
+    """MRD < 0.01% by flow cytometry (10⁻⁴); None when MRD was not measured.
+
+    MRD below the assay's limit of detection (`below_detection`, `mrd_pct` the limit: "<0.01")
+    is negative when the limit is ≤ 0.01%: every value below it is below the threshold. With a
+    higher limit ("<0.05") it is unknown (None), not negative: the value may be 0.02%."""
     if mrd_pct is None:
         return None
     if not 0 <= mrd_pct <= 100:
         raise ValueError(f"mrd_pct: {mrd_pct} is not a percentage (0–100)")
+    if below_detection:
+        return True if mrd_pct <= MRD_NEGATIVE_BELOW_PCT else None
     return mrd_pct < MRD_NEGATIVE_BELOW_PCT
 
 
-def is_mrd_positive_cr(category: str, mrd_pct: float | None) -> bool | None:
+def is_mrd_positive_cr(category: str, mrd_pct: float | None,
+                       below_detection: bool = False) -> bool | None:
     """A CR/CRi with MRD ≥ 0.01%. False for any other category; None for a CR/CRi whose MRD was
-    not measured (unknown, not negative)."""
+    not measured, or is below a detection limit above the threshold (unknown, not negative)."""
     if category not in ("CR", "CRi"):
         return False
-    negative = mrd_negative(mrd_pct)
+    negative = mrd_negative(mrd_pct, below_detection)
     return None if negative is None else not negative

@@ -38,6 +38,7 @@ class AssessmentRecord(NamedTuple):
     date: date
     response: str
     mrd_pct: float | None
+    mrd_below_detection: bool
     marrow_blasts_pct: float | None
     peripheral_blasts: bool | None
     extramedullary: str
@@ -73,7 +74,7 @@ def assessment_rows_of(rows: list[AssessmentRecord], *, subjects: dict[int, str]
         first = day0.get(patient_id)
         derived = derive_responses(
             ((visit, response, AssessmentValues(marrow, *values))
-             for _patient, visit, _on, response, _mrd, marrow, *values in series),
+             for _patient, visit, _on, response, _mrd, _lod, marrow, *values in series),
             baselines.get(patient_id))
         out += [AssessmentRow(subject, visit, on, (on - first).days if first else None,
                               response, judged)

@@ -11,7 +11,8 @@ holds by construction. A day is `(date − day 0)` in whole days, day 0 the firs
   of window still counts); none at that visit is a non-responder. `best_by_W12`: the best of the
   W4, W8 and W12 assessments and of UNSCHEDULED ones on days 1…91, CR > CRi > PR > SD > PD > NE.
 - MRD-ORR: a CR/CRi on days 1…365 with `mrd_pct` < 0.01 (`efficacy.response.mrd_negative`;
-  0.01 is positive, a missing value is not negative). HSCT: an HSCT date on days 1…365.
+  0.01 is positive, a missing value is not negative; below a detection limit ≤ 0.01, "<0.01",
+  is negative). HSCT: an HSCT date on days 1…365.
 - DOR: start at the first CR/CRi/PR on days 1…365; event the first disease event after the start
   or death from `disease_progression`; else censored at the last response assessment on or after
   the start (deaths from other causes too). EFS: the same from the first CR/CRi, death of any
@@ -140,7 +141,8 @@ def orr(trial: TrialAsOf) -> dict:
 def has_mrd_negative_remission(patient: PatientData) -> bool:
     """A CR/CRi on days 1…365 with MRD measured and < 0.01%."""
     return any(a.response in CR_CRI and 1 <= patient.study_day(a.date) <= FIRST_YEAR_LAST_DAY
-               and mrd_negative(a.mrd_pct) is True for a in patient.assessments)
+               and mrd_negative(a.mrd_pct, a.mrd_below_detection) is True
+               for a in patient.assessments)
 
 
 def has_hsct_in_first_year(patient: PatientData) -> bool:

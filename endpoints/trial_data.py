@@ -80,6 +80,7 @@ class AssessmentData(NamedTuple):
     date: date
     response: str  # the investigator's category: CR, CRi, PR, SD, PD, NE
     mrd_pct: float | None  # bone-marrow MRD by flow, % of nucleated cells; None: not measured
+    mrd_below_detection: bool = False  # below the assay's detection limit, `mrd_pct` the limit
 
 
 class DiseaseEventData(NamedTuple):

@@ -143,7 +143,7 @@ def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:
             ae.term, ae.grade, ae.onset_date, ae.resolution_date, ae.id in flagged,
             decisions.get(ae.id)))
     assessments = _by_patient(rows.assessments, lambda a: AssessmentData(
-        a.visit, a.date, a.response, a.mrd_pct))
+        a.visit, a.date, a.response, a.mrd_pct, a.mrd_below_detection))
     disease_events = _by_patient(rows.disease_events, lambda e: DiseaseEventData(e.date, e.type))
     samples = _by_patient(rows.pk_samples, lambda s: PkSampleData(
         s.nominal_day, s.collected_at, s.matrix, s.car_copies_per_ug_gdna, s.below_lloq,

@@ -3,15 +3,20 @@
 A batch is a list of samples, each a casebook bundle's `pk_samples[]` object (docs/spec/contract.md
 §3) plus the patient's `subject_id`. It is read with the casebook import's own reader, so the types,
 vocabularies, model rules and date-order rules are the very same and the messages are word for word
-those of the import, with a path per row (`pk_samples[3].collected_at: …`). On top of them, a sample
-already recorded (same patient, matrix and collection time) is refused, so a batch sent twice is not
-stored twice; a correction is an edit of the CRF, with its reason.
+those of the import, with a path per row (`pk_samples[3].collected_at: …`). On top of them, the PK
+sample's edit checks (`pk.edit_checks`, docs/edit-checks.md) as the form applies them: a sample
+already recorded (same patient, matrix and collection time; EC-PK-01, hard) is refused, so a batch
+sent twice is not stored twice (a correction is an edit of the CRF, with its reason); a sample
+outside its window (EC-PK-02, soft) is refused unless the row confirms it with a reason,
+`"confirmed_checks": {"EC-PK-02": "reason"}`, kept in the audit trail and raised to the monitor as
+a system query.
 """
 
 from datetime import date
 
 from django.db import transaction
 
+from core import edit_checks
 from core.audit import LockedRecordError, check_writable, record_save
 from core.date_order import Timeline, timeline_problems
 from efficacy.models import Death
@@ -23,7 +28,8 @@ from pk.models import PkSample
 LAB_RESULTS_REASON = "central lab results"
 MAX_SAMPLES_PER_BATCH = 1000
 ROOT = "pk_samples"
-SAMPLE_KEYS = ("subject_id", *spec.PK_SAMPLE.keys)
+CONFIRMED_CHECKS = "confirmed_checks"
+SAMPLE_KEYS = ("subject_id", *spec.PK_SAMPLE.keys, CONFIRMED_CHECKS)
 
 
 def pk_samples_record_lab_results(*, rows, by, today: date,
@@ -34,7 +40,8 @@ def pk_samples_record_lab_results(*, rows, by, today: date,
         for i, sample in enumerate(samples):
             try:
                 # Already validated above with the model's rules (Reader.validate).
-                record_save(sample, by=by, reason=reason, validate=False)
+                record_save(sample, by=by, reason=reason, validate=False,
+                            confirmations=rows[i].get(CONFIRMED_CHECKS) or {})
             except LockedRecordError as locked:  # locked since the batch was read
                 raise BundleProblems([f"{ROOT}[{i}].subject_id: {' '.join(locked.messages)}"]
                                      ) from locked
@@ -53,9 +60,8 @@ def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
     if r.problems:
         raise BundleProblems(r.problems)
     patients = _patients_named_in(rows)
-    recorded = set(PkSample.objects.filter(patient__in=list(patients.values()))
-                   .values_list("patient_id", "matrix", "collected_at"))
     read: list[tuple[str, PkSample, bool]] = []
+    confirmed: list[dict] = []
     first_seen: dict[tuple, int] = {}
     for i, row in enumerate(rows):
         path = f"{ROOT}[{i}]"
@@ -69,20 +75,49 @@ def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
         sample = PkSample(patient=patient, **values)
         r.validate(spec.PK_SAMPLE, sample, path, exclude=["patient"])
         key = (patient.pk, sample.matrix, sample.collected_at)
-        if key in recorded:
-            r.problem(f"{path}.collected_at", (
-                f"a {sample.matrix} sample of {patient.subject_id} collected at "
-                f"{sample.collected_at.isoformat()} is already recorded"))
-        elif key in first_seen:
+        confirmations = _confirmations(r, row.get(CONFIRMED_CHECKS), f"{path}.{CONFIRMED_CHECKS}")
+        if key in first_seen:
             r.problem(f"{path}.collected_at", f"the same sample as {ROOT}[{first_seen[key]}]")
         first_seen.setdefault(key, i)
         read.append((path, sample, len(r.problems) == before))
-    # As the import does, dates are put in order only for rows that are otherwise sound.
-    _check_timelines(r, [(path, sample) for path, sample, sound in read if sound], today)
+        confirmed.append(confirmations)
+    # As the import does, dates are put in order only for rows that are otherwise sound, and
+    # the edit checks run on rows whose dates are in order.
+    sound = [(path, sample) for path, sample, ok in read if ok]
+    _check_timelines(r, sound, today)
+    in_order = {path for path, _s in sound} - {p.split(".", 1)[0] for p in r.problems}
+    for (path, sample, _ok), confirmations in zip(read, confirmed, strict=True):
+        if path in in_order:
+            _check_edits(r, sample, path, confirmations)
     _check_locks(r, [(path, sample) for path, sample, _sound in read])
     if r.problems:
         raise BundleProblems(r.problems)
     return [sample for _path, sample, _sound in read]
+
+
+def _confirmations(r: Reader, value, path: str) -> dict:
+    """A row's `confirmed_checks`: an object of check id → reason (strings)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                              for k, v in value.items()):
+        r.problem(path, f"expected an object of edit check id → reason, got {_kind(value)}")
+        return {}
+    return value
+
+
+def _check_edits(r: Reader, sample: PkSample, path: str, confirmations: dict):
+    """The PK sample's edit checks against the samples and infusions recorded: a hard one
+    refused, a soft one refused unless the row confirms it with a reason."""
+    fired = edit_checks.findings(sample)
+    soft = [f for f in fired if f.check.kind == edit_checks.SOFT]
+    for finding in fired:
+        if finding.check.kind == edit_checks.HARD:
+            r.problem(f"{path}.{finding.field}", finding.text())
+    for finding in edit_checks.unconfirmed(soft, confirmations):
+        r.problem(f"{path}.{finding.field}", (
+            f"{finding.text()} Not stored: confirm it with "
+            f"\"{CONFIRMED_CHECKS}\": {{\"{finding.id}\": \"reason\"}}"))
 
 
 def _patients_named_in(rows: list) -> dict[str, Patient]:

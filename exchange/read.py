@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 
+from core import edit_checks
 from core.date_order import Timeline, timeline_problems
 from core.models import Study
 from core.subject_ids import pattern_problem
@@ -34,6 +35,7 @@ class PatientPlan:
     lists: dict = field(default_factory=dict)            # key → [instance]
     ae_details: list = field(default_factory=list)       # (key, instance)
     adjudications: list = field(default_factory=list)    # (adverse event, decision)
+    soft_findings: list = field(default_factory=list)    # (instance, edit_checks.Finding)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Plan:
     study: dict
     dose_levels: list[dict]
     patients: list[PatientPlan]
+    soft_checks_reason: str = ""  # confirms every soft edit check the bundle breaks
 
 
 class BundleProblems(Exception):
@@ -58,6 +61,8 @@ class Reader:
     def __init__(self, today: date):
         self.today = today
         self.problems: list[str] = []
+        self.confirm_soft_checks = ""
+        self.dose_levels: dict = {}
 
     def problem(self, path: str, message: str):
         self.problems.append(f"{path}: {message}")
@@ -177,9 +182,14 @@ class Reader:
                     self.problem(where, message)
 
 
-def read_bundle(data, *, today: date, replacing: bool) -> Plan:
-    """The bundle as a plan of unsaved records; raises BundleProblems listing every problem."""
+def read_bundle(data, *, today: date, replacing: bool, confirm_soft_checks: str = "") -> Plan:
+    """The bundle as a plan of unsaved records; raises BundleProblems listing every problem.
+
+    The edit checks (`core.edit_checks`) run on each patient's records as the forms run them: a
+    hard one is a problem; a soft one is a problem too unless `confirm_soft_checks` gives the
+    reason that confirms every soft finding of the bundle (each then opens a system query)."""
     r = Reader(today)
+    r.confirm_soft_checks = confirm_soft_checks
     if r.obj(data, "bundle", spec.TOP_KEYS) is None:
         raise BundleProblems(r.problems)
     if data.get("format") != spec.FORMAT:
@@ -188,6 +198,7 @@ def read_bundle(data, *, today: date, replacing: bool) -> Plan:
         r.problem("version", f"{data.get('version')!r} is not a supported version (1)")
     study, levels = _read_study(r, data.get("study"), replacing)
     level_codes = {level["code"] for level in levels}
+    r.dose_levels = {level["code"]: DoseLevel(**level) for level in levels}
     pattern = _subject_id_pattern(study)
     patients = []
     seen_subjects: dict[str, tuple[int, str]] = {}  # the ID in capitals → (index, ID)
@@ -213,7 +224,8 @@ def read_bundle(data, *, today: date, replacing: bool) -> Plan:
                       "(import with --replace to replace the trial's data)")
     if r.problems:
         raise BundleProblems(r.problems)
-    return Plan(study=study, dose_levels=levels, patients=patients)
+    return Plan(study=study, dose_levels=levels, patients=patients,
+                soft_checks_reason=confirm_soft_checks.strip())
 
 
 def _case_note(subject: str, other: str) -> str:
@@ -314,6 +326,8 @@ def _read_patient(r: Reader, raw, path: str, level_codes: set[str],
     _check_infusion_numbers(r, path, plan)
     if len(r.problems) == before:
         _check_timeline(r, path, raw, plan)
+    if len(r.problems) == before:
+        _check_edits(r, path, plan)
     return plan
 
 
@@ -423,3 +437,37 @@ def _check_timeline(r: Reader, path: str, raw: dict, plan: PatientPlan):
                                      enrollment_path=f"{path}.enrollment_date",
                                      death_path=f"{path}.death.date"):
         r.problem(problem.path, problem.message)
+
+
+def _record_paths(path: str, plan: PatientPlan):
+    """(record, its JSON path, its part) for every record of the patient checked at entry."""
+    yield plan.patient, path, spec.PATIENT
+    for key, record in plan.singles.items():
+        yield record, f"{path}.{key}", spec.PATIENT_SINGLES[key]
+    for key, records in plan.lists.items():
+        for j, record in enumerate(records):
+            yield record, f"{path}.{key}[{j}]", spec.PATIENT_LISTS[key]
+
+
+def _check_edits(r: Reader, path: str, plan: PatientPlan):
+    """The edit checks of `core.edit_checks` on the bundle's own records (in memory)."""
+    everything = list(_record_paths(path, plan))
+    in_memory: dict = {}
+    for record, _path, _part in everything:
+        in_memory.setdefault(type(record), []).append(record)
+    for record, record_path, part in everything:
+        if not edit_checks.checks_of(type(record)):
+            continue
+        records = edit_checks.PatientRecords(plan.patient, record, in_memory=in_memory,
+                                             dose_levels=r.dose_levels)
+        by_field = {name: key for key, name in part.keys.items()}
+        for finding in edit_checks.findings(record, records=records):
+            where = f"{record_path}.{by_field.get(finding.field, finding.field)}"
+            if finding.check.kind == edit_checks.HARD:
+                r.problem(where, finding.text())
+            elif not (r.confirm_soft_checks or "").strip():
+                r.problem(where, f"{finding.text()} Not imported: confirm the bundle's soft "
+                                 "checks with a reason (manage.py import_casebook "
+                                 "--confirm-soft-checks REASON; API ?confirm_soft_checks=REASON)")
+            else:
+                plan.soft_findings.append((record, finding))

@@ -21,9 +21,11 @@ def parse_bundle(text: str | bytes):
 
 
 def bundle_import_json(data, *, replace: bool = False, by=None,
-                         progress: Progress | None = None):
+                         progress: Progress | None = None, confirm_soft_checks: str = ""):
     """Validate the whole bundle, then import it atomically as `by` (default: the system
-    user). Raises BundleProblems."""
-    plan = read_bundle(data, today=timezone.localdate(), replacing=replace)
+    user). Raises BundleProblems. `confirm_soft_checks`: the reason that confirms the soft edit
+    checks the bundle breaks (without it they are problems; docs/edit-checks.md)."""
+    plan = read_bundle(data, today=timezone.localdate(), replacing=replace,
+                       confirm_soft_checks=confirm_soft_checks)
     kwargs = {"progress": progress} if progress else {}
     return bundle_import(plan, replace=replace, by=by, **kwargs)

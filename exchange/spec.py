@@ -78,7 +78,8 @@ ICANS = Part(IcansDetails, _same(
 GVHD = Part(GvhdDetails, _same("skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage",
                                "magic_grade"))
 RESPONSE = Part(ResponseAssessment, _same(
-    "visit", "date", "marrow_blasts_pct", "mrd_pct", "peripheral_blasts", "extramedullary",
+    "visit", "date", "marrow_blasts_pct", "mrd_pct", "mrd_below_detection", "peripheral_blasts",
+    "extramedullary",
     "anc_per_uL", "platelets_per_uL", "response"))
 DISEASE_EVENT = Part(DiseaseEvent, _same("date", "type", "site"))
 HSCT = Part(Hsct, _same("date", "donor_type"))

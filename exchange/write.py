@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.audit import ClinicalRecord, data_changed, record_save, system_user
 from core.bulk_history import BATCH, insert_history, insert_with_history
+from core.edit_checks import checked_save_done
 from core.models import Study
 from dosing.models import DoseLevel
 from exchange import spec
@@ -76,10 +77,22 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
                                     reason=IMPORT_REASON, when=now)
                 progress(model._meta.verbose_name_plural, min(start + BATCH, len(objs)))
             counts[str(model._meta.verbose_name_plural)] = len(objs)
+        _confirmed_soft_checks(plan, by)
         data_changed()
         if sum(counts.values()) >= ANALYZE_AFTER_ROWS:
             transaction.on_commit(_refresh_planner_statistics)
     return counts
+
+
+def _confirmed_soft_checks(plan: Plan, by) -> None:
+    """The soft edit checks the import confirmed (`read_bundle(confirm_soft_checks=…)`): each
+    opens its system query for the monitor, with the confirming reason, as a form's save does."""
+    for patient_plan in plan.patients:
+        by_record: dict[int, tuple] = {}
+        for record, finding in patient_plan.soft_findings:
+            by_record.setdefault(id(record), (record, []))[1].append(finding)
+        for record, fired in by_record.values():
+            checked_save_done(record, fired, {f.id: plan.soft_checks_reason for f in fired}, by)
 
 
 def _replace_refusals() -> list[str]:

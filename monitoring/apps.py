@@ -7,7 +7,11 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from core.audit import refuse_writes_with
+        from core.edit_checks import on_checked_save
         from monitoring.locks import refuse_if_locked
+        from monitoring.services import system_queries_follow
 
         # Locks hold for every writer, not only the browser: see monitoring.locks.
         refuse_writes_with(refuse_if_locked)
+        # Soft edit checks confirmed at entry open a system query; corrected data close it.
+        on_checked_save(system_queries_follow)

@@ -34,6 +34,10 @@ class DataQuery(AuditedModel):
     field_name = models.CharField(max_length=60, blank=True,
                                   help_text="Empty when the query is about the whole record.")
     question = models.TextField(validators=[visible_text_required])
+    edit_check = models.CharField(
+        max_length=20, blank=True, editable=False,
+        help_text="The edit check (core.edit_checks) that raised this system query; empty for a "
+                  "query a person raised.")
     status = models.CharField(max_length=10, choices=QueryStatus.choices,
                               default=QueryStatus.OPEN)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -4,10 +4,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.audit import record_save
+from core import edit_checks
+from core.audit import record_save, system_user
 from core.text_rules import is_blank
 from core.text_validators import required_text
-from monitoring.models import DataQuery, QueryStatus
+from monitoring.models import OUTSTANDING, DataQuery, QueryStatus
 
 
 def _require(text: str, what: str) -> str:
@@ -50,3 +51,47 @@ def query_reopen(*, query: DataQuery, by, reason: str) -> DataQuery:
     query.status, query.closed_by, query.closed_at = QueryStatus.OPEN, None, None
     query.close_comment = ""  # the earlier close and its comment stay in the history
     return record_save(query, by=by, reason=f"re-opened: {reason}")
+
+
+def system_queries_follow(record, fired, confirmations, by) -> None:
+    """Open a system query for each soft edit check `record` was saved breaking (confirmed by
+    `by` with a reason), and close the patient's system queries whose check no longer fires.
+
+    Told by `core.audit` after every write of a clinical record (`core.edit_checks`); a check
+    spanning records (an enrolment against the eligibility form) is asked again of the record
+    its query is on, so correcting either record closes it. Queries per write: a fixed few, and
+    one per outstanding system query of the patient on another record.
+    """
+    patient = edit_checks.patient_of(record)
+    if patient is None or patient.pk is None:
+        return
+    system = system_user()
+    record_type = ContentType.objects.get_for_model(record)
+    fired_ids = {finding.id for finding in fired} if not record.is_voided else set()
+    still_open = set()
+    outstanding = (DataQuery.objects.filter(patient=patient, status__in=OUTSTANDING)
+                   .exclude(edit_check=""))
+    for query in outstanding:
+        if (query.record_type_id, query.record_id) == (record_type.pk, record.pk):
+            holds = query.edit_check in fired_ids
+        else:
+            other = query.record
+            holds = bool(other is not None and not getattr(other, "is_voided", True)
+                         and edit_checks.findings(other, only=query.edit_check))
+        if holds:
+            still_open.add((query.record_type_id, query.record_id, query.edit_check))
+        else:
+            query_close(query=query, by=system,
+                        note=f"the data no longer break {query.edit_check}")
+    for finding in fired:
+        if (record_type.pk, record.pk, finding.id) in still_open or record.is_voided:
+            continue
+        # Raised by the system and answered at once by the writer's confirmation: it waits for
+        # the monitor, who closes it or re-opens it.
+        query = DataQuery(
+            patient=patient, record_type=record_type, record_id=record.pk,
+            field_name=finding.field, edit_check=finding.id, raised_by=system,
+            question=finding.text(), status=QueryStatus.ANSWERED,
+            answer=f"Confirmed at entry: {confirmations.get(finding.id, '').strip()}",
+            answered_by=by or system, answered_at=timezone.now())
+        record_save(query, by=system)

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
+from core import edit_checks
 from core.accounts import user_set_role
-from core.audit import record_save
+from core.audit import ClinicalRecord, record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
@@ -23,7 +24,12 @@ def user(role="coordinator", username=None, password="a-long-test-passphrase"):
 
 
 def save(record, by=None):
-    return record_save(record, by=by or user())
+    """Saved as entered; a soft edit check the test data break deliberately is confirmed (and
+    opens its system query, as for a coordinator)."""
+    deviations = edit_checks.findings(record, kind=edit_checks.SOFT) \
+        if isinstance(record, ClinicalRecord) else []
+    return record_save(record, by=by or user(),
+                       confirmations={f.id: "test data (deliberate)" for f in deviations})
 
 
 def dose_level(code="DL1", rank=None, **fields):

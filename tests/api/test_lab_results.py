@@ -84,7 +84,7 @@ def test_one_bad_row_and_nothing_is_written_every_problem_named(trial, as_role):
         "pk_samples[3].car_copies_per_ug_gdna: A sample below the LLOQ has no quantified "
         "value; leave it empty.",
         "pk_samples[4].colour: unknown key (allowed: subject_id, nominal_day, collected_at, "
-        "matrix, car_copies_per_ug_gdna, below_lloq, car_t_cells_per_uL)",
+        "matrix, car_copies_per_ug_gdna, below_lloq, car_t_cells_per_uL, confirmed_checks)",
         "pk_samples[4].collected_at: '2024-03-19 09:00' is not a date-time in ISO 8601 with an "
         "offset or Z",
         "pk_samples[5].collected_at: 2025-03-01 is after the patient's death on 2025-01-10 "
@@ -126,13 +126,14 @@ def _bundle_with_pk_sample(pk_sample):
 def test_a_batch_sent_twice_is_not_stored_twice(trial, as_role):
     client = as_role("coordinator")
     assert post(client, [sample()]).status_code == 201
-    again = post(client, [sample(nominal_day=7), sample(collected_at="2024-03-27T09:00:00Z"),
-                          sample(collected_at="2024-03-27T10:00:00+01:00")])
+    again = post(client, [sample(nominal_day=7),
+                          sample(nominal_day=14, collected_at="2024-03-27T09:00:00Z"),
+                          sample(nominal_day=14, collected_at="2024-03-27T10:00:00+01:00")])
     assert again.status_code == 400
     assert again.json()["problems"] == [
-        "pk_samples[0].collected_at: a peripheral_blood sample of RD-002 collected at "
-        "2024-03-19T09:00:00+00:00 is already recorded",
-        "pk_samples[2].collected_at: the same sample as pk_samples[1]"]
+        "pk_samples[2].collected_at: the same sample as pk_samples[1]",
+        "pk_samples[0].collected_at: EC-PK-01 (hard): a peripheral blood sample of RD-002 "
+        "collected at 2024-03-19T09:00:00+00:00 is already recorded."]
     assert PkSample.objects.filter(patient__subject_id="RD-002").count() == 1
 
 

@@ -85,7 +85,8 @@ def test_a_pk_sample_outside_its_window_is_a_deviation(infused_patient):
     factories.pk_sample(infused_patient, day=10, value=5.0)
     sample = infused_patient.pk_samples.get(nominal_day=10)
     sample.nominal_day = 14                                # day 10 labelled day 14
-    record_save(sample, by=factories.user(), reason="relabelled")
+    record_save(sample, by=factories.user(), reason="relabelled",  # a soft edit check, confirmed
+                confirmations={"EC-PK-02": "the lab's label"})
     found = [f for f in rules_found() if f[1] == "visit_out_of_window"]
     assert [(f[3], f[4]) for f in found] == [("day 10", "day 13–15")]
 

@@ -3,6 +3,8 @@ them and links to the record page at that field; the list filters by status and 
 filters said, never a 500); closing takes an optional comment, stored and audited; people are
 named by their names."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -153,7 +155,8 @@ def test_the_list_takes_the_same_queries_for_few_and_many_queries(client, monito
         for i in range(n):
             event = factories.adverse_event(infused_patient, grade=2)
             crs = factories.crs_details(event)
-            w = factories.response(infused_patient, visit="W8")
+            w = factories.response(infused_patient, visit="W8",  # day 56: in its window
+                                   on=factories.CONSENT + timedelta(days=11 + 56))
             for record, name in ((event, "grade"), (crs, "oxygen"), (w, "date")):
                 services.query_raise(record=record, patient=infused_patient, field_name=name,
                                      question=f"q{i}", by=monitor)

@@ -154,15 +154,15 @@ def test_the_sign_off_page_takes_the_same_queries_for_a_small_and_a_larger_caseb
             assert client.get(PAGE).status_code == 200
         return len(captured)
 
-    def grow():
+    def grow(day):  # one PK sample per scheduled day: the same sample twice is refused
         event = factories.adverse_event(infused_patient, grade=2)
         factories.crs_details(event)
         services.query_raise(record=event, patient=infused_patient, field_name="grade",
                              question="?", by=monitor)
-        factories.pk_sample(infused_patient, day=7)
+        factories.pk_sample(infused_patient, day=day)
 
-    grow()
+    grow(1)
     small = count()
-    for _ in range(5):
-        grow()
+    for day in (4, 7, 10, 14, 21):
+        grow(day)
     assert count() == small

@@ -15,8 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--replace", action="store_true",
                             help="Void the trial's current clinical data first (kept, audited).")
+        parser.add_argument("--confirm-soft-checks", metavar="REASON", default="",
+                            help="Confirm, with this reason, every soft edit check the bundle "
+                                 "breaks (each opens a system query; docs/edit-checks.md).")
 
-    def handle(self, *args, path, replace, **options):
+    def handle(self, *args, path, replace, confirm_soft_checks, **options):
         try:
             text = path.read_bytes()
         except OSError as exc:
@@ -24,7 +27,8 @@ class Command(BaseCommand):
         try:
             with terminal_progress("importing") as progress:
                 counts = bundle_import_json(parse_bundle(text), replace=replace,
-                                              progress=progress)
+                                            progress=progress,
+                                            confirm_soft_checks=confirm_soft_checks)
         except BundleProblems as problems:
             for problem in problems.problems:
                 self.stderr.write(problem)
