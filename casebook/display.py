@@ -13,6 +13,8 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from casebook.crfs import crf_of_model
+
 DATE = "%-d %b %Y"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -91,8 +93,6 @@ def display_value(record, field_name: str) -> str:
 
 def record_name(record) -> str:
     """What a person calls the record: its kind, its number or visit, its date."""
-    from casebook.crfs import crf_of_model  # the registry imports the forms
-
     model = type(record)
     name = model._meta.model_name
     crf = crf_of_model(model)

@@ -91,13 +91,23 @@ def notify_all(events: list[Event]) -> None:
         transaction.on_commit(partial(enqueue, ids), robust=True)
 
 
+# How rows are queued for sending: the Celery task's `apply_async`, which the app registers
+# when it is ready (`NotificationsConfig.ready`); the task module reads this one, so it cannot
+# be imported from here.
+_queue_sending = []
+
+
+def send_through(apply_async) -> None:
+    """Register the queueing of a send (the sending task's `apply_async`)."""
+    _queue_sending[:] = [apply_async]
+
+
 def enqueue(ids: list[int]) -> None:
     """Queue the sending of rows `ids`. Never raises: with the broker down the rows wait for
     the sweep, and the save that wrote them has already committed."""
-    from notifications.tasks import send_notifications_task
-
     try:
-        send_notifications_task.apply_async(args=[ids])
+        for apply_async in _queue_sending:
+            apply_async(args=[ids])
     except Exception:
         logger.exception("could not queue %d notification(s); the sweep will send them",
                          len(ids))
