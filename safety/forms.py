@@ -2,43 +2,77 @@
 investigator's signed DLT decision."""
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 
 from core.forms import CrfForm, SignatureForm, required_text_field
 from safety.dlt_rules import KIND_TERMS
 from safety.models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
 
 # The coded list the AE term offers: the CTCAE v5.0 terms (and ASTCT's ICANS) that the DLT rules
-# tell apart, spelled out (their abbreviations are still understood when typed). Any other term
-# is "other, specify": typed as CTCAE spells it. A list to pick from, not a closed choice, so the
-# terms already recorded stay valid and the rules' "other" toxicities can be named.
+# tell apart (`safety.dlt_rules.KIND_TERMS`), spelled out, plus "Other, specify" for any other
+# term, typed as CTCAE v5.0 spells it. The browser form offers a select; the stored `term` stays a
+# text (the API and the import take the term as text, and terms recorded before the list stay
+# valid: a record whose term is not listed opens with "Other, specify" and its text).
 CODED_TERMS = tuple(sorted({t for terms in KIND_TERMS.values() for t in terms
                             if not t.isupper() and t != "aGVHD"}, key=str.casefold))
-TERM_HELP = ("Pick a CTCAE v5.0 term from the list as you type, or, for any other, specify the "
-             "term as CTCAE v5.0 spells it.")
+OTHER_TERM = "other"
+OTHER_LABEL = "Other, specify"
+TERM_LABEL = AdverseEvent._meta.get_field("term").verbose_name
+TERM_HELP = (f'Choose the CTCAE v5.0 term; for a term not listed choose "{OTHER_LABEL}" and type '
+             "it under Specify as CTCAE v5.0 spells it.")
+_CODED_BY_KEY = {" ".join(t.split()).casefold(): t for t in CODED_TERMS}
 
 
-class CodedTermInput(forms.TextInput):
-    """A text input with the coded terms offered as the browser's suggestion list."""
-
-    list_id = "ctcae-terms"
-
-    def __init__(self, attrs=None):
-        super().__init__({**(attrs or {}), "list": self.list_id, "autocomplete": "off"})
-
-    def render(self, name, value, attrs=None, renderer=None):
-        options = format_html_join("", '<option value="{}"></option>', ((t,) for t in CODED_TERMS))
-        return format_html('{}<datalist id="{}">{}</datalist>',
-                           super().render(name, value, attrs, renderer), self.list_id, options)
+def coded_term(text: str) -> str | None:
+    """The listed term `text` names (case and spacing aside), None when it is not listed."""
+    return _CODED_BY_KEY.get(" ".join((text or "").split()).casefold())
 
 
 class AdverseEventForm(CrfForm):
+    term = forms.ChoiceField(
+        label=TERM_LABEL, help_text=TERM_HELP,
+        choices=[("", "Choose a term"), *((t, t) for t in CODED_TERMS), (OTHER_TERM, OTHER_LABEL)],
+        error_messages={
+            "required": f'{TERM_LABEL}: required. Choose a term, or "{OTHER_LABEL}" and type it.',
+            "invalid_choice": f'{TERM_LABEL}: "%(value)s" is not in the coded list; choose '
+                              f'"{OTHER_LABEL}" and type the term under Specify.'})
+    term_specify = forms.CharField(
+        label="Specify the term", required=False,
+        max_length=AdverseEvent._meta.get_field("term").max_length,
+        help_text=f'Required when the CTCAE term is "{OTHER_LABEL}": the term as CTCAE v5.0 '
+                  "spells it.")
+
     class Meta:
         model = AdverseEvent
+        # the record's fields (the record page and exports read them); "Specify" is the form's
         fields = ["term", "grade", "onset_date", "resolution_date", "serious", "relatedness",
                   "outcome", "action_taken", "site_aware_at", "sponsor_reported_at", "narrative"]
-        widgets = {"term": CodedTermInput}
-        help_texts = {"term": TERM_HELP}
+
+    field_order = ["term", "term_specify"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.term
+        if stored and not self.is_new:
+            listed = coded_term(stored)
+            self.initial["term"] = listed or OTHER_TERM
+            self.initial["term_specify"] = "" if listed else stored
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("term")
+        specified = (cleaned.get("term_specify") or "").strip()
+        if choice == OTHER_TERM:
+            if not specified:
+                self.add_error("term_specify", f'Specify the term: required when the {TERM_LABEL} '
+                                               f'is "{OTHER_LABEL}".')
+                del cleaned["term"]
+            else:
+                cleaned["term"] = coded_term(specified) or specified
+        elif choice and specified:
+            self.add_error("term_specify", f'Specify the term: only with "{OTHER_LABEL}"; '
+                                           f'{choice} was chosen. Empty this box, or choose '
+                                           f'"{OTHER_LABEL}".')
+        return cleaned
 
 
 class CrsDetailsForm(CrfForm):

@@ -43,9 +43,12 @@ def test_the_adverse_event_term_offers_the_coded_ctcae_list(client, coordinator,
                                                            infused_patient):
     client.force_login(coordinator)
     page = client.get("/patients/RD-001/adverse-event/new/").content.decode()
-    assert 'list="ctcae-terms"' in page and '<datalist id="ctcae-terms">' in page
-    assert '<option value="Cytokine release syndrome">' in page
-    assert "specify the term as CTCAE v5.0 spells it" in page
+    term = page[page.index('<select name="term"'):]
+    term = term[:term.index("</select>")]
+    assert '<option value="Cytokine release syndrome">Cytokine release syndrome</option>' in term
+    assert '<option value="Neutrophil count decreased">' in term
+    assert '<option value="other">Other, specify</option>' in term
+    assert 'name="term_specify"' in page and "Specify the term" in page
 
 
 def test_the_adverse_event_page_links_its_voided_details(client, coordinator, infused_patient):
