@@ -111,26 +111,50 @@ def readable_trail(record) -> list[dict]:
     """The record's audit trail as people read it, newest first: field labels, values with their
     labels and units, the initial values on the "created" row, and the monitor's source-data
     verifications, locks and unlocks of the record (its `FormReview`'s history) beside the edits.
-    Two queries."""
+    Two queries, and one per foreign key the trail shows (a dose level by its name)."""
     model = type(record)
     form_fields = set(crfs.crf_of_model(model).form._meta.fields)
-    trail = []
+    entries = []
     for entry in field_changes(record):
         changes = entry["changes"]
         if entry["type"] == "created":
             changes = [{"field": name, "old": None, "new": value}
                        for name, value in entry.get("initial", {}).items()
                        if name in form_fields]
-        trail.append({**entry, "changes": [
-            {"label": label_and_unit(model._meta.get_field(c["field"]))[0],
-             "old": display_raw(model, c["field"], c["old"]),
-             "new": display_raw(model, c["field"], c["new"])}
-            for c in changes if _shown(model, c["field"])]})
+        entries.append((entry, [c for c in changes if _shown(model, c["field"])]))
+    related = _related_names(model, [c for _, changes in entries for c in changes])
+
+    def shown(name, value):
+        if value is not None and name in related:
+            return related[name].get(value, f"{value} (no longer on record)")
+        return display_raw(model, name, value)
+
+    trail = [{**entry, "changes": [
+        {"label": label_and_unit(model._meta.get_field(c["field"]))[0],
+         "old": shown(c["field"], c["old"]), "new": shown(c["field"], c["new"])}
+        for c in changes]} for entry, changes in entries]
     for review in review_trail(record):
         trail.append({"when": review.history_date, "type": _review_event(review),
                       "who": review.history_user.get_username() if review.history_user else None,
                       "reason": review.history_change_reason, "changes": []})
     return sorted(trail, key=lambda e: e["when"], reverse=True)
+
+
+def _related_names(model, changes: list[dict]) -> dict[str, dict]:
+    """The names of the records a trail's foreign keys point to (a dose level by its code and
+    dose, not its stored id), by field and stored id: one query per foreign key changed."""
+    ids: dict[str, set] = {}
+    for c in changes:
+        if model._meta.get_field(c["field"]).many_to_one:
+            ids.setdefault(c["field"], set()).update(
+                v for v in (c["old"], c["new"]) if v is not None)
+    names = {}
+    for name, wanted in ids.items():
+        related_model = model._meta.get_field(name).related_model
+        found = related_model._base_manager.in_bulk(wanted)
+        # the trail may keep the id as text (JSON): match either spelling
+        names[name] = {key: str(obj) for pk, obj in found.items() for key in (pk, str(pk))}
+    return names
 
 
 def _shown(model, name: str) -> bool:

@@ -142,3 +142,19 @@ def test_the_audit_trail_reads_like_the_record_with_initial_values_sdv_and_locks
     assert "Viability: 94 %" in page
     assert "source data verified" in page and ">locked<" in page
     assert "UTC" in page
+
+
+def test_the_audit_trail_names_a_changed_dose_level_not_its_id(client, coordinator, monitor,
+                                                                infused_patient):
+    infusion = infused_patient.infusions.get()
+    dl1 = infusion.dose_level
+    dl2 = factories.dose_level("DL2", cells_per_kg=1e7)
+    infusion.dose_level = dl2
+    infusion.cells_per_kg = 1e7
+    record_save(infusion, by=coordinator, reason="dose level misread")
+    client.force_login(monitor)
+    page = client.get(f"/patients/RD-001/infusion/{infusion.pk}/history/").content.decode()
+    assert f"Dose level: {dl1} → {dl2}" in page.replace("&rarr;", "→")
+    assert str(dl1) == "DL1 (5e+06 cells/kg)" and str(dl2) == "DL2 (1e+07 cells/kg)"
+    assert f"Dose level: {dl1.pk} →" not in page
+    assert f"Dose level: {dl1}" in page  # the created row's initial value, named too
