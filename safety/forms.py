@@ -38,6 +38,7 @@ class AdverseEventForm(CrfForm):
     term_specify = forms.CharField(
         label="Specify the term", required=False,
         max_length=AdverseEvent._meta.get_field("term").max_length,
+        validators=AdverseEvent._meta.get_field("term").validators,
         help_text=f'Required when the CTCAE term is "{OTHER_LABEL}": the term as CTCAE v5.0 '
                   "spells it.")
 
@@ -57,11 +58,20 @@ class AdverseEventForm(CrfForm):
             self.initial["term"] = listed or OTHER_TERM
             self.initial["term_specify"] = "" if listed else stored
 
+    def _get_validation_exclusions(self):
+        # a term refused beside Specify is not also refused (as blank) beside the select
+        exclusions = super()._get_validation_exclusions()
+        if "term_specify" in self._errors:
+            exclusions.add("term")
+        return exclusions
+
     def clean(self):
         cleaned = super().clean()
         choice = cleaned.get("term")
         specified = (cleaned.get("term_specify") or "").strip()
-        if choice == OTHER_TERM:
+        if choice == OTHER_TERM and "term_specify" in self.errors:
+            del cleaned["term"]  # refused beside Specify (hidden characters, length)
+        elif choice == OTHER_TERM:
             if not specified:
                 self.add_error("term_specify", f'Specify the term: required when the {TERM_LABEL} '
                                                f'is "{OTHER_LABEL}".')

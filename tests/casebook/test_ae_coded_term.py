@@ -41,6 +41,7 @@ def test_other_without_a_specified_term_is_refused_beside_specify(client, coordi
     assert response.status_code == 200
     assert ("Specify the term: required when the CTCAE term is &quot;Other, specify&quot;"
             in error_beside(response, "term_specify"))
+    assert not error_beside(response, "term")  # said once, beside the box to fill
     assert not AdverseEvent.objects.exists()
 
 

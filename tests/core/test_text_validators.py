@@ -149,8 +149,9 @@ def test_the_adverse_event_form_refuses_a_term_with_a_zero_width_space(client, c
                                                                       infused_patient):
     client.force_login(coordinator)
     response = client.post("/patients/RD-001/adverse-event/new/", form_data(
-        "adverse-event", term="Cytokine\u200brelease syndrome"))
-    assert "U+200B ZERO WIDTH SPACE" in error_beside(response, "term")
+        "adverse-event", term="other", term_specify="Cytokine\u200brelease syndrome"))
+    assert "U+200B ZERO WIDTH SPACE" in error_beside(response, "term_specify")
+    assert not error_beside(response, "term")
     assert not AdverseEvent.objects.exists()
 
 
