@@ -19,6 +19,7 @@ from efficacy.models import (
     Response,
     Visit,
 )
+from labs.models import LabTest
 from patients.models import Diagnosis, Sex
 from pk.models import Matrix
 from safety.models import DltDecision, Relatedness
@@ -138,6 +139,14 @@ class DeathFilter(PatientRecordFilter):
 class PkSampleFilter(PatientRecordFilter):
     nominal_day = filters.NumberFilter(help_text="Only samples of this nominal study day.")
     matrix = filters.ChoiceFilter(choices=Matrix.choices, help_text="Only this matrix.")
+    collected = IsoDateRangeFilter(
+        field_name="collected_at__date",
+        help_text="Collection date: `collected_after` and/or `collected_before`, YYYY-MM-DD, "
+                  "both inclusive.")
+
+
+class LabResultFilter(PatientRecordFilter):
+    test = filters.ChoiceFilter(choices=LabTest.choices, help_text="Only this test.")
     collected = IsoDateRangeFilter(
         field_name="collected_at__date",
         help_text="Collection date: `collected_after` and/or `collected_before`, YYYY-MM-DD, "

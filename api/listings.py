@@ -16,12 +16,14 @@ from rest_framework.permissions import IsAuthenticated
 from api import filters as f
 from api import serializers as s
 from api.lab_results import LabResultsCreate
+from api.lab_tests import LabTestsCreate
 from api.permissions import HasPermissionFor, sees_free_text
 from casebook.selectors import patient_list
 from core.models import Study
 from core.roles import VIEW_REPORTS
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 
@@ -141,6 +143,11 @@ PkSampleViewSet = _listing(
     ordering=("subject_id", "collected_at"),
     ordering_fields=("subject_id", "collected_at", "nominal_day", "dose_level_code"),
     bases=(LabResultsCreate,))
+LabResultViewSet = _listing(
+    LabResult, s.LabResultRowSerializer, f.LabResultFilter, what="laboratory results",
+    ordering=("subject_id", "collected_at"),
+    ordering_fields=("subject_id", "collected_at", "test", "dose_level_code"),
+    bases=(LabTestsCreate,))
 DltAdjudicationViewSet = _listing(
     DltAdjudication, s.DltAdjudicationRowSerializer, f.DltAdjudicationFilter,
     what="DLT adjudications", ordering=("subject_id", "signed_at"),

@@ -18,9 +18,11 @@ from core.roles import role_of
 from core.sponsor_share import withheld_fields
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
+from safety.grading import lab_grade
 from safety.models import AdverseEvent, DltAdjudication
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
@@ -166,6 +168,22 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+
+
+class LabResultRowSerializer(PatientRecordSerializer):
+    ctcae_grade = serializers.SerializerMethodField(
+        help_text="CTCAE v5.0 grade derived from the value and the reference range "
+                  "(safety.grading.lab_grade); null when the test has none or the limit it "
+                  "needs is missing.")
+
+    class Meta:
+        model = LabResult
+        fields = (*PatientRecordSerializer.LEAD, "collected_at", "test", "value", "unit",
+                  "below_detection", "ref_low", "ref_high", "ctcae_grade")
+
+    def get_ctcae_grade(self, result) -> int | None:
+        graded = lab_grade(result.test, result.value, low=result.ref_low, high=result.ref_high)
+        return None if graded is None else graded.grade
 
 
 @extend_schema_field({"type": "string", "nullable": True,

@@ -1,4 +1,5 @@
-"""Routes of `/api/v1/`: the listings, the lab's PK post, the casebook and the reports."""
+"""Routes of `/api/v1/`: the listings, the central lab's PK and laboratory posts, the casebook
+and the reports."""
 
 from django.http import JsonResponse
 from django.urls import path, re_path
@@ -18,6 +19,7 @@ router.register("disease-events", listings.DiseaseEventViewSet, basename="api-di
 router.register("hsct", listings.HsctViewSet, basename="api-hsct")
 router.register("deaths", listings.DeathViewSet, basename="api-death")
 router.register("pk-samples", listings.PkSampleViewSet, basename="api-pk-sample")
+router.register("lab-results", listings.LabResultViewSet, basename="api-lab-result")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 

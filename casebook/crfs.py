@@ -11,6 +11,7 @@ from django.http import Http404
 
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
+from labs.forms import LabResultForm
 from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
 from patients.models import Patient
 from pk.forms import PkSampleForm
@@ -59,6 +60,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
+    Crf("lab-result", "Laboratory result", LabResultForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

@@ -8,11 +8,12 @@ belongs to (select or prefetch it: `AE_PARENT`); `field_label` reads the model's
 from datetime import date
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
+from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent
@@ -29,6 +30,10 @@ DATE_NAMES = {
 
 def _day(value) -> str:
     return dateformat.format(value, DATE_FORMAT) if isinstance(value, date) else "date not given"
+
+
+def _local_day(moment) -> str:
+    return _day(timezone.localtime(moment) if moment is not None else None)
 
 
 def _visit(code: str) -> str:
@@ -52,6 +57,10 @@ def record_label(record) -> str:
     if hasattr(record, "adverse_event_id") and record.adverse_event_id is not None:
         kind = capfirst(record._meta.verbose_name)
         return f"{kind} of {record_label(record.adverse_event).replace('Adverse event ', '', 1)}"
+    if isinstance(record, LabResult):
+        value = "" if record.value is None else f"{record.value:g} "
+        return (f"{record.get_test_display()} {'< ' if record.below_detection else ''}"
+                f"{value}{record.get_unit_display()}, {_local_day(record.collected_at)}")
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",

@@ -16,7 +16,7 @@ from monitoring.reviews import review_trail
 from safety.dlt_rules import ae_kind
 from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
 from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
-from safety.services import rule_flags, safety_row_of
+from safety.services import read_cytopenia_counts, rule_flags, safety_row_of
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def dlt_preview(record) -> list[Derived]:
     row = safety_row_of(adverse_event, crs=crs, icans=icans,
                         gvhd=_saved(GvhdDetails.objects, adverse_event),
                         day0=first_infusion_dates([adverse_event.patient_id]).get(
-                            adverse_event.patient_id))
+                            adverse_event.patient_id),
+                        counts=read_cytopenia_counts([adverse_event.patient_id]))
     flags = rule_flags([row], today=timezone.localdate()).get(adverse_event.pk, [])
     return [Derived("DLT candidate", f"{flag.rule}: {flag.explanation}"
                     + (" (duration still pending)" if flag.duration_pending else ""))

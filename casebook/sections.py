@@ -9,6 +9,7 @@ from casebook.display import display_value, label_and_unit
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
+from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
@@ -32,6 +33,8 @@ FORMS = (
     ("Death", Death, ("date", "cause")),
     ("PK samples", PkSample,
      ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
+    ("Laboratory results", LabResult,
+     ("collected_at", "test", "value", "unit", "below_detection", "ref_low", "ref_high")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
 )
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
@@ -53,13 +54,16 @@ GRID_FORMS = (
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
+    ("lab-result", LabResult, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
-               Hsct: "date", Death: "date", FollowUpContact: "contact_date"}
+               Hsct: "date", Death: "date", FollowUpContact: "contact_date",
+               LabResult: "collected_at"}
 LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
-        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"))
+        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"),
+        ("lab-result", "Laboratory results"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -271,7 +275,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = title.rstrip("s") if slug in ("adverse-event", "follow-up") else title
+        noun = (title.rstrip("s") if slug in ("adverse-event", "follow-up", "lab-result")
+                else title)
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 

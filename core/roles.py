@@ -13,7 +13,7 @@ COORDINATOR, INVESTIGATOR, MONITOR, SPONSOR, ADMIN = (
 )
 ROLES = (COORDINATOR, INVESTIGATOR, MONITOR, SPONSOR, ADMIN)
 
-CRF_APPS = ("patients", "dosing", "safety", "efficacy", "pk")
+CRF_APPS = ("patients", "dosing", "labs", "safety", "efficacy", "pk")
 # Models a role may see but whose rows come from elsewhere (settings, adjudications).
 NOT_ENTERED_BY_COORDINATORS = {"dosing.doselevel", "safety.dltadjudication"}
 

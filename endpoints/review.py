@@ -8,6 +8,11 @@ the date of the record concerned. Rules:
 - `visit_out_of_window`: a response assessment or PK sample outside its visit window (a
   protocol deviation; the endpoints still count it);
 - `dlt_candidate_pending`: a rule (or an investigator) flagged the AE and no one adjudicated it;
+- `cytopenia_not_recorded`: a run of ANC or platelet counts of CTCAE grade ≥ 3
+  (`safety.grading.lab_grade`) that no adverse event of that kind (neutropenia,
+  thrombocytopenia) covers: none with onset on or before the count's date and unresolved on it.
+  One finding per run: consecutive uncovered grade ≥ 3 counts of a kind, dated at the first,
+  naming the worst; a count below grade 3, or one an AE covers, ends the run;
 - `sae_report_overdue`: an SAE not reported to the sponsor within the study's limit (24 h) of the
   site's awareness — still unreported at the cutoff, or reported late. Without an awareness time
   the onset date's start is taken, the conservative reading.
@@ -20,7 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from efficacy.services import AssessmentRow
 from endpoints.trial_data import TrialData
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS, study_day
-from safety.services import SafetyRow
+from safety.dlt_rules import ae_kind
+from safety.services import GradedCount, SafetyRow
 
 WINDOWS = {w.key: w for w in RESPONSE_VISITS}
 PK_WINDOWS = {w.key: w for w in PK_SAMPLES}
@@ -42,12 +48,13 @@ class ReviewInputs:
     decided: set[int]  # AE ids with an adjudication
     sae_report_hours: int
     trial: TrialData  # the PK samples
+    cytopenia_counts: list[GradedCount] = ()  # ANC and platelet counts, graded
 
 
 def data_review(cutoff: date, inputs: ReviewInputs) -> dict:
     """The listing at `cutoff`."""
     findings = [*_safety_findings(cutoff, inputs), *_response_findings(cutoff, inputs),
-                *_pk_findings(inputs.trial, cutoff)]
+                *_pk_findings(inputs.trial, cutoff), *_cytopenia_findings(cutoff, inputs)]
     findings.sort(key=lambda f: (f["subject_id"], f["date"], f["rule"]))
     return {"cutoff": cutoff.isoformat(), "findings": findings}
 
@@ -124,3 +131,37 @@ def _pk_deviation(subject_id, collected: date, nominal: int, day: int, window) -
                     f"PK sample for day {nominal} taken on day {day}, outside day "
                     f"{window.low_day}–{window.high_day} (protocol deviation)")
 
+
+
+def _cytopenia_findings(cutoff: date, inputs: ReviewInputs):
+    spans: dict[tuple[str, str], list[tuple[date, date | None]]] = {}
+    for row in inputs.safety:
+        spans.setdefault((row.subject_id, ae_kind(row.term)), []).append(
+            (row.onset_date, row.resolution_date))
+    run: list[GradedCount] = []
+    for count in inputs.cytopenia_counts:
+        if run and (run[0].subject_id, run[0].kind) != (count.subject_id, count.kind):
+            yield from _unrecorded(run)
+            run = []
+        if count.on > cutoff:
+            continue
+        covered = any(onset <= count.on and (resolved is None or count.on <= resolved)
+                      for onset, resolved in spans.get((count.subject_id, count.kind), ()))
+        if count.graded.grade >= 3 and not covered:
+            run.append(count)
+        else:
+            yield from _unrecorded(run)
+            run = []
+    yield from _unrecorded(run)
+
+
+def _unrecorded(run: list[GradedCount]):
+    if not run:
+        return
+    first, worst = run[0], max(run, key=lambda c: c.graded.grade)
+    more = f" and {len(run) - 1} later count(s) of grade ≥ 3" if len(run) > 1 else ""
+    yield _finding(first.subject_id, "cytopenia_not_recorded", first.on, None,
+                   worst.graded.grade,
+                   f"{worst.graded.describe(first.kind)} on {worst.on.isoformat()}: counts of "
+                   f"grade ≥ 3 from {first.on.isoformat()}{more}, and no {first.kind} adverse "
+                   "event recorded over them")

@@ -126,7 +126,8 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             rows = read_trial_rows()
             day0 = rows.day0()
-            safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0)
+            safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0,
+                                    rows.cytopenia_counts)
             today = timezone.localdate()
             if reconcile:
                 reconciled = dlt_candidates_reconcile(safety, today=today, study=rows.study)
@@ -141,6 +142,7 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
     review = data_review(cutoff, ReviewInputs(
         safety=safety, candidates=candidates, decided=set(rows.adjudications),
         sae_report_hours=rows.study.sae_report_hours, trial=trial,
+        cytopenia_counts=rows.cytopenia_counts,
         assessments=assessment_rows_of(
             rows.assessments, day0=day0,
             subjects={p.id: p.subject_id for p in rows.patients},

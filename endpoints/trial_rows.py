@@ -29,7 +29,12 @@ from endpoints.trial_data import (
 from patients.models import FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import DltAdjudication, DltCandidate
-from safety.services import AdverseEventRecord, read_adverse_events
+from safety.services import (
+    AdverseEventRecord,
+    GradedCount,
+    read_adverse_events,
+    read_cytopenia_counts,
+)
 
 
 class DoseLevelRecord(NamedTuple):
@@ -95,6 +100,7 @@ class TrialRows:
     hsct: dict[int, date]
     deaths: dict[int, tuple[date, str]]  # patient id → (date, cause)
     contacts: dict[int, date]  # patient id → latest follow-up contact
+    cytopenia_counts: list[GradedCount]  # ANC and platelet counts, graded, for D5 and the review
 
     def day0(self) -> dict[int, date]:
         first: dict[int, date] = {}
@@ -105,7 +111,7 @@ class TrialRows:
 
 
 def read_trial_rows() -> TrialRows:
-    """Twelve queries at any trial size."""
+    """Thirteen queries at any trial size."""
     return TrialRows(
         study=Study.load(),
         levels=values_rows(DoseLevel.objects.order_by("rank"), "code", "rank", "cells_per_kg",
@@ -129,7 +135,8 @@ def read_trial_rows() -> TrialRows:
         deaths={pid: (day, cause) for pid, day, cause in
                 values_rows(Death.objects.all(), "patient_id", "date", "cause")},
         contacts=dict(FollowUpContact.objects.values("patient_id").annotate(
-            last=Max("contact_date")).values_list("patient_id", "last")))
+            last=Max("contact_date")).values_list("patient_id", "last")),
+        cytopenia_counts=read_cytopenia_counts())
 
 
 def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:
@@ -170,6 +177,6 @@ def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:
 
 
 def load_trial() -> TrialData:
-    """Everything the endpoints read, as frozen dataclasses: 13 queries at any trial size."""
+    """Everything the endpoints read, as frozen dataclasses: 14 queries at any trial size."""
     flagged = set(DltCandidate.objects.values_list("adverse_event_id", flat=True))
     return trial_data_of(read_trial_rows(), flagged)

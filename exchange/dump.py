@@ -48,6 +48,7 @@ def export_bundle() -> dict:
         "disease_events": _grouped(spec.DISEASE_EVENT.model, "patient_id", ("date",)),
         "pk_samples": _grouped(spec.PK_SAMPLE.model, "patient_id", ("collected_at",)),
         "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
+        "lab_results": _grouped(spec.LAB_RESULT.model, "patient_id", ("collected_at", "test")),
     }
     details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
                for key, part in spec.AE_DETAILS.items()}

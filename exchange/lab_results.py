@@ -12,9 +12,11 @@ outside its window (EC-PK-02, soft) is refused unless the row confirms it with a
 a system query.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import models, transaction
 
 from core import edit_checks
 from core.audit import LockedRecordError, check_writable, record_save
@@ -29,13 +31,44 @@ LAB_RESULTS_REASON = "central lab results"
 MAX_SAMPLES_PER_BATCH = 1000
 ROOT = "pk_samples"
 CONFIRMED_CHECKS = "confirmed_checks"
-SAMPLE_KEYS = ("subject_id", *spec.PK_SAMPLE.keys, CONFIRMED_CHECKS)
+
+
+@dataclass(frozen=True)
+class BulkPost:
+    """What a central lab posts in bulk: rows of one bundle part (plus `subject_id` and
+    `confirmed_checks`) under the bundle key `root`, a row called a `noun` in messages, and the
+    fields that make two rows the same record (`same`: the record's values → a key)."""
+
+    part: spec.Part
+    root: str
+    noun: str
+    same: Callable[[models.Model], tuple]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return ("subject_id", *self.part.keys, CONFIRMED_CHECKS)
+
+
+PK_POST = BulkPost(spec.PK_SAMPLE, ROOT, "sample",
+                   lambda s: (s.patient_id, s.matrix, s.collected_at))
 
 
 def pk_samples_record_lab_results(*, rows, by, today: date,
                                   reason: str = LAB_RESULTS_REASON) -> list[PkSample]:
     """Validate every row, then save them all through the audit trail; raises BundleProblems."""
-    samples = pk_lab_results_read(rows, today=today)
+    return bulk_record(PK_POST, rows=rows, by=by, today=today, reason=reason)
+
+
+def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
+    """The batch as unsaved samples, or BundleProblems listing every problem with its path."""
+    return bulk_read(PK_POST, rows, today=today)
+
+
+def bulk_record(post: BulkPost, *, rows, by, today: date, reason: str = LAB_RESULTS_REASON
+                ) -> list[models.Model]:
+    """Validate every row of `post`, then save them all through the audit trail, all or
+    nothing; raises BundleProblems."""
+    samples = bulk_read(post, rows, today=today)
     with transaction.atomic():
         for i, sample in enumerate(samples):
             try:
@@ -43,41 +76,47 @@ def pk_samples_record_lab_results(*, rows, by, today: date,
                 record_save(sample, by=by, reason=reason, validate=False,
                             confirmations=rows[i].get(CONFIRMED_CHECKS) or {})
             except LockedRecordError as locked:  # locked since the batch was read
-                raise BundleProblems([f"{ROOT}[{i}].subject_id: {' '.join(locked.messages)}"]
-                                     ) from locked
+                raise BundleProblems([
+                    f"{post.root}[{i}].subject_id: {' '.join(locked.messages)}"]) from locked
     return samples
 
 
-def pk_lab_results_read(rows, *, today: date) -> list[PkSample]:
-    """The batch as unsaved samples, or BundleProblems listing every problem with its path."""
-    r = Reader(today)
+def _check_batch(r: Reader, post: BulkPost, rows) -> None:
+    nouns = f"{post.noun}s"
     if not isinstance(rows, list):
-        r.problem(ROOT, f"expected a list of samples, got {_kind(rows)}")
+        r.problem(post.root, f"expected a list of {nouns}, got {_kind(rows)}")
     elif not rows:
-        r.problem(ROOT, "at least one sample is required")
+        r.problem(post.root, f"at least one {post.noun} is required")
     elif len(rows) > MAX_SAMPLES_PER_BATCH:
-        r.problem(ROOT, f"{len(rows)} samples: at most {MAX_SAMPLES_PER_BATCH} per request")
+        r.problem(post.root, f"{len(rows)} {nouns}: at most {MAX_SAMPLES_PER_BATCH} per request")
     if r.problems:
         raise BundleProblems(r.problems)
+
+
+def bulk_read(post: BulkPost, rows, *, today: date) -> list[models.Model]:
+    """The batch as unsaved records, or BundleProblems listing every problem with its path."""
+    r = Reader(today)
+    _check_batch(r, post, rows)
     patients = _patients_named_in(rows)
-    read: list[tuple[str, PkSample, bool]] = []
+    read: list[tuple[str, models.Model, bool]] = []
     confirmed: list[dict] = []
     first_seen: dict[tuple, int] = {}
     for i, row in enumerate(rows):
-        path = f"{ROOT}[{i}]"
+        path = f"{post.root}[{i}]"
         before = len(r.problems)
-        if r.obj(row, path, SAMPLE_KEYS) is None:
+        if r.obj(row, path, post.keys) is None:
             continue
         patient = _patient(r, row.get("subject_id", MISSING), f"{path}.subject_id", patients)
-        values = r.values(spec.PK_SAMPLE, row, path)
+        values = r.values(post.part, row, path)
         if patient is None or values is None:
             continue
-        sample = PkSample(patient=patient, **values)
-        r.validate(spec.PK_SAMPLE, sample, path, exclude=["patient"])
-        key = (patient.pk, sample.matrix, sample.collected_at)
+        sample = post.part.model(patient=patient, **values)
+        r.validate(post.part, sample, path, exclude=["patient"])
+        key = post.same(sample)
         confirmations = _confirmations(r, row.get(CONFIRMED_CHECKS), f"{path}.{CONFIRMED_CHECKS}")
         if key in first_seen:
-            r.problem(f"{path}.collected_at", f"the same sample as {ROOT}[{first_seen[key]}]")
+            r.problem(f"{path}.collected_at",
+                      f"the same {post.noun} as {post.root}[{first_seen[key]}]")
         first_seen.setdefault(key, i)
         read.append((path, sample, len(r.problems) == before))
         confirmed.append(confirmations)
@@ -106,9 +145,9 @@ def _confirmations(r: Reader, value, path: str) -> dict:
     return value
 
 
-def _check_edits(r: Reader, sample: PkSample, path: str, confirmations: dict):
-    """The PK sample's edit checks against the samples and infusions recorded: a hard one
-    refused, a soft one refused unless the row confirms it with a reason."""
+def _check_edits(r: Reader, sample: models.Model, path: str, confirmations: dict):
+    """The record's edit checks against the patient's records: a hard one refused, a soft one
+    refused unless the row confirms it with a reason."""
     fired = edit_checks.findings(sample)
     soft = [f for f in fired if f.check.kind == edit_checks.SOFT]
     for finding in fired:
@@ -140,7 +179,7 @@ def _patient(r: Reader, subject_id, path: str, patients: dict) -> Patient | None
     return None
 
 
-def _check_timelines(r: Reader, read: list[tuple[str, PkSample]], today: date):
+def _check_timelines(r: Reader, read: list[tuple[str, models.Model]], today: date):
     """The import's date-order rules: nothing after death, nothing after today."""
     deaths = dict(Death.objects.filter(patient_id__in={s.patient_id for _p, s in read})
                   .values_list("patient_id", "date"))
@@ -155,7 +194,7 @@ def _check_timelines(r: Reader, read: list[tuple[str, PkSample]], today: date):
             r.problem(problem.path, problem.message)
 
 
-def _check_locks(r: Reader, read: list[tuple[str, PkSample]]):
+def _check_locks(r: Reader, read: list[tuple[str, models.Model]]):
     """A sample for a locked casebook is refused, naming the lock (who, when): the audit
     trail's own write check, asked once per patient of the batch."""
     locks: dict[int, str] = {}
@@ -166,7 +205,7 @@ def _check_locks(r: Reader, read: list[tuple[str, PkSample]]):
             r.problem(f"{path}.subject_id", locks[sample.patient_id])
 
 
-def _lock_of(sample: PkSample) -> str:
+def _lock_of(sample: models.Model) -> str:
     """What locks the sample's casebook, or "" when it may be written."""
     try:
         check_writable(sample)

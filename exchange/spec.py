@@ -14,6 +14,7 @@ from django.db import models
 from core.models import Study
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -88,6 +89,8 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+LAB_RESULT = Part(LabResult, _same(
+    "collected_at", "test", "value", "unit", "below_detection", "ref_low", "ref_high"))
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
@@ -95,7 +98,8 @@ PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETIO
                    "death": DEATH}
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
+                 "lab_results": LAB_RESULT}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

@@ -5,9 +5,9 @@ texts and integers, the CRF label as the question) and a code list per vocabular
 holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 
 How the CRFs map onto ODM:
-- Four study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
-  events, and follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
-  contacts). A form with several records per patient is Repeating, one FormData per record
+- Five study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
+  events, follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
+  contacts) and laboratory results. A form with several records per patient is Repeating, one FormData per record
   with FormRepeatKey 1, 2, … in date order.
 - An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
   the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
@@ -33,6 +33,7 @@ EVENTS = (  # (key, name, type, form slugs)
     ("ADVERSE_EVENTS", "Adverse events", "Common", ("adverse-event",)),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
      ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
+    ("LABORATORY", "Laboratory results", "Common", ("lab-result",)),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",
              "datetime": "datetime", "time": "time", "boolean": "boolean"}

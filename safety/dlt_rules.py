@@ -18,7 +18,13 @@ Conventions where the protocol is silent:
   CRS/ICANS): a disagreement may add a candidate for the investigator, never hide one.
 - D4 reads grades 3–4: a grade 5 event is D1's, with no duration to wait for. Its infusion
   reaction exception matters once `infusion_reaction_max_hours` is tuned past the 7-day limit.
-- D5 without a day-28 count: a grade 4 record still open on that day means grade 4 persisted;
+- D5 reads the counts when there are any (docs/labs.md, "D5 from the counts"): the matching
+  count (ANC for neutropenia, platelets for thrombocytopenia) graded by CTCAE, taken on the
+  AE's onset day or later and on or before the recovery day (28). The last of them is the
+  state on that day: grade ≤ 2 has recovered; grade 3–4 has not, once the recovery day has
+  come (before it, the candidate waits as "duration pending"). A recovery followed by a new
+  fall below grade 2 before day 28 is not a recovery by day 28.
+- D5 without such a count: a grade 4 record still open on that day means grade 4 persisted;
   one resolved on or before that day has recovered (one record, one grade: its grade 4 ended).
   "Duration pending" is only for a record with no resolution date before that day.
 - D6 without a MAGIC grade reads the AE's CTCAE grade and says so in the explanation.
@@ -120,6 +126,8 @@ class _AeFactsFields(NamedTuple):
     gvhd_magic_grade: int | None
     cytopenia_grade_on_recovery_day: int | None  # CTCAE grade of the count; None: unknown
     kind: str  # `AE_KINDS`
+    # (study day, CTCAE grade) of each count of the AE's kind for the patient, in day order.
+    cytopenia_counts: tuple[tuple[int, int], ...]
 
 
 class AeFacts(_AeFactsFields):
@@ -133,7 +141,8 @@ class AeFacts(_AeFactsFields):
     def __new__(cls, term: str, grade: int, onset_day: int | None, relatedness: str,
                 resolution_day: int | None = None, crs_grade: int | None = None,
                 icans_grade: int | None = None, gvhd_magic_grade: int | None = None,
-                cytopenia_grade_on_recovery_day: int | None = None, kind: str | None = None):
+                cytopenia_grade_on_recovery_day: int | None = None, kind: str | None = None,
+                cytopenia_counts: tuple[tuple[int, int], ...] = ()):
         if not 1 <= grade <= 5:
             raise ValueError(f"grade: {grade} is not a CTCAE grade (1–5)")
         if relatedness not in RELATEDNESS:
@@ -147,7 +156,7 @@ class AeFacts(_AeFactsFields):
             raise ValueError("resolution_day: before the onset day")
         return tuple.__new__(cls, (term, grade, onset_day, relatedness, resolution_day,
                                    crs_grade, icans_grade, gvhd_magic_grade,
-                                   cytopenia_grade_on_recovery_day, kind))
+                                   cytopenia_grade_on_recovery_day, kind, cytopenia_counts))
 
     @property
     def duration_days(self) -> int | None:
@@ -248,6 +257,9 @@ def _d5(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
         return None
     day = s.cytopenia_recovery_day
     start = f"grade {ae.grade} {ae.label} on day {ae.onset_day}"
+    last = last_count_by(ae.cytopenia_counts, ae.onset_day, day)
+    if last is not None:
+        return _d5_by_count(start, last, day, as_of_day)
     if ae.cytopenia_grade_on_recovery_day is not None:
         if ae.cytopenia_grade_on_recovery_day <= 2:
             return None
@@ -262,6 +274,26 @@ def _d5(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:
     if as_of_day is not None and as_of_day >= day:
         return DltFlag("D5", f"{start}, still grade {ae.grade} on day {day} — D5")
     return DltFlag("D5", f"{start}: recovery by day {day} pending — D5", duration_pending=True)
+
+
+def last_count_by(counts: tuple[tuple[int, int], ...], onset_day: int,
+                  recovery_day: int) -> tuple[int, int] | None:
+    """The last (day, grade) count taken on days onset…recovery day, None when there is none:
+    a count before the onset says nothing of recovery, one after the day comes too late."""
+    within = [count for count in counts if onset_day <= count[0] <= recovery_day]
+    return max(within, default=None)
+
+
+def _d5_by_count(start: str, last: tuple[int, int], day: int,
+                 as_of_day: int | None) -> DltFlag | None:
+    count_day, grade = last
+    if grade <= 2:
+        return None
+    if count_day == day or (as_of_day is not None and as_of_day >= day):
+        return DltFlag("D5", f"{start}, count grade {grade} on day {count_day}, the last by day "
+                             f"{day} (not recovered to ≤ 2) — D5")
+    return DltFlag("D5", f"{start}, count grade {grade} on day {count_day}: recovery by day "
+                         f"{day} pending — D5", duration_pending=True)
 
 
 def _d6(ae: AeFacts, s: DltSettings, as_of_day: int | None) -> DltFlag | None:

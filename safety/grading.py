@@ -217,3 +217,86 @@ def platelet_grade(platelets_per_uL: float, lln_per_uL: float = PLATELETS_LLN_PE
     """CTCAE v5.0 "Platelet count decreased": < LLN–75000 → 1, < 75000–50000 → 2,
     < 50000–25000 → 3, < 25000 → 4 (cells/µL; a count on a cut-off takes the milder grade)."""
     return _count_grade(platelets_per_uL, lln_per_uL, PLATELET_CUTOFFS_PER_UL, "platelets")
+
+
+# Laboratory results (`labs.models.LabResult`), CTCAE v5.0 (docs/spec/clinical-rules.md, "Other
+# adverse events": neutrophils < LLN–1.5, < 1.5–1.0, < 1.0–0.5, < 0.5 ×10⁹/L → 1–4; platelets
+# < LLN–75, < 75–50, < 50–25, < 25 ×10⁹/L → 1–4; the other terms as CTCAE v5.0 words them).
+# Values come in the lab's units (`LAB_UNITS`); a value on a cut-off takes the milder grade, as
+# for the counts above. Cut-offs relative to the site's reference range are multiples of its
+# LLN or ULN; without the limit a grade needs, the result is not graded (None), except the counts,
+# whose LLN falls back to the adult defaults above. CTCAE grades only "decreased" for the blood
+# counts and fibrinogen and "increased" for the liver and kidney tests; CRP, ferritin and IL-6
+# have no CTCAE term and are never graded.
+LAB_UNITS = {"anc": "10^9/L", "platelets": "10^9/L", "haemoglobin": "g/L",
+             "lymphocytes": "10^9/L", "alt": "U/L", "ast": "U/L", "bilirubin": "umol/L",
+             "creatinine": "umol/L", "crp": "mg/L", "ferritin": "ug/L", "il6": "pg/mL",
+             "fibrinogen": "g/L"}
+# "Lymphocyte count decreased": < LLN–800, < 800–500, < 500–200, < 200/mm³ → 1–4.
+LYMPHOCYTE_CUTOFFS_PER_UL = (800.0, 500.0, 200.0)
+# "Anemia": Hgb < LLN–10.0, < 10.0–8.0, < 8.0 g/dL → 1–3 (100 and 80 g/L). Grade 4 is
+# "life-threatening consequences; urgent intervention indicated": a clinical judgement that no
+# value gives, so a value grades at most 3.
+HAEMOGLOBIN_CUTOFFS_G_L = (100.0, 80.0)
+# ×ULN above which grades 2, 3 and 4 begin (grade 1 above the ULN), baseline normal:
+# "ALT/AST increased" > ULN–3.0, > 3.0–5.0, > 5.0–20.0, > 20.0 × ULN;
+# "Blood bilirubin increased" > ULN–1.5, > 1.5–3.0, > 3.0–10.0, > 10.0 × ULN;
+# "Creatinine increased" > ULN–1.5, > 1.5–3.0, > 3.0–6.0, > 6.0 × ULN.
+ULN_MULTIPLES = {"alt": (3.0, 5.0, 20.0), "ast": (3.0, 5.0, 20.0),
+                 "bilirubin": (1.5, 3.0, 10.0), "creatinine": (1.5, 3.0, 6.0)}
+# "Fibrinogen decreased": < 1.0–0.75, < 0.75–0.5, < 0.5–0.25, < 0.25 × LLN → 1–4 (or an
+# absolute < 50 mg/dL, 0.5 g/L, → 4).
+FIBRINOGEN_LLN_MULTIPLES = (0.75, 0.5, 0.25)
+FIBRINOGEN_GRADE4_G_L = 0.5
+LAB_TERMS = {"anc": "neutrophil count decreased", "platelets": "platelet count decreased",
+             "lymphocytes": "lymphocyte count decreased", "haemoglobin": "anaemia",
+             "alt": "ALT increased", "ast": "AST increased",
+             "bilirubin": "blood bilirubin increased", "creatinine": "creatinine increased",
+             "fibrinogen": "fibrinogen decreased"}
+
+
+def _decreased(value: float, lln: float | None, cutoffs: tuple[float, ...]) -> int:
+    """Grade 1 below the LLN, then one grade more below each cut-off (strictly below)."""
+    grade = 1 if lln is not None and value < lln else 0
+    for worse, cutoff in enumerate(cutoffs, start=2):
+        if value < cutoff:
+            grade = worse
+    return grade
+
+
+def _increased(value: float, uln: float, multiples: tuple[float, ...]) -> int:
+    """Grade 1 above the ULN, then one grade more above each multiple of it (strictly above)."""
+    grade = 1 if value > uln else 0
+    for worse, multiple in enumerate(multiples, start=2):
+        if value > multiple * uln:
+            grade = worse
+    return grade
+
+
+def lab_grade(test: str, value: float, *, low: float | None = None,
+              high: float | None = None) -> Graded | None:
+    """CTCAE v5.0 grade of one laboratory result in its unit (`LAB_UNITS`), from the value and
+    the site's reference range (`low` = LLN, `high` = ULN); None when the test has no CTCAE
+    grade or the limit its grades need is not given."""
+    if test not in LAB_UNITS:
+        raise ValueError(f"test: {test!r} is not one of {', '.join(LAB_UNITS)}")
+    if value < 0:
+        raise ValueError(f"{test}: {value} is not a laboratory value (≥ 0)")
+    if test == "anc":
+        return neutrophil_grade(value * 1000, (low or ANC_LLN_PER_UL / 1000) * 1000)
+    if test == "platelets":
+        return platelet_grade(value * 1000, (low or PLATELETS_LLN_PER_UL / 1000) * 1000)
+    driver = f"{test} {value:g} {LAB_UNITS[test]}"
+    if test == "lymphocytes":
+        lln = None if low is None else low * 1000
+        return Graded(_decreased(value * 1000, lln, LYMPHOCYTE_CUTOFFS_PER_UL), driver)
+    if test == "haemoglobin":
+        return Graded(_decreased(value, low, HAEMOGLOBIN_CUTOFFS_G_L), driver)
+    if test in ULN_MULTIPLES and high:
+        return Graded(_increased(value, high, ULN_MULTIPLES[test]),
+                      f"{driver}, {value / high:.1f} × ULN")
+    if test == "fibrinogen" and low:
+        grade = _decreased(value, low, tuple(m * low for m in FIBRINOGEN_LLN_MULTIPLES))
+        return Graded(4 if value < FIBRINOGEN_GRADE4_G_L else grade,
+                      f"{driver}, {value / low:.2f} × LLN")
+    return None

@@ -18,9 +18,10 @@ from core.bulk_history import BATCH, insert_history, insert_with_history
 from core.fast_reads import values_rows
 from core.models import Study
 from core.text_validators import required_text
+from labs.models import CYTOPENIA_TESTS, LabResult
 from patients.schedule import study_day
 from safety.dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
-from safety.grading import Graded, derive_grade, findings_fields
+from safety.grading import Graded, derive_grade, findings_fields, lab_grade
 from safety.models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
 
 RULES_REASON = "DLT rules re-evaluated"
@@ -45,9 +46,14 @@ class SafetyRow(NamedTuple):
     crs: Graded | None
     icans: Graded | None
     gvhd_magic_grade: int | None
+    # (collection date, CTCAE grade) of the patient's counts of this AE's kind (ANC for a
+    # neutropenia, platelets for a thrombocytopenia), in date order; () for other kinds.
+    counts: tuple[tuple[date, int], ...] = ()
 
     def facts(self) -> AeFacts:
         day0, resolution = self.day0, self.resolution_date
+        counts = () if day0 is None else tuple((study_day(day0, on), grade)
+                                               for on, grade in self.counts)
         return AeFacts(
             term=self.term, grade=self.grade,
             onset_day=None if day0 is None else study_day(day0, self.onset_date),
@@ -56,7 +62,43 @@ class SafetyRow(NamedTuple):
                 day0, resolution),
             crs_grade=self.crs.grade if self.crs else None,
             icans_grade=self.icans.grade if self.icans else None,
-            gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term))
+            gvhd_magic_grade=self.gvhd_magic_grade, kind=ae_kind(self.term),
+            cytopenia_counts=counts)
+
+
+class GradedCount(NamedTuple):
+    """One current ANC or platelet count, graded by CTCAE v5.0 (`safety.grading.lab_grade`)."""
+
+    patient_id: int
+    subject_id: str
+    kind: str  # the AE kind it grades: "neutropenia" or "thrombocytopenia"
+    on: date  # the collection date, in the study's time zone
+    graded: Graded
+
+
+def read_cytopenia_counts(patient_ids=None) -> list[GradedCount]:
+    """Every current ANC and platelet count (of `patient_ids`, or of the trial), graded, in
+    patient and collection order: one query."""
+    results = (LabResult.objects.of_current_parents()
+               .filter(test__in=list(CYTOPENIA_TESTS)).order_by("patient_id", "collected_at",
+                                                                 "pk"))
+    if patient_ids is not None:
+        results = results.filter(patient_id__in=patient_ids)
+    return [GradedCount(patient_id, subject_id, CYTOPENIA_TESTS[test],
+                        timezone.localtime(collected_at).date(),
+                        lab_grade(test, value, low=ref_low))
+            for patient_id, subject_id, test, collected_at, value, ref_low in values_rows(
+                results, "patient_id", "patient__subject_id", "test", "collected_at", "value",
+                "ref_low")]
+
+
+def counts_by_kind(counts: list[GradedCount]) -> dict[tuple[int, str], tuple]:
+    """{(patient id, kind): ((date, grade), …)} in the counts' order."""
+    grouped: dict[tuple[int, str], list] = {}
+    for count in counts:
+        grouped.setdefault((count.patient_id, count.kind), []).append(
+            (count.on, count.graded.grade))
+    return {key: tuple(value) for key, value in grouped.items()}
 
 
 # The columns of one AE as the safety rows read them (`read_adverse_events`).
@@ -116,12 +158,15 @@ def read_adverse_events(cutoff: date | None = None) -> list[AdverseEventRecord]:
 
 
 def safety_rows_of(ae_rows: list[AdverseEventRecord], details: GradedDetails,
-                   day0: dict[int, date]) -> list[SafetyRow]:
-    """`SafetyRow`s from `read_adverse_events` rows, the graded details and each day 0."""
+                   day0: dict[int, date], counts: list[GradedCount] = ()) -> list[SafetyRow]:
+    """`SafetyRow`s from `read_adverse_events` rows, the graded details, each day 0 and the
+    graded counts (`read_cytopenia_counts`), which D5 reads for recovery."""
     crs, icans, gvhd = details.crs, details.icans, details.gvhd_magic_grade
+    by_kind = counts_by_kind(list(counts))
     return [
         SafetyRow(pk, subject_id, term, grade, onset, resolution, relatedness, serious, aware,
-                  reported, day0.get(patient_id), crs.get(pk), icans.get(pk), gvhd.get(pk))
+                  reported, day0.get(patient_id), crs.get(pk), icans.get(pk), gvhd.get(pk),
+                  by_kind.get((patient_id, ae_kind(term)), ()))
         for pk, patient_id, subject_id, term, grade, onset, resolution, relatedness, serious,
         aware, reported in ae_rows
     ]
@@ -129,7 +174,7 @@ def safety_rows_of(ae_rows: list[AdverseEventRecord], details: GradedDetails,
 
 def safety_row_of(adverse_event: AdverseEvent, *, crs: CrsDetails | None,
                   icans: IcansDetails | None, gvhd: GvhdDetails | None,
-                  day0: date | None) -> SafetyRow:
+                  day0: date | None, counts: list[GradedCount] = ()) -> SafetyRow:
     """One adverse event and its details as they stand in memory (saved, or typed and not yet
     saved): the row the recompute would build of them, by the same code (the subject ID left
     blank: the rules do not read it)."""
@@ -140,7 +185,7 @@ def safety_row_of(adverse_event: AdverseEvent, *, crs: CrsDetails | None,
         gvhd_magic_grade={ae_id: gvhd.magic_grade} if gvhd else {})
     row = (ae_id, adverse_event.patient_id, "",
            *(getattr(adverse_event, column) for column in AE_COLUMNS[3:]))
-    return safety_rows_of([row], details, {adverse_event.patient_id: day0})[0]
+    return safety_rows_of([row], details, {adverse_event.patient_id: day0}, counts)[0]
 
 
 def rule_flags(rows: list[SafetyRow], *, today: date,

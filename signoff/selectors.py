@@ -10,6 +10,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -19,7 +20,7 @@ from signoff.models import CasebookSignature
 # the browser EDC, `casebook.crfs.CRFS`) and the investigator's DLT decisions.
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
-    IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
+    IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample, LabResult,
     FollowUpContact, DltAdjudication,
 )
 

@@ -47,5 +47,7 @@ VALID = {
     "death": dict(date="2024-06-01", cause="other"),
     "pk-sample": dict(nominal_day=7, collected_at="2024-03-19T09:00", matrix="peripheral_blood",
                       car_copies_per_ug_gdna=1000),
+    "lab-result": dict(collected_at="2024-03-19T07:30", test="platelets", value=40,
+                       unit="10^9/L", ref_low=150, ref_high=400),
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
 }

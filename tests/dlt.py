@@ -19,7 +19,8 @@ from safety.services import (
 def trial_safety_rows() -> list[SafetyRow]:
     """Every current adverse event as the recompute reads it."""
     rows = read_trial_rows()
-    return safety_rows_of(rows.adverse_events, read_graded_details(), rows.day0())
+    return safety_rows_of(rows.adverse_events, read_graded_details(), rows.day0(),
+                          rows.cytopenia_counts)
 
 
 @transaction.atomic

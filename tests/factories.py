@@ -10,6 +10,7 @@ from core.audit import ClinicalRecord, record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from labs.models import TEST_UNITS, LabResult
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 
@@ -123,6 +124,13 @@ def pk_sample(p, day=7, value=120000.0, **fields):
     at = datetime.combine(CONSENT + timedelta(days=11 + day), datetime.min.time(), tzinfo=UTC)
     return save(PkSample(patient=p, nominal_day=day, collected_at=at.replace(hour=9),
                          car_copies_per_ug_gdna=value, below_lloq=value is None, **fields))
+
+
+def lab_result(p, day=7, test="anc", value=3.0, **fields):
+    """A laboratory result `day` days after the factories' first infusion, 07:30 UTC."""
+    at = datetime.combine(CONSENT + timedelta(days=11 + day), datetime.min.time(), tzinfo=UTC)
+    return save(LabResult(patient=p, collected_at=at.replace(hour=7, minute=30), test=test,
+                          value=value, unit=TEST_UNITS[test], **fields))
 
 
 def contact(p, on):

@@ -103,6 +103,7 @@ def _every_crf(states: TrialStates, users: dict):
                                      onset_date=DAY0 + timedelta(days=3), relatedness="possible")
     response = factories.response(patient, on=DAY0 + timedelta(days=28))
     factories.pk_sample(patient, day=7)
+    factories.lab_result(patient, day=1, test="anc", value=0.3, ref_low=1.8, ref_high=7.5)
     factories.contact(patient, DAY0 + timedelta(days=60))
     states.patients["every CRF"] = patient
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     # The trial's domains:
     "patients",
     "dosing",
+    "labs",
     "safety",
     "efficacy",
     "pk",
