@@ -7,8 +7,8 @@ holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 How the CRFs map onto ODM:
 - Five study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
   events, follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
-  contacts) and laboratory results. A form with several records per patient is Repeating, one FormData per record
-  with FormRepeatKey 1, 2, … in date order.
+  contacts) and laboratory results. A form with several records per patient is Repeating, one
+  FormData per record with FormRepeatKey 1, 2, … in date order.
 - An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
   the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
 - OIDs are made from the form slugs and field names, so the same metadata gives the same OIDs:

@@ -9,8 +9,8 @@ from core.accounts import user_set_role
 from core.audit import ClinicalRecord, record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from labs.models import TEST_UNITS, LabResult
+from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 
