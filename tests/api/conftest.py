@@ -47,6 +47,7 @@ def trial(db):
     factories.hsct(one, on=date(2024, 6, 1))
     factories.pk_sample(one, day=7)
     factories.pk_sample(one, day=14, value=None)
+    factories.lab_result(one, day=7, test="platelets", value=40, ref_low=150, ref_high=400)
     factories.death(one, on=date(2025, 1, 10))
     two = factories.patient("RD-002", age_at_consent=9, sex="F")
     factories.lymphodepletion(two)

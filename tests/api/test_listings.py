@@ -11,7 +11,7 @@ from safety.models import AdverseEvent
 from tests import factories
 
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
-            "hsct", "deaths", "pk-samples", "dlt-adjudications")
+            "hsct", "deaths", "pk-samples", "lab-results", "dlt-adjudications")
 
 # Keys a sponsor must never receive: free text typed into CRFs, staff names (trial_edc.
 # sponsor_share), and what the EDC never keeps.

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # Bounded so that the whole run takes well under a minute.
 EXAMPLES_PER_OPERATION = 4
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
-            "hsct", "deaths", "pk-samples", "dlt-adjudications")
+            "hsct", "deaths", "pk-samples", "lab-results", "dlt-adjudications")
 
 
 def test_spectacular_validates_the_schema_without_a_warning(tmp_path):
@@ -38,6 +38,7 @@ def test_spectacular_validates_the_schema_without_a_warning(tmp_path):
                      "/api/v1/reports/data-review/"):
         assert existing in paths
     assert "post" in paths["/api/v1/pk-samples/"]
+    assert "post" in paths["/api/v1/lab-results/"]
 
 
 def _undescribed(schema: dict) -> list[str]:

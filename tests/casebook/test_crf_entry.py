@@ -28,6 +28,7 @@ BAD_VALUES = [
     ("hsct", {"date": TODAY_PLUS}, "date", "in the future"),
     ("death", {"date": "2024-02-01"}, "date", "before the consent date"),
     ("pk-sample", {"below_lloq": "on"}, "car_copies_per_ug_gdna", "no quantified value"),
+    ("lab-result", {"unit": "g/L"}, "unit", "is recorded in ×10⁹/L"),
     ("follow-up", {"contact_date": TODAY_PLUS}, "contact_date", "in the future"),
 ]
 

@@ -6,6 +6,7 @@ import pytest
 from core.sponsor_share import withheld_fields
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -23,7 +24,7 @@ VOID_MARKS = {"voided_by", "void_reason"}
     (DltAdjudication, {"rationale", "signer_printed_name", "signed_by", "signature_meaning"}),
     (Infusion, set()), (Lymphodepletion, set()), (EligibilityAssessment, set()),
     (FollowUpContact, set()), (CrsDetails, set()), (IcansDetails, set()), (GvhdDetails, set()),
-    (ResponseAssessment, set()), (Death, set()), (PkSample, set()),
+    (ResponseAssessment, set()), (Death, set()), (PkSample, set()), (LabResult, set()),
 ], ids=lambda value: getattr(value, "__name__", ""))
 def test_free_text_and_people_are_withheld_and_nothing_else(model, withheld):
     assert withheld_fields(model) == withheld | VOID_MARKS

@@ -40,6 +40,7 @@ def full_patient(db):
     factories.pk_sample(patient, day=0, value=None)
     for day, value in ((7, 50000.0), (14, 120000.0), (28, 30000.0)):
         factories.pk_sample(patient, day=day, value=value)
+    factories.lab_result(patient, day=7, test="anc", value=0.4, ref_low=1.8, ref_high=7.5)
     factories.disease_event(patient, on=date(2024, 9, 1), site=SITE)
     hsct = factories.hsct(patient, on=date(2024, 6, 1))
     hsct.donor_type = DONOR

@@ -21,6 +21,7 @@ from exports.catalog import export_catalog
 from exports.form_csv import file_name
 from exports.loader import load_export_data
 from exports.odm import group_oid, item_oid
+from labs.models import LabResult
 from patients.models import Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 LISTINGS = {Patient: "patients", Infusion: "infusions", AdverseEvent: "adverse-events",
             ResponseAssessment: "response-assessments", DiseaseEvent: "disease-events",
-            Hsct: "hsct", Death: "deaths", PkSample: "pk-samples",
+            Hsct: "hsct", Death: "deaths", PkSample: "pk-samples", LabResult: "lab-results",
             DltAdjudication: "dlt-adjudications"}
 ENTRIES = {entry.model: entry for entry in export_catalog()}
 
