@@ -139,7 +139,8 @@ def _cytopenia_findings(cutoff: date, inputs: ReviewInputs):
         spans.setdefault((row.subject_id, ae_kind(row.term)), []).append(
             (row.onset_date, row.resolution_date))
     run: list[GradedCount] = []
-    for count in inputs.cytopenia_counts:
+    # A patient's ANC and platelet counts are read interleaved in time: a run is of one kind.
+    for count in sorted(inputs.cytopenia_counts, key=lambda c: (c.subject_id, c.kind, c.on)):
         if run and (run[0].subject_id, run[0].kind) != (count.subject_id, count.kind):
             yield from _unrecorded(run)
             run = []
