@@ -60,7 +60,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
-    Crf("lab-result", "Laboratory result", LabResultForm),
+    Crf("lab-result", "Laboratory result", LabResultForm, derives=True),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

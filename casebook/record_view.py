@@ -12,8 +12,10 @@ from core.audit import field_changes
 from dosing.selectors import first_infusion_dates
 from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
+from labs.models import LabResult
 from monitoring.reviews import review_trail
 from safety.dlt_rules import ae_kind
+from safety.grading import LAB_TERMS, lab_grade
 from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
 from safety.selectors import derived_crs_grade, derived_grades, derived_icans_grade
 from safety.services import read_cytopenia_counts, rule_flags, safety_row_of
@@ -58,7 +60,19 @@ def derived_values(record) -> list[Derived]:
         derived = derived_response(record)
         return [Derived("Derived response", f"{derived.category}: {derived.reason}",
                         derived.category == record.response)]
+    if isinstance(record, LabResult):
+        return _lab_grade(record)
     return []
+
+
+def _lab_grade(result: LabResult) -> list[Derived]:
+    """The CTCAE v5.0 grade of a laboratory result (docs/labs.md); nothing while the test or a
+    sound value is not typed yet."""
+    if result.test not in LAB_TERMS or result.value is None or result.value < 0:
+        return []
+    graded = lab_grade(result.test, result.value, low=result.ref_low, high=result.ref_high)
+    return [Derived("Derived CTCAE v5.0 grade", "not graded: the reference limit it needs is "
+                    "missing" if graded is None else graded.describe(LAB_TERMS[result.test]))]
 
 
 def _saved(manager_of, adverse_event):

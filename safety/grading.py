@@ -248,6 +248,7 @@ ULN_MULTIPLES = {"alt": (3.0, 5.0, 20.0), "ast": (3.0, 5.0, 20.0),
 # absolute < 50 mg/dL, 0.5 g/L, → 4).
 FIBRINOGEN_LLN_MULTIPLES = (0.75, 0.5, 0.25)
 FIBRINOGEN_GRADE4_G_L = 0.5
+LAB_NAMES = {"haemoglobin": "Hb", "alt": "ALT", "ast": "AST", "il6": "IL-6", "crp": "CRP"}
 LAB_TERMS = {"anc": "neutrophil count decreased", "platelets": "platelet count decreased",
              "lymphocytes": "lymphocyte count decreased", "haemoglobin": "anaemia",
              "alt": "ALT increased", "ast": "AST increased",
@@ -286,7 +287,7 @@ def lab_grade(test: str, value: float, *, low: float | None = None,
         return neutrophil_grade(value * 1000, (low or ANC_LLN_PER_UL / 1000) * 1000)
     if test == "platelets":
         return platelet_grade(value * 1000, (low or PLATELETS_LLN_PER_UL / 1000) * 1000)
-    driver = f"{test} {value:g} {LAB_UNITS[test]}"
+    driver = f"{LAB_NAMES.get(test, test)} {value:g} {LAB_UNITS[test]}"
     if test == "lymphocytes":
         lln = None if low is None else low * 1000
         return Graded(_decreased(value * 1000, lln, LYMPHOCYTE_CUTOFFS_PER_UL), driver)

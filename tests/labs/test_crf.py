@@ -33,3 +33,12 @@ def test_the_casebook_lists_laboratory_results_and_names_them(client, coordinato
     page = client.get("/patients/RD-001/").content.decode()
     assert "Laboratory results" in page
     assert f"/patients/RD-001/lab-result/{result.pk}/" in page
+
+
+def test_the_record_page_shows_the_derived_ctcae_grade(client, coordinator, infused_patient):
+    result = factories.lab_result(infused_patient, day=3, test="alt", value=250, ref_low=0,
+                                  ref_high=40)
+    client.force_login(coordinator)
+    page = client.get(f"/patients/RD-001/lab-result/{result.pk}/").content.decode()
+    assert "Derived CTCAE v5.0 grade" in page
+    assert "grade 3 ALT increased (ALT 250 U/L, 6.2 × ULN)" in page
