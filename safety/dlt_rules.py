@@ -23,7 +23,7 @@ Conventions where the protocol is silent:
   AE's onset day or later and on or before the recovery day (28). The last of them is the
   state on that day: grade ≤ 2 has recovered; grade 3–4 has not, once the recovery day has
   come (before it, the candidate waits as "duration pending"). A recovery followed by a new
-  fall below grade 2 before day 28 is not a recovery by day 28.
+  fall to grade 3–4 before day 28 is not a recovery by day 28.
 - D5 without such a count: a grade 4 record still open on that day means grade 4 persisted;
   one resolved on or before that day has recovered (one record, one grade: its grade 4 ended).
   "Duration pending" is only for a record with no resolution date before that day.

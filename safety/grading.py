@@ -4,6 +4,8 @@
   2019;25:625–638. ICANS in children under 12 is screened with the CAPD (Traube C et al., Crit
   Care Med 2014;42:656–663) in place of the ICE score, as the ASTCT paper recommends.
 - Cytopenias: CTCAE v5.0 (NCI, 2017), "Neutrophil count decreased" and "Platelet count decreased".
+- Laboratory results (`lab_grade`): CTCAE v5.0 for the counts, haemoglobin, ALT/AST, bilirubin,
+  creatinine and fibrinogen from the value and the site's reference range (docs/labs.md).
 
 Pure functions: plain values in (the CRF vocabularies of `safety.models`), a `Graded` out, carrying
 the grade and what drove it, so a message can say "grade 3 ICANS (ICE 2)". Nothing here imports
