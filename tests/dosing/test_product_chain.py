@@ -1,0 +1,163 @@
+"""The cell product's chain of identity: donor → lot → release → patient → infusion.
+
+Dates are the factories': consent 2024-03-01, lymphodepletion 03-07 for 3 days, infusion 1 on
+2024-03-12 (day 0) at DL1 (5e6 CAR-T cells/kg). The lot L-0042 holds 3.25e8 CAR+ viable cells:
+for a 65 kg patient, exactly 5e6 cells/kg.
+"""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.edit_checks import findings
+from dosing.models import Donor, Infusion
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conditioned():
+    patient = factories.patient()
+    factories.lymphodepletion(patient)
+    return patient
+
+
+def infusion_of(patient, **fields):
+    values = dict(number=1, date=date(2024, 3, 12), time=time(10, 0),
+                  dose_level=factories.dose_level(), weight_kg=65.0)
+    values.update(fields)
+    return Infusion(patient=patient, **values)
+
+
+def fired(record) -> list[str]:
+    return [f.id for f in findings(record)]
+
+
+def refusal(record) -> dict:
+    with pytest.raises(ValidationError) as refused:
+        record.full_clean()
+    return refused.value.message_dict
+
+
+# --- the lot's own rules --------------------------------------------------------------------------
+
+def test_a_lot_with_pending_sterility_cannot_be_released(conditioned):
+    lot = factories.product_lot("L-0050")
+    lot.sterility, lot.release_status = "pending", "released"
+    lot.release_date, lot.released_for = date(2024, 3, 6), conditioned
+    assert refusal(lot)["sterility"] == [
+        "sterility is pending: a lot is released only with a negative sterility result"]
+
+
+def test_a_released_lot_names_its_patient_and_date():
+    lot = factories.product_lot("L-0051")
+    lot.release_status = "released"
+    errors = refusal(lot)
+    assert errors["release_date"] == ["a released lot needs its release date"]
+    assert errors["released_for"] == ["a released lot names the patient it is released for"]
+
+
+def test_car_positive_viable_cells_cannot_exceed_viable_cells():
+    lot = factories.product_lot("L-0052")
+    lot.car_positive_viable_cells = 9.5e8
+    assert "more than the 9.2e+08 viable cells" in refusal(lot)["car_positive_viable_cells"][0]
+
+
+def test_hla_match_is_matched_over_typed_alleles():
+    assert "e.g. 5/10" in refusal(Donor(donor_code="D-1", hla_match="five"))["hla_match"][0]
+    assert refusal(Donor(donor_code="D-2", hla_match="11/10"))["hla_match"] == [
+        "HLA match 11/10: more alleles matched than typed"]
+    Donor(donor_code="D-3", hla_match="10/10").full_clean()
+
+
+# --- hard checks of the infusion --------------------------------------------------------------------
+
+def test_infusion_of_a_quarantined_lot_is_refused_naming_field_and_rule(conditioned):
+    lot = factories.product_lot("L-0060")  # quarantined
+    errors = refusal(infusion_of(conditioned, lot=lot))
+    assert errors["lot"] == [
+        "EC-INF-03 (hard): Product lot: lot L-0060 is quarantined, not released: RD13-02 is "
+        "infused only from a released lot."]
+
+
+def test_infusion_before_the_lot_is_released_is_refused(conditioned):
+    lot = factories.product_lot("L-0061", released_for=conditioned, release_date=date(2024, 3, 13))
+    assert "released on 2024-03-13, after the infusion on 2024-03-12" in \
+        refusal(infusion_of(conditioned, lot=lot))["lot"][0]
+
+
+def test_infusion_of_a_lot_released_for_another_patient_is_refused(conditioned):
+    other = factories.patient("RD-002")
+    lot = factories.product_lot("L-0062", released_for=other)
+    errors = refusal(infusion_of(conditioned, lot=lot))
+    assert errors["lot"] == [
+        "EC-INF-04 (hard): Product lot: lot L-0062 is released for RD-002, not for RD-001: a "
+        "lot is infused only to the patient it is released for."]
+
+
+def test_thaw_after_the_infusion_start_is_refused(conditioned):
+    record = infusion_of(conditioned, received_at=datetime(2024, 3, 12, 8, tzinfo=UTC),
+                         thawed_at=datetime(2024, 3, 12, 10, 30, tzinfo=UTC))
+    assert refusal(record)["thawed_at"] == [
+        "EC-INF-05 (hard): Thaw started at: 2024-03-12 10:30 is after the infusion start "
+        "(2024-03-12 10:00): a product is thawed before it is infused."]
+
+
+def test_thaw_before_receipt_is_refused(conditioned):
+    record = infusion_of(conditioned, received_at=datetime(2024, 3, 12, 9, tzinfo=UTC),
+                         thawed_at=datetime(2024, 3, 12, 8, tzinfo=UTC))
+    assert "is before the product was received" in refusal(record)["thawed_at"][0]
+
+
+def test_thaw_on_a_later_day_than_an_untimed_infusion_is_refused(conditioned):
+    record = infusion_of(conditioned, time=None, thawed_at=datetime(2024, 3, 13, 8, tzinfo=UTC))
+    assert "after the infusion date 2024-03-12" in refusal(record)["thawed_at"][0]
+
+
+def test_released_lot_for_this_patient_infused_in_order_is_accepted(conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    record = infusion_of(conditioned, lot=lot, received_at=datetime(2024, 3, 12, 8, tzinfo=UTC),
+                         thawed_at=datetime(2024, 3, 12, 9, 30, tzinfo=UTC))
+    record.full_clean()
+    assert fired(record) == []
+    assert record.product_lot == "L-0042"  # the text follows the linked lot
+
+
+def test_a_typed_lot_number_that_is_not_the_linked_lot_is_refused(conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    assert refusal(infusion_of(conditioned, lot=lot, product_lot="L-0099"))["product_lot"] == [
+        "Product lot: 'L-0099' is not the linked lot 'L-0042'"]
+
+
+# --- the dose received and the soft dose check ---------------------------------------------------
+
+def test_dose_received_is_the_lots_car_positive_viable_cells_per_kg(conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    record = infusion_of(conditioned, lot=lot, cells_per_kg=9e6)
+    assert record.received_cells_per_kg == pytest.approx(5e6)
+    assert fired(record) == []  # the typed 9e6 is overruled by the lot's count
+
+
+def test_dose_mismatch_uses_the_lots_count_when_a_lot_is_linked(conditioned):
+    lot = factories.product_lot(released_for=conditioned, car_positive_viable_cells=6.5e8)
+    record = infusion_of(conditioned, lot=lot, cells_per_kg=5e6)
+    assert [f.message for f in findings(record)] == [
+        "1e+07 CAR-T cells/kg (computed from lot L-0042's CAR+ viable cells) is not the dose of "
+        "DL1 (5e+06 cells/kg ± 10%): a dosing deviation"]
+
+
+def test_without_a_lot_the_recorded_dose_is_compared_as_before(conditioned):
+    record = infusion_of(conditioned, cells_per_kg=9e6)
+    assert fired(record) == ["EC-INF-02"]
+    assert "computed from" not in findings(record)[0].message
+
+
+def test_flat_dose_level_compares_the_lots_car_positive_viable_cells(conditioned):
+    flat = factories.dose_level("DL2", total_cells=4e8)
+    lot = factories.product_lot(released_for=conditioned)  # 3.25e8: 19% under
+    record = infusion_of(conditioned, dose_level=flat, lot=lot, total_cells=4e8)
+    assert [f.message for f in findings(record)] == [
+        "3.25e+08 CAR-T cells (computed from lot L-0042's CAR+ viable cells) is not the flat "
+        "dose of DL2 (4e+08 cells ± 10%): a dosing deviation"]
