@@ -5,14 +5,19 @@ Dates are the factories': consent 2024-03-01, lymphodepletion 03-07 for 3 days, 
 for a 65 kg patient, exactly 5e6 cells/kg.
 """
 
+import json
 from datetime import UTC, date, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from core.edit_checks import findings
-from dosing.models import Donor, Infusion
+from dosing.models import Donor, Infusion, ProductLot
+from exchange.dump import dumps, export_bundle
+from exchange.read import BundleProblems
+from exchange.services import bundle_import_json
 from tests import factories
+from tests.data import demo_casebook
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +166,86 @@ def test_flat_dose_level_compares_the_lots_car_positive_viable_cells(conditioned
     assert [f.message for f in findings(record)] == [
         "3.25e+08 CAR-T cells (computed from lot L-0042's CAR+ viable cells) is not the flat "
         "dose of DL2 (4e+08 cells ± 10%): a dosing deviation"]
+
+
+# --- the casebook bundle: study.donors and study.product_lots -------------------------------------
+
+def bundle_with_lot(**lot_fields) -> dict:
+    """The demo casebook with DEMO-01's infusion (2023-03-06, DL1 5e6/kg) given from lot
+    L-0042, whose 3.5e8 CAR+ viable cells make 5e6/kg at 70 kg."""
+    bundle = demo_casebook()
+    bundle["study"]["donors"] = [{"donor_code": "D-017", "hla_typing": "A*02:01,A*24:02",
+                                  "hla_match": "5/10", "eligibility_date": "2023-01-10"}]
+    lot = {"lot_number": "L-0042", "donor": "D-017", "manufacture_date": "2023-02-10",
+           "car_positive_pct": 45.0, "viability_pct": 92.0, "total_nucleated_cells": 1.0e9,
+           "viable_cells": 9.2e8, "car_positive_viable_cells": 3.5e8, "sterility": "negative",
+           "endotoxin_eu_per_ml": 0.2, "mycoplasma": "negative", "vector_copies_per_cell": 2.1,
+           "release_status": "released", "release_date": "2023-03-01",
+           "released_for": "DEMO-01"}
+    lot.update(lot_fields)
+    bundle["study"]["product_lots"] = [lot]
+    infusion = bundle["patients"][0]["infusions"][0]
+    infusion.update(product_lot="L-0042", weight_kg=70.0,
+                    received_at="2023-03-06T08:00:00Z", thawed_at="2023-03-06T09:00:00Z")
+    return bundle
+
+
+def problems_of(bundle) -> list[str]:
+    with pytest.raises(BundleProblems) as refused:
+        bundle_import_json(bundle)
+    return refused.value.problems
+
+
+def test_a_bundle_lot_is_imported_and_its_infusion_linked_by_lot_number():
+    bundle_import_json(bundle_with_lot())
+    infusion = Infusion.objects.get(patient__subject_id="DEMO-01", number=1)
+    assert infusion.lot.lot_number == "L-0042"
+    assert infusion.lot.released_for.subject_id == "DEMO-01"
+    assert infusion.lot.donor.hla_match == "5/10"
+    assert infusion.thawed_at == datetime(2023, 3, 6, 9, tzinfo=UTC)
+    assert ProductLot.history.get().history_change_reason == "import"
+
+
+def test_a_product_lot_text_without_a_registered_lot_stays_text():
+    bundle = demo_casebook()
+    bundle["patients"][0]["infusions"][0]["product_lot"] = "LEGACY-7"
+    bundle_import_json(bundle)
+    infusion = Infusion.objects.get(patient__subject_id="DEMO-01", number=1)
+    assert (infusion.product_lot, infusion.lot) == ("LEGACY-7", None)
+
+
+def test_a_bundle_infusing_a_quarantined_lot_is_refused_at_the_lot_path():
+    problems = problems_of(bundle_with_lot(release_status="quarantined", release_date=None,
+                                           released_for=None))
+    assert "patients[0].infusions[0].product_lot: EC-INF-03 (hard): Product lot: lot L-0042 " \
+           "is quarantined, not released" in " | ".join(problems)
+    assert not ProductLot.objects.exists()
+
+
+def test_a_bundle_lot_released_for_another_patient_is_refused():
+    problems = problems_of(bundle_with_lot(released_for="DEMO-02"))
+    assert any(p.startswith("patients[0].infusions[0].product_lot: EC-INF-04 (hard)")
+               for p in problems)
+
+
+def test_a_bundle_lot_released_for_an_unknown_patient_or_donor_is_refused():
+    problems = problems_of(bundle_with_lot(released_for="NOBODY", donor="D-999"))
+    assert "study.product_lots[0].donor: 'D-999' is not a donor of study.donors or this " \
+           "database" in problems
+
+
+def test_an_unknown_key_in_a_lot_is_an_error():
+    problems = problems_of(bundle_with_lot(potency="high"))
+    assert problems[0].startswith("study.product_lots[0].potency: unknown key")
+
+
+def test_the_chain_round_trips_export_import_export(tmp_path):
+    bundle_import_json(bundle_with_lot())
+    first = dumps(export_bundle())
+    exported = json.loads(first)
+    assert exported["study"]["product_lots"][0]["released_for"] == "DEMO-01"
+    assert exported["study"]["donors"][0]["hla_typing"] == "A*02:01,A*24:02"
+    bundle_import_json(exported, replace=True)
+    assert dumps(export_bundle()) == first
+    assert Infusion.objects.get(patient__subject_id="DEMO-01", number=1).lot.lot_number == \
+        "L-0042"
