@@ -1,5 +1,5 @@
 from core.admin import register_clinical
-from dosing.models import DoseLevel, Donor, Infusion, Lymphodepletion, ProductLot
+from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 
 register_clinical(DoseLevel, list_display=("code", "rank", "cells_per_kg", "total_cells"))
 register_clinical(Lymphodepletion, list_display=("patient", "start_date", "days"),

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time
 
 from core.models import Study
-from dosing.models import DoseLevel, Donor, ProductLot
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 
 

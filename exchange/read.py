@@ -20,7 +20,7 @@ from core import edit_checks
 from core.date_order import Timeline, timeline_problems
 from core.models import Study
 from core.subject_ids import pattern_problem
-from dosing.models import DoseLevel, Donor, ProductLot
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 from patients.models import Patient
 

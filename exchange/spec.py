@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from core.models import Study
-from dosing.models import DoseLevel, Donor, Infusion, Lymphodepletion, ProductLot
+from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample

@@ -20,7 +20,7 @@ from core.audit import ClinicalRecord, data_changed, record_save, system_user
 from core.bulk_history import BATCH, insert_history, insert_with_history
 from core.edit_checks import checked_save_done
 from core.models import Study
-from dosing.models import DoseLevel, Donor, ProductLot
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 from exchange.read import BundleProblems, Plan
 from monitoring.locks import trial_locks

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from core import edit_checks
 from core.accounts import user_set_role
 from core.audit import ClinicalRecord, record_save
-from dosing.models import DoseLevel, Donor, Infusion, Lymphodepletion, ProductLot
+from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample

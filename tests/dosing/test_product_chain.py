@@ -46,7 +46,7 @@ def refusal(record) -> dict:
     return refused.value.message_dict
 
 
-# --- the lot's own rules --------------------------------------------------------------------------
+# --- the lot's own rules
 
 def test_a_lot_with_pending_sterility_cannot_be_released(conditioned):
     lot = factories.product_lot("L-0050")
@@ -77,7 +77,7 @@ def test_hla_match_is_matched_over_typed_alleles():
     Donor(donor_code="D-3", hla_match="10/10").full_clean()
 
 
-# --- hard checks of the infusion --------------------------------------------------------------------
+# --- hard checks of the infusion
 
 def test_infusion_of_a_quarantined_lot_is_refused_naming_field_and_rule(conditioned):
     lot = factories.product_lot("L-0060")  # quarantined
@@ -136,7 +136,7 @@ def test_a_typed_lot_number_that_is_not_the_linked_lot_is_refused(conditioned):
         "Product lot: 'L-0099' is not the linked lot 'L-0042'"]
 
 
-# --- the dose received and the soft dose check ---------------------------------------------------
+# --- the dose received and the soft dose check
 
 def test_dose_received_is_the_lots_car_positive_viable_cells_per_kg(conditioned):
     lot = factories.product_lot(released_for=conditioned)
@@ -168,7 +168,7 @@ def test_flat_dose_level_compares_the_lots_car_positive_viable_cells(conditioned
         "dose of DL2 (4e+08 cells ± 10%): a dosing deviation"]
 
 
-# --- the casebook bundle: study.donors and study.product_lots -------------------------------------
+# --- the casebook bundle: study.donors and study.product_lots
 
 def bundle_with_lot(**lot_fields) -> dict:
     """The demo casebook with DEMO-01's infusion (2023-03-06, DL1 5e6/kg) given from lot
