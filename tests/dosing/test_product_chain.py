@@ -249,3 +249,73 @@ def test_the_chain_round_trips_export_import_export(tmp_path):
     assert dumps(export_bundle()) == first
     assert Infusion.objects.get(patient__subject_id="DEMO-01", number=1).lot.lot_number == \
         "L-0042"
+
+
+# --- the pages: master data entered by coordinators, the chain on the infusion's page ---------
+
+def lot_form(patient, **fields) -> dict:
+    values = {"lot_number": "L-0070", "donor": factories.donor().pk,
+              "manufacture_date": "2024-02-10", "car_positive_viable_cells": "3.25e8",
+              "sterility": "negative", "mycoplasma": "negative", "release_status": "released",
+              "release_date": "2024-03-06", "released_for": patient.pk}
+    values.update(fields)
+    return values
+
+
+def test_a_coordinator_registers_a_released_lot_and_it_is_audited(client, coordinator,
+                                                                     conditioned):
+    client.force_login(coordinator)
+    response = client.post("/product/lot/new/", lot_form(conditioned))
+    assert response.status_code == 302
+    lot = ProductLot.objects.get(lot_number="L-0070")
+    [entry] = lot.history.all()
+    assert (entry.history_user, entry.history_change_reason) == (coordinator, "initial entry")
+    page = client.get("/product/").content.decode()
+    assert "L-0070" in page and "RD-001" in page
+
+
+def test_releasing_a_lot_with_positive_mycoplasma_is_refused_on_the_page(client, coordinator,
+                                                                        conditioned):
+    client.force_login(coordinator)
+    response = client.post("/product/lot/new/", lot_form(conditioned, mycoplasma="positive"))
+    assert response.status_code == 200
+    assert "mycoplasma is positive: a lot is released only with a negative mycoplasma result" \
+        in response.content.decode()
+    assert not ProductLot.objects.exists()
+
+
+def test_editing_a_lot_needs_a_reason_and_shows_in_its_audit_trail(client, coordinator,
+                                                                  conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    client.force_login(coordinator)
+    form = lot_form(conditioned, lot_number="L-0042", row_version=lot.row_version,
+                    release_date="2024-03-07")
+    assert "reason" in client.post(f"/product/lot/{lot.pk}/edit/", form).context["form"].errors
+    form["reason"] = "release date corrected from the certificate"
+    assert client.post(f"/product/lot/{lot.pk}/edit/", form).status_code == 302
+    trail = client.get(f"/product/lot/{lot.pk}/history/").content.decode()
+    assert "release date corrected from the certificate" in trail
+
+
+def test_a_sponsor_cannot_open_the_product_pages(client, sponsor):
+    client.force_login(sponsor)
+    assert client.get("/product/").status_code == 403
+
+
+def test_a_monitor_reads_but_cannot_register_a_lot(client, monitor):
+    client.force_login(monitor)
+    assert client.get("/product/").status_code == 200
+    assert client.get("/product/lot/new/").status_code == 403
+
+
+def test_the_infusion_page_shows_the_chain_donor_lot_release_patient_infusion(
+        client, coordinator, conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    infusion = factories.infusion(conditioned, lot=lot, weight_kg=65.0, cells_per_kg=None)
+    client.force_login(coordinator)
+    page = client.get(f"/patients/RD-001/infusion/{infusion.pk}/").content.decode()
+    chain = page[page.index("Chain of identity"):]
+    steps = ["D-017, HLA match 5/10", "L-0042, manufactured 2024-02-10", "Released on 2024-03-06",
+             "Released for</strong>: RD-001", "Infusion 1 of RD-001 on 2024-03-12, 5e+06 CAR+"]
+    positions = [chain.index(step) for step in steps]
+    assert positions == sorted(positions)
