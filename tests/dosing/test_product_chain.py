@@ -17,6 +17,7 @@ from exchange.dump import dumps, export_bundle
 from exchange.read import BundleProblems
 from exchange.services import bundle_import_json
 from tests import factories
+from tests.api.conftest import token_client
 from tests.data import demo_casebook
 
 pytestmark = pytest.mark.django_db
@@ -319,3 +320,36 @@ def test_the_infusion_page_shows_the_chain_donor_lot_release_patient_infusion(
              "Released for</strong>: RD-001", "Infusion 1 of RD-001 on 2024-03-12, 5e+06 CAR+"]
     positions = [chain.index(step) for step in steps]
     assert positions == sorted(positions)
+
+
+# --- the API: the lot travels, the donor's HLA typing never does ------------------------------
+
+@pytest.fixture
+def infused_from_lot(conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    factories.infusion(conditioned, lot=lot, weight_kg=65.0, cells_per_kg=None,
+                       received_at=datetime(2024, 3, 12, 8, tzinfo=UTC),
+                       thawed_at=datetime(2024, 3, 12, 9, 30, tzinfo=UTC))
+    return lot
+
+
+@pytest.mark.parametrize("role", ["sponsor", "monitor"])
+def test_the_infusion_listing_carries_the_lot_and_the_dose_received(infused_from_lot, role):
+    [row] = token_client(role).get("/api/v1/infusions/").json()["results"]
+    assert (row["lot_number"], row["lot_release_status"], row["donor_code"]) == (
+        "L-0042", "released", "D-017")
+    assert row["received_cells_per_kg"] == pytest.approx(5e6)
+    assert row["thawed_at"] == "2024-03-12T09:30:00Z"
+
+
+@pytest.mark.parametrize("role", ["sponsor", "monitor", "investigator"])
+def test_the_lot_listing_sends_the_hla_match_and_never_the_hla_typing(infused_from_lot, role):
+    response = token_client(role).get("/api/v1/product-lots/")
+    [row] = response.json()["results"]
+    assert (row["lot_number"], row["donor_code"], row["donor_hla_match"], row["released_for"]) \
+        == ("L-0042", "D-017", "5/10", "RD-001")
+    assert "A*02:01" not in response.content.decode()
+
+
+def test_a_coordinator_is_refused_the_lot_listing_as_every_listing(infused_from_lot):
+    assert token_client("coordinator").get("/api/v1/product-lots/").status_code == 403
