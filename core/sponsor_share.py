@@ -12,9 +12,9 @@ match to the recipient ("5/10", a count, not a tissue type).
 
 Withheld: every free text a person types (a `TextField`, or a `CharField` without a vocabulary
 that is not one of the codes above: narratives, reasons, rationales, the relapse site, the donor
-type, the consent version, the off-study reason's words, a donor's HLA typing) and every reference to a person (a user
-account, a printed name), because free text may name someone (docs/spec/contract.md §6,
-CON-ROLE-04: "never free text that may hold identifying details").
+type, the consent version, the off-study reason's words, a donor's HLA typing) and every
+reference to a person (a user account, a printed name), because free text may name someone
+(docs/spec/contract.md §6, CON-ROLE-04: "never free text that may hold identifying details").
 
 The API's listings (`api.serializers`), the forms CSV and ODM-XML (`exports.catalog`)
 and the SDTM datasets (`exports.sdtm`) all ask `withheld_from_sponsor`; a test compares what each

@@ -5,7 +5,11 @@ Dates are the factories': consent 2024-03-01, lymphodepletion 03-07 for 3 days, 
 for a 65 kg patient, exactly 5e6 cells/kg.
 """
 
+import csv
+import io
 import json
+import xml.etree.ElementTree as etree
+import zipfile
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -353,3 +357,50 @@ def test_the_lot_listing_sends_the_hla_match_and_never_the_hla_typing(infused_fr
 
 def test_a_coordinator_is_refused_the_lot_listing_as_every_listing(infused_from_lot):
     assert token_client("coordinator").get("/api/v1/product-lots/").status_code == 403
+
+
+# --- the exports: the infusion's lot, and the lots as trial-level reference data -------------
+
+def forms_zip(role) -> dict[str, str]:
+    content = token_client(role).get("/api/v1/exports/forms.zip").content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_forms_csv_names_the_infusions_lot_and_lists_the_lots(infused_from_lot):
+    files = forms_zip("monitor")
+    [infusion] = csv_rows(files["infusion.csv"])
+    assert (infusion["lot"], infusion["product_lot"]) == ("L-0042", "L-0042")
+    assert infusion["thawed_at"].startswith("2024-03-12T09:30")
+    [lot] = csv_rows(files["product_lots.csv"])
+    assert (lot["lot_number"], lot["donor"], lot["released_for"], lot["release_status"],
+            lot["donor_hla_match"], lot["donor_hla_typing"]) == (
+        "L-0042", "D-017", "RD-001", "released", "5/10", "A*02:01,A*24:02; B*07:02,B*35:01")
+    assert "product-lot,sterility" in files["dictionary.csv"]
+
+
+def test_a_sponsors_forms_csv_and_odm_leave_out_the_hla_typing(infused_from_lot):
+    files = forms_zip("sponsor")
+    [lot] = csv_rows(files["product_lots.csv"])
+    assert "donor_hla_typing" not in lot and lot["donor_hla_match"] == "5/10"
+    odm = token_client("sponsor").get("/api/v1/exports/odm.xml").content.decode()
+    assert "A*02:01" not in odm and "I.PRODUCT_LOT.DONOR_HLA_TYPING" not in odm
+
+
+def test_the_odm_carries_the_lots_as_reference_data_before_the_clinical_data(infused_from_lot):
+    odm = etree.fromstring(token_client("monitor").get("/api/v1/exports/odm.xml").content)
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+    children = [child.tag.split("}")[1] for child in odm]
+    assert children.index("ReferenceData") < children.index("ClinicalData")
+    items = {item.get("ItemOID"): item.get("Value") for item in odm.iterfind(
+        "odm:ReferenceData/odm:ItemGroupData[@ItemGroupOID='IG.PRODUCT_LOT']/odm:ItemData", ns)}
+    assert items["I.PRODUCT_LOT.LOT_NUMBER"] == "L-0042"
+    assert items["I.PRODUCT_LOT.DONOR_HLA_TYPING"].startswith("A*02:01")
+    assert odm.find(".//odm:ItemGroupDef[@OID='IG.PRODUCT_LOT']", ns) is not None
+    infusion_items = {item.get("ItemOID"): item.get("Value") for item in odm.iterfind(
+        ".//odm:ItemGroupData[@ItemGroupOID='IG.INFUSION']/odm:ItemData", ns)}
+    assert infusion_items["I.INFUSION.LOT"] == "L-0042"
