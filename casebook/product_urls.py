@@ -6,6 +6,6 @@ app_name = "product"
 urlpatterns = [
     path("", views.product_index, name="index"),
     path("<slug:kind>/new/", views.product_edit, name="add"),
-    path("<slug:kind>/<int:pk>/edit/", views.product_edit, name="edit"),
-    path("<slug:kind>/<int:pk>/history/", views.product_history, name="history"),
+    path("<slug:kind>/<int:record_pk>/edit/", views.product_edit, name="edit"),
+    path("<slug:kind>/<int:record_pk>/history/", views.product_history, name="history"),
 ]

@@ -57,11 +57,11 @@ def product_index(request):
 
 @login_required
 @permission_required(VIEW_CRF, raise_exception=True)
-def product_edit(request, kind, pk=None):
-    kind = _kind(kind)
-    record = get_object_or_404(kind.model, pk=pk) if pk else kind.model()
+def product_edit(request, kind, record_pk=None):
+    kind, pk = _kind(kind), record_pk
     if not kind.may_write(request.user, pk is None):
         raise PermissionDenied
+    record = get_object_or_404(kind.model, pk=pk) if pk else kind.model()
     form = kind.form(request.POST or None, instance=record)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,9 +82,9 @@ def product_edit(request, kind, pk=None):
 
 @login_required
 @permission_required(VIEW_CRF, raise_exception=True)
-def product_history(request, kind, pk):
+def product_history(request, kind, record_pk):
     kind = _kind(kind)
-    record = get_object_or_404(kind.model, pk=pk)
+    record = get_object_or_404(kind.model, pk=record_pk)
     return render(request, "product/history.html", {
         "kind": kind, "record": record,
         "trail": readable_trail(record, form_fields=kind.form._meta.fields)})
