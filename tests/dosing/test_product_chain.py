@@ -22,6 +22,7 @@ from exchange.read import BundleProblems
 from exchange.services import bundle_import_json
 from tests import factories
 from tests.api.conftest import token_client
+from tests.crf_payloads import error_beside, form_data
 from tests.data import demo_casebook
 
 pytestmark = pytest.mark.django_db
@@ -404,3 +405,35 @@ def test_the_odm_carries_the_lots_as_reference_data_before_the_clinical_data(inf
     infusion_items = {item.get("ItemOID"): item.get("Value") for item in odm.iterfind(
         ".//odm:ItemGroupData[@ItemGroupOID='IG.INFUSION']/odm:ItemData", ns)}
     assert infusion_items["I.INFUSION.LOT"] == "L-0042"
+
+
+def test_the_infusion_form_refuses_a_lot_released_for_another_patient_beside_the_lot(
+        client, coordinator, conditioned):
+    lot = factories.product_lot("L-0062", released_for=factories.patient("RD-002"))
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/infusion/new/",
+                           form_data("infusion", lot=lot.pk, weight_kg=65))
+    assert response.status_code == 200
+    assert "EC-INF-04 (hard): Product lot: lot L-0062 is released for RD-002, not for RD-001" \
+        in error_beside(response, "lot")
+    assert not Infusion.objects.exists()
+
+
+def test_the_infusion_form_offers_only_released_lots(client, coordinator, conditioned):
+    factories.product_lot("L-0060")  # quarantined
+    factories.product_lot(released_for=conditioned)
+    client.force_login(coordinator)
+    page = client.get("/patients/RD-001/infusion/new/").content.decode()
+    assert "L-0042 (released for RD-001)" in page and "L-0060" not in page
+
+
+def test_the_infusion_form_links_a_released_lot_and_fills_the_lot_number(client, coordinator,
+                                                                         conditioned):
+    lot = factories.product_lot(released_for=conditioned)
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/infusion/new/",
+                           form_data("infusion", lot=lot.pk, weight_kg=65,
+                                     thawed_at="2024-03-12 09:30"))
+    assert response.status_code == 302, error_beside(response, "thawed_at")
+    infusion = Infusion.objects.get()
+    assert (infusion.lot, infusion.product_lot) == (lot, "L-0042")
