@@ -21,7 +21,7 @@ from api.permissions import HasPermissionFor, sees_free_text
 from casebook.selectors import patient_list
 from core.models import Study
 from core.roles import VIEW_REPORTS
-from dosing.models import Infusion
+from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from pk.models import PkSample
@@ -120,7 +120,7 @@ InfusionViewSet = _listing(
     Infusion, s.InfusionRowSerializer, f.InfusionFilter, what="infusions",
     ordering=("subject_id", "number"),
     ordering_fields=("subject_id", "date", "number", "dose_level_code"),
-    related=("dose_level",), own_dose_level=True)
+    related=("dose_level", "lot__donor"), own_dose_level=True)
 AdverseEventViewSet = _listing(
     AdverseEvent, s.AdverseEventRowSerializer, f.AdverseEventFilter, what="adverse events",
     ordering=("subject_id", "onset_date"),
@@ -155,3 +155,22 @@ DltAdjudicationViewSet = _listing(
     patient_path="adverse_event__patient",
     related=("adverse_event", "signed_by"),
     prefetch=("signed_by__groups",))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List product lots", description=(
+        "Every registered RD13-02 lot with its donor's code and HLA match, its release results "
+        "and the patient it is released for (subject ID). The donor's HLA typing is never "
+        "sent; the lots are the same for every reader.")),
+    retrieve=extend_schema(summary="One product lot", parameters=[OpenApiParameter(
+        "id", int, OpenApiParameter.PATH, description=s.ID_HELP)]),
+)
+class ProductLotViewSet(viewsets.ReadOnlyModelViewSet):
+    """The product lots listing: trial-level master data, not a patient's records."""
+
+    permission_classes = [IsAuthenticated, HasPermissionFor]
+    required_permissions = {"GET": VIEW_REPORTS}
+    serializer_class = s.ProductLotRowSerializer
+    lookup_value_regex = "[0-9]+"
+    queryset = ProductLot.objects.select_related("donor", "released_for").order_by(
+        "lot_number", "id")

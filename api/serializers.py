@@ -16,7 +16,7 @@ from rest_framework import serializers
 from core.ranges import RangeValidator
 from core.roles import role_of
 from core.sponsor_share import withheld_fields
-from dosing.models import Infusion
+from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from patients.models import Patient
@@ -121,11 +121,49 @@ class InfusionRowSerializer(PatientRecordSerializer):
         allow_null=True, help_text="CAR-T cells per kg as recorded, else total cells divided by "
                                    "body weight where both are known; null otherwise.")
 
+    lot_number = serializers.CharField(
+        source="lot.lot_number", allow_null=True, default=None,
+        help_text="The registered product lot linked to this infusion; null when only "
+                  "`product_lot` text was recorded.")
+    lot_release_status = serializers.CharField(
+        source="lot.release_status", allow_null=True, default=None,
+        help_text="The linked lot's release status: released, quarantined or rejected.")
+    donor_code = serializers.CharField(
+        source="lot.donor.donor_code", allow_null=True, default=None,
+        help_text="The code of the linked lot's donor (the HLA typing is never sent).")
+    received_cells_per_kg = serializers.FloatField(
+        allow_null=True, help_text="The dose received: the linked lot's CAR+ viable cells "
+                                   "divided by body weight; without a lot, as "
+                                   "effective_cells_per_kg.")
+
     class Meta:
         model = Infusion
         fields = (*PatientRecordSerializer.LEAD, "number", "date", "time", "cells_per_kg",
                   "total_cells", "weight_kg", "effective_cells_per_kg", "viability_pct",
-                  "product_lot")
+                  "product_lot", "lot_number", "lot_release_status", "donor_code",
+                  "received_at", "thawed_at", "received_cells_per_kg")
+
+
+class ProductLotRowSerializer(ListingSerializer):
+    """A product lot with its release results. The donor's HLA typing is not part of the API
+    (genetic data of a named donor's tissue type): only the donor code and the HLA match."""
+
+    id = serializers.IntegerField(help_text=ID_HELP)
+    donor_code = serializers.CharField(source="donor.donor_code",
+                                       help_text="The donor's code, e.g. D-017.")
+    donor_hla_match = serializers.CharField(
+        source="donor.hla_match", help_text="Matched alleles of those typed, e.g. 5/10; "
+                                            "empty when not recorded.")
+    released_for = serializers.CharField(
+        source="released_for.subject_id", allow_null=True, default=None,
+        help_text="The subject ID of the patient the lot is released for; null before release.")
+
+    class Meta:
+        model = ProductLot
+        fields = ("id", "lot_number", "donor_code", "donor_hla_match", "manufacture_date",
+                  "car_positive_pct", "viability_pct", "total_nucleated_cells", "viable_cells",
+                  "car_positive_viable_cells", "sterility", "endotoxin_eu_per_ml", "mycoplasma",
+                  "vector_copies_per_cell", "release_status", "release_date", "released_for")
 
 
 class AdverseEventRowSerializer(PatientRecordSerializer):

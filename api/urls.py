@@ -20,6 +20,7 @@ router.register("hsct", listings.HsctViewSet, basename="api-hsct")
 router.register("deaths", listings.DeathViewSet, basename="api-death")
 router.register("pk-samples", listings.PkSampleViewSet, basename="api-pk-sample")
 router.register("lab-results", listings.LabResultViewSet, basename="api-lab-result")
+router.register("product-lots", listings.ProductLotViewSet, basename="api-product-lot")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 

@@ -25,6 +25,7 @@ from core.edit_checks import SoftCheckUnconfirmed
 from core.forms import VoidForm
 from core.roles import ENTER_CRF, VIEW_CRF
 from core.text_rules import is_blank
+from dosing.selectors import product_chain
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
 from monitoring.locks import locks_on
 from monitoring.reviews import review_of
@@ -192,6 +193,7 @@ def crf_detail(request, subject_id, slug, pk):
         "derived": derived_values(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
+        "chain": product_chain(record) if slug == "infusion" else [],
         "queries": queries, "review": review, "locks": locks_on(record),
         "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),

@@ -122,13 +122,14 @@ def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list, list]]:
     return parts
 
 
-def readable_trail(record) -> list[dict]:
+def readable_trail(record, form_fields=None) -> list[dict]:
     """The record's audit trail as people read it, newest first: field labels, values with their
     labels and units, the initial values on the "created" row, and the monitor's source-data
     verifications, locks and unlocks of the record (its `FormReview`'s history) beside the edits.
-    Two queries, and one per foreign key the trail shows (a dose level by its name)."""
+    Two queries, and one per foreign key the trail shows (a dose level by its name).
+    `form_fields`: the fields shown, for a record that is not a CRF's (default: its CRF's)."""
     model = type(record)
-    form_fields = set(crfs.crf_of_model(model).form._meta.fields)
+    form_fields = set(form_fields or crfs.crf_of_model(model).form._meta.fields)
     entries = []
     for entry in field_changes(record):
         changes = entry["changes"]

@@ -7,13 +7,14 @@ Sent: the pseudonymous subject ID; coded values; numbers; the dates of clinical 
 were recorded (consent, enrolment, infusion, onset, assessment, off study: SDTM's RFICDTC,
 RFSTDTC, DSSTDTC need them, and a study day or a survival time cannot be computed without them);
 the CTCAE term (a MedDRA term, the sponsor's AE listings need it); the product lot (a code the
-sponsor's own manufacturing assigns; SDTM's EXLOT).
+sponsor's own manufacturing assigns; SDTM's EXLOT), the lot's donor code and the donor's HLA
+match to the recipient ("5/10", a count, not a tissue type).
 
 Withheld: every free text a person types (a `TextField`, or a `CharField` without a vocabulary
 that is not one of the codes above: narratives, reasons, rationales, the relapse site, the donor
-type, the consent version, the off-study reason's words) and every reference to a person (a user
-account, a printed name), because free text may name someone (docs/spec/contract.md §6,
-CON-ROLE-04: "never free text that may hold identifying details").
+type, the consent version, the off-study reason's words, a donor's HLA typing) and every
+reference to a person (a user account, a printed name), because free text may name someone
+(docs/spec/contract.md §6, CON-ROLE-04: "never free text that may hold identifying details").
 
 The API's listings (`api.serializers`), the forms CSV and ODM-XML (`exports.catalog`)
 and the SDTM datasets (`exports.sdtm`) all ask `withheld_from_sponsor`; a test compares what each
@@ -24,7 +25,8 @@ from django.conf import settings
 from django.db import models
 
 # Text without a vocabulary that holds a code, not prose.
-CODED_TEXT = frozenset({"subject_id", "term", "product_lot"})
+CODED_TEXT = frozenset({"subject_id", "term", "product_lot", "lot_number", "donor_code",
+                        "hla_match"})
 # A person's name is identifying even though it is not free text.
 IDENTIFYING = frozenset({"signer_printed_name"})
 

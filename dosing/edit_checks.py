@@ -5,8 +5,10 @@ Declared once here (`core.edit_checks`); listed in docs/edit-checks.md.
 
 from datetime import date, timedelta
 
+from django.utils.timezone import localdate
+
 from core.edit_checks import HARD, SOFT, EditCheck, declare
-from dosing.models import Infusion, Lymphodepletion
+from dosing.models import RELEASED, Infusion, Lymphodepletion
 from patients.schedule import Window, study_day
 
 # How far an infused dose may lie from its level's dose and still be "the dose of the level":
@@ -60,21 +62,78 @@ def _off(given: float, planned: float) -> bool:
     return abs(given - planned) > DOSE_TOLERANCE * planned
 
 
+def _computed_from(infusion) -> str:
+    """How the compared dose was found: from the linked lot's count, or as recorded."""
+    lot = infusion.lot
+    if lot is not None and lot.car_positive_viable_cells is not None:
+        return f" (computed from lot {lot.lot_number}'s CAR+ viable cells)"
+    return ""
+
+
 def _not_the_level_dose(infusion, records):
     level = _level_of(infusion, records)
     if level is None:
         return None
+    basis = _computed_from(infusion)
     if level.cells_per_kg is not None:
-        given = infusion.effective_cells_per_kg
+        given = infusion.received_cells_per_kg
         if given is not None and _off(given, level.cells_per_kg):
-            return (f"{given:.3g} CAR-T cells/kg is not the dose of {level.code} "
+            return (f"{given:.3g} CAR-T cells/kg{basis} is not the dose of {level.code} "
                     f"({level.cells_per_kg:.3g} cells/kg ± {DOSE_TOLERANCE:.0%}): a dosing "
                     "deviation")
-    elif level.total_cells is not None and infusion.total_cells is not None:
-        if _off(infusion.total_cells, level.total_cells):
-            return (f"{infusion.total_cells:.3g} CAR-T cells is not the flat dose of "
+    elif level.total_cells is not None and infusion.received_cells is not None:
+        given = infusion.received_cells
+        if _off(given, level.total_cells):
+            return (f"{given:.3g} CAR-T cells{basis} is not the flat dose of "
                     f"{level.code} ({level.total_cells:.3g} cells ± {DOSE_TOLERANCE:.0%}): a "
                     "dosing deviation")
+    return None
+
+
+def _lot_not_released(infusion, records):
+    lot = infusion.lot
+    if lot is None:
+        return None
+    if lot.release_status != RELEASED:
+        return (f"Product lot: lot {lot.lot_number} is {lot.release_status}, not released: "
+                "RD13-02 is infused only from a released lot")
+    if lot.release_date and infusion.date and lot.release_date > infusion.date:
+        return (f"Product lot: lot {lot.lot_number} was released on {lot.release_date}, after "
+                f"the infusion on {infusion.date}: RD13-02 is infused only from a released lot")
+    return None
+
+
+def _released_for_subject(lot) -> str | None:
+    patient = lot.released_for  # in an import, the bundle's patient (not yet saved)
+    return patient.subject_id if patient is not None else None
+
+
+def _lot_for_another_patient(infusion, records):
+    lot, patient = infusion.lot, records.patient
+    if lot is None or lot.release_status != RELEASED or patient is None:
+        return None
+    subject = _released_for_subject(lot)
+    if subject is not None and subject.upper() != patient.subject_id.upper():
+        return (f"Product lot: lot {lot.lot_number} is released for {subject}, not for "
+                f"{patient.subject_id}: a lot is infused only to the patient it is "
+                "released for")
+    return None
+
+
+def _thawed_after_start(infusion, records):
+    thawed = infusion.thawed_at
+    if thawed is None:
+        return None
+    if infusion.received_at is not None and thawed < infusion.received_at:
+        return (f"Thaw started at: {thawed:%Y-%m-%d %H:%M} is before the product was received "
+                f"({infusion.received_at:%Y-%m-%d %H:%M}): a product is thawed after receipt")
+    start = infusion.started_at
+    if start is not None and thawed > start:
+        return (f"Thaw started at: {thawed:%Y-%m-%d %H:%M} is after the infusion start "
+                f"({start:%Y-%m-%d %H:%M}): a product is thawed before it is infused")
+    if start is None and infusion.date and localdate(thawed) > infusion.date:
+        return (f"Thaw started at: {thawed:%Y-%m-%d %H:%M} is after the infusion date "
+                f"{infusion.date}: a product is thawed before it is infused")
     return None
 
 
@@ -83,7 +142,16 @@ DURING_LYMPHODEPLETION = EditCheck(
 NOT_THE_LEVEL_DOSE = EditCheck(
     "EC-INF-02", SOFT, "cells_per_kg", "Infused dose not the dose of its dose level",
     _not_the_level_dose)
+LOT_NOT_RELEASED = EditCheck(
+    "EC-INF-03", HARD, "lot", "Infused lot not released", _lot_not_released)
+LOT_FOR_ANOTHER_PATIENT = EditCheck(
+    "EC-INF-04", HARD, "lot", "Infused lot released for another patient",
+    _lot_for_another_patient)
+THAWED_AFTER_START = EditCheck(
+    "EC-INF-05", HARD, "thawed_at", "Thaw after the infusion start (or before receipt)",
+    _thawed_after_start)
 
 
 def declare_checks():
-    declare(Infusion, DURING_LYMPHODEPLETION, NOT_THE_LEVEL_DOSE)
+    declare(Infusion, DURING_LYMPHODEPLETION, NOT_THE_LEVEL_DOSE, LOT_NOT_RELEASED,
+            LOT_FOR_ANOTHER_PATIENT, THAWED_AFTER_START)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time
 
 from core.models import Study
-from dosing.models import DoseLevel
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 
 
@@ -34,11 +34,21 @@ def _grouped(model, by: str, order: tuple[str, ...], select=()) -> dict:
     return groups
 
 
+def _lot_dict(lot) -> dict:
+    data = _as_dict(spec.PRODUCT_LOT, lot)
+    data["donor"] = lot.donor.donor_code
+    data["released_for"] = lot.released_for.subject_id if lot.released_for_id else None
+    return data
+
+
 def export_bundle() -> dict:
     study = Study.load()
     study_data = _as_dict(spec.STUDY, study)
     study_data["dose_levels"] = [_as_dict(spec.DOSE_LEVEL, level)
                                  for level in DoseLevel.objects.order_by("rank")]
+    study_data["donors"] = [_as_dict(spec.DONOR, donor) for donor in Donor.objects.all()]
+    study_data["product_lots"] = [_lot_dict(lot) for lot in ProductLot.objects.select_related(
+        "donor", "released_for")]
     singles = {key: {r.patient_id: r for r in part.model.objects.all()}
                for key, part in spec.PATIENT_SINGLES.items()}
     lists = {

@@ -20,7 +20,7 @@ from core import edit_checks
 from core.date_order import Timeline, timeline_problems
 from core.models import Study
 from core.subject_ids import pattern_problem
-from dosing.models import DoseLevel
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 from patients.models import Patient
 
@@ -44,6 +44,8 @@ class Plan:
     dose_levels: list[dict]
     patients: list[PatientPlan]
     soft_checks_reason: str = ""  # confirms every soft edit check the bundle breaks
+    donors: list = field(default_factory=list)  # unsaved Donor rows of study.donors
+    lots: list = field(default_factory=list)    # unsaved ProductLot rows of study.product_lots
 
 
 class BundleProblems(Exception):
@@ -63,6 +65,9 @@ class Reader:
         self.problems: list[str] = []
         self.confirm_soft_checks = ""
         self.dose_levels: dict = {}
+        self.donors: dict = {}  # code → Donor: the bundle's (unsaved), else this database's
+        self.lots: dict = {}    # lot number → ProductLot: the bundle's, else this database's
+        self.bundle_lots: list = []  # (path, lot) of study.product_lots
 
     def problem(self, path: str, message: str):
         self.problems.append(f"{path}: {message}")
@@ -197,6 +202,7 @@ def read_bundle(data, *, today: date, replacing: bool, confirm_soft_checks: str 
     if data.get("version") != spec.VERSION:
         r.problem("version", f"{data.get('version')!r} is not a supported version (1)")
     study, levels = _read_study(r, data.get("study"), replacing)
+    _read_product(r, data.get("study"))
     level_codes = {level["code"] for level in levels}
     r.dose_levels = {level["code"]: DoseLevel(**level) for level in levels}
     pattern = _subject_id_pattern(study)
@@ -222,10 +228,13 @@ def read_bundle(data, *, today: date, replacing: bool, confirm_soft_checks: str 
             r.problem(f"patients[{i}].subject_id",
                       f"{subject!r} is already in this database{_case_note(subject, stored)} "
                       "(import with --replace to replace the trial's data)")
+    _check_lot_patients(r, seen_subjects, replacing)
     if r.problems:
         raise BundleProblems(r.problems)
     return Plan(study=study, dose_levels=levels, patients=patients,
-                soft_checks_reason=confirm_soft_checks.strip())
+                soft_checks_reason=confirm_soft_checks.strip(),
+                donors=[d for d in r.donors.values() if d.pk is None],
+                lots=[lot for _path, lot in r.bundle_lots])
 
 
 def _case_note(subject: str, other: str) -> str:
@@ -244,7 +253,7 @@ def _subject_id_pattern(study: dict) -> str:
 
 
 def _read_study(r: Reader, raw, replacing: bool) -> tuple[dict, list[dict]]:
-    allowed = (*spec.STUDY.keys, "dose_levels")
+    allowed = (*spec.STUDY.keys, *spec.STUDY_LISTS)
     if r.obj(raw, "study", allowed) is None:
         return {}, []
     values = r.values(spec.STUDY, raw, "study") or {}
@@ -270,6 +279,72 @@ def _read_study(r: Reader, raw, replacing: bool) -> tuple[dict, list[dict]]:
     if not replacing and levels:
         _compare_with_database(r, values, levels)
     return values, levels
+
+
+def _read_product(r: Reader, raw):
+    """study.donors and study.product_lots (optional): the lots an infusion's `product_lot` is
+    linked to. A lot number known to this database and absent from the bundle links too."""
+    r.donors = {d.donor_code: d for d in Donor.objects.all()}
+    r.lots = {lot.lot_number: lot
+              for lot in ProductLot.objects.select_related("donor", "released_for")}
+    if not isinstance(raw, dict):
+        return
+    bundle_donors: set[str] = set()
+    for i, item in enumerate(r.list_of(raw.get("donors"), "study.donors")):
+        donor = _record(r, spec.DONOR, item, f"study.donors[{i}]")
+        if donor is not None and _first_time(r, bundle_donors, donor.donor_code,
+                                             f"study.donors[{i}].donor_code"):
+            r.donors[donor.donor_code] = donor
+    bundle_lots: set[str] = set()
+    for i, item in enumerate(r.list_of(raw.get("product_lots"), "study.product_lots")):
+        path = f"study.product_lots[{i}]"
+        if r.obj(item, path, (*spec.PRODUCT_LOT.keys, *spec.LOT_LINKS)) is None:
+            continue
+        values = r.values(spec.PRODUCT_LOT, item, path)
+        if values is None:
+            continue
+        lot = ProductLot(**values)
+        if not _lot_links(r, lot, item, path):
+            continue
+        r.validate(spec.PRODUCT_LOT, lot, path, exclude=spec.LOT_LINKS)
+        if _first_time(r, bundle_lots, lot.lot_number, f"{path}.lot_number"):
+            r.lots[lot.lot_number] = lot
+            r.bundle_lots.append((path, lot))
+
+
+def _first_time(r: Reader, seen: set, code: str, path: str) -> bool:
+    if code in seen:
+        r.problem(path, f"{code!r} is listed twice")
+        return False
+    seen.add(code)
+    return True
+
+
+def _lot_links(r: Reader, lot, item: dict, path: str) -> bool:
+    """The lot's donor (by code) and the patient it is released for (by subject ID; a stand-in
+    patient until the import writes, `_check_lot_patients`)."""
+    code = item.get("donor")
+    if not isinstance(code, str) or code not in r.donors:
+        r.problem(f"{path}.donor", f"{code!r} is not a donor of study.donors or this database")
+        return False
+    lot.donor = r.donors[code]
+    subject = item.get("released_for")
+    if subject is not None and not isinstance(subject, str):
+        r.problem(f"{path}.released_for", f"{subject!r} is not a subject ID")
+        return False
+    lot.released_for = Patient(subject_id=subject) if subject else None
+    return True
+
+
+def _check_lot_patients(r: Reader, seen_subjects: dict, replacing: bool):
+    """A lot is released for a patient of the bundle (or, adding to a trial, this database)."""
+    stored = set() if replacing else {s.upper() for s in Patient.objects.values_list(
+        "subject_id", flat=True)}
+    for path, lot in r.bundle_lots:
+        subject = lot.released_for.subject_id if lot.released_for is not None else None
+        if subject and subject.upper() not in seen_subjects and subject.upper() not in stored:
+            r.problem(f"{path}.released_for", f"{subject!r} is not a patient of the bundle"
+                                              + ("" if replacing else " or this database"))
 
 
 def _compare_with_database(r: Reader, study: dict, levels: list[dict]):
@@ -353,6 +428,8 @@ def _list_record(r, key, part, item, path, patient, level_codes, plan):
                 f"{code!r} is not in study.dose_levels ({', '.join(sorted(level_codes))})"))
         elif record is not None:
             record.dose_level_code = code
+        if record is not None and record.product_lot in r.lots:
+            record.lot = r.lots[record.product_lot]  # the infusion's lot, when registered
         return record
     if key == "adverse_events":
         record = _record(r, part, item, path, extra_keys=(*spec.AE_DETAILS, "dlt_adjudication"),
@@ -460,7 +537,7 @@ def _check_edits(r: Reader, path: str, plan: PatientPlan):
             continue
         records = edit_checks.PatientRecords(plan.patient, record, in_memory=in_memory,
                                              dose_levels=r.dose_levels)
-        by_field = {name: key for key, name in part.keys.items()}
+        by_field = {name: key for key, name in part.keys.items()} | {"lot": "product_lot"}
         for finding in edit_checks.findings(record, records=records):
             where = f"{record_path}.{by_field.get(finding.field, finding.field)}"
             if finding.check.kind == edit_checks.HARD:

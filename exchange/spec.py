@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from core.models import Study
-from dosing.models import DoseLevel, Infusion, Lymphodepletion
+from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
@@ -56,6 +56,16 @@ STUDY = Part(Study, _same(
     required=frozenset({"protocol_id", "escalation_design", "target_dlt_rate",
                         "dlt_window_days"}))
 DOSE_LEVEL = Part(DoseLevel, _same("code", "cells_per_kg", "total_cells"))
+# The product's master data (optional study keys `donors` and `product_lots`): a lot names its
+# donor by code and the patient it is released for by subject ID (`LOT_LINKS`).
+DONOR = Part(Donor, _same("donor_code", "hla_typing", "hla_match", "eligibility_date"))
+PRODUCT_LOT = Part(ProductLot, _same(
+    "lot_number", "manufacture_date", "car_positive_pct", "viability_pct",
+    "total_nucleated_cells", "viable_cells", "car_positive_viable_cells", "sterility",
+    "endotoxin_eu_per_ml", "mycoplasma", "vector_copies_per_cell", "release_status",
+    "release_date"))
+LOT_LINKS = ("donor", "released_for")
+STUDY_LISTS = ("dose_levels", "donors", "product_lots")
 PATIENT = Part(Patient, _same(
     "subject_id", "sex", "age_at_consent", "diagnosis", "cd7_positive_blasts_pct",
     "screening_marrow_blasts_pct", "consent_date", "consent_version", "guardian_consent",
@@ -67,7 +77,7 @@ LYMPHODEPLETION = Part(Lymphodepletion, _same(
     "start_date", "fludarabine_mg_m2_per_day", "cyclophosphamide_mg_m2_per_day", "days"))
 INFUSION = Part(Infusion, _same(
     "number", "date", "time", "dose_level", "cells_per_kg", "total_cells", "weight_kg",
-    "viability_pct", "product_lot"))
+    "viability_pct", "product_lot", "received_at", "thawed_at"))
 ADVERSE_EVENT = Part(AdverseEvent, _same(
     "term", "grade", "onset_date", "resolution_date", "serious", "relatedness", "outcome",
     "action_taken", "site_aware_at", "sponsor_reported_at", "narrative"),

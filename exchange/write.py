@@ -20,7 +20,7 @@ from core.audit import ClinicalRecord, data_changed, record_save, system_user
 from core.bulk_history import BATCH, insert_history, insert_with_history
 from core.edit_checks import checked_save_done
 from core.models import Study
-from dosing.models import DoseLevel
+from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
 from exchange.read import BundleProblems, Plan
 from monitoring.locks import trial_locks
@@ -77,6 +77,8 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
                                     reason=IMPORT_REASON, when=now)
                 progress(model._meta.verbose_name_plural, min(start + BATCH, len(objs)))
             counts[str(model._meta.verbose_name_plural)] = len(objs)
+            if model is spec.PATIENT.model:  # a lot is released for a patient now saved
+                _link_lots(rows, _write_product(plan, by))
         _confirmed_soft_checks(plan, by)
         data_changed()
         if sum(counts.values()) >= ANALYZE_AFTER_ROWS:
@@ -168,6 +170,45 @@ def _write_study(plan: Plan, by, replace: bool):
         for name, value in values.items():
             setattr(level, name, value)
         record_save(level, by=by, reason=IMPORT_REASON)
+
+
+def _write_product(plan: Plan, by) -> dict:
+    """The bundle's donors and lots, added or updated by code through the audited door (a lot's
+    patient is the bundle's, now saved, or this database's current one). Returns every lot by
+    number. Lots and donors are the trial's master data: a replace updates them, never voids."""
+    donors = {d.donor_code: d for d in Donor.objects.all()}
+    for donor in plan.donors:
+        donors[donor.donor_code] = _upsert(donors.get(donor.donor_code), donor, by)
+    patients = {p.patient.subject_id.upper(): p.patient for p in plan.patients}
+    lots = {lot.lot_number: lot for lot in ProductLot.objects.all()}
+    for lot in plan.lots:
+        lot.donor = donors[lot.donor.donor_code]
+        if lot.released_for is not None:
+            subject = lot.released_for.subject_id
+            lot.released_for = patients.get(subject.upper()) or \
+                spec.PATIENT.model.objects.get(subject_id__iexact=subject)
+        lots[lot.lot_number] = _upsert(lots.get(lot.lot_number), lot, by)
+    return lots
+
+
+def _upsert(stored, new, by):
+    """`new` saved as a new row, or its values saved onto `stored` when they differ."""
+    if stored is None:
+        return record_save(new, by=by, reason=IMPORT_REASON, validate=False)
+    names = [f.attname for f in type(new)._meta.concrete_fields
+             if f.editable and not f.primary_key]
+    if all(getattr(stored, n) == getattr(new, n) for n in names):
+        return stored
+    for name in names:
+        setattr(stored, name, getattr(new, name))
+    return record_save(stored, by=by, reason=IMPORT_REASON, validate=False)
+
+
+def _link_lots(rows: dict, lots: dict) -> None:
+    """Each infusion linked to a lot of the bundle points at the lot as saved."""
+    for infusion in rows.get(spec.INFUSION.model, []):
+        if infusion.lot is not None:
+            infusion.lot = lots[infusion.lot.lot_number]
 
 
 def _void_clinical_data(by, now, progress: Progress):

@@ -16,13 +16,15 @@ from django.db import models
 
 from casebook.crfs import CRFS
 from core.sponsor_share import withheld_from_sponsor
+from dosing.models import Donor, ProductLot
 from exports.specs import FieldSpec, FormSpec
 from safety.models import DltAdjudication
 
 TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_at",
                        "voided_by", "void_reason", "patient", "adverse_event"})
 # What a foreign key is exported as: the related row's code.
-RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username"}
+RELATED_CODE = {"dose_level": "code", "lot": "lot_number", "signed_by": "username",
+                "raised_by": "username", "donor": "donor_code", "released_for": "subject_id"}
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
                     "gvhd", "dlt-adjudication"})
@@ -56,23 +58,43 @@ def _kind(field: models.Field) -> tuple[str, int | None]:
     return "text", field.max_length
 
 
+def _field_spec(field: models.Field, name: str | None = None) -> FieldSpec:
+    kind, length = _kind(field)
+    label = str(field.verbose_name)
+    return FieldSpec(
+        name=name or field.name, label=label[:1].upper() + label[1:], kind=kind, length=length,
+        choices=tuple((str(v), str(text)) for v, text in field.choices or ()),
+        sponsor=not withheld_from_sponsor(field))
+
+
 def _entry(slug: str, title: str, model, parent: str) -> CatalogEntry:
     fields, lookups = [], []
     for field in model._meta.concrete_fields:
         if field.name in TECHNICAL or (model._meta.model_name == "patient"
                                        and field.name == "subject_id"):
             continue
-        kind, length = _kind(field)
-        label = str(field.verbose_name)
-        fields.append(FieldSpec(
-            name=field.name, label=label[:1].upper() + label[1:], kind=kind, length=length,
-            choices=tuple((str(v), str(text)) for v, text in field.choices or ()),
-            sponsor=not withheld_from_sponsor(field)))
+        fields.append(_field_spec(field))
         code = RELATED_CODE.get(field.name)
         lookups.append(f"{field.name}__{code}" if code else field.name)
     spec = FormSpec(slug=slug, title=title, fields=tuple(fields), parent=parent,
                     repeating=slug not in SINGLE)
     return CatalogEntry(spec, model, tuple(lookups))
+
+
+# The donor's values a lot's row carries beside its code (the HLA typing withheld from sponsors).
+LOT_DONOR_FIELDS = ("hla_typing", "hla_match", "eligibility_date")
+
+
+def product_lot_entry() -> CatalogEntry:
+    """The product lots, trial-level: one row per lot with its donor's values and the subject
+    it is released for (`ExportData.reference`)."""
+    entry = _entry("product-lot", "Product lot", ProductLot, "study")
+    donor = [_field_spec(Donor._meta.get_field(name), f"donor_{name}")
+             for name in LOT_DONOR_FIELDS]
+    spec = FormSpec(slug=entry.spec.slug, title=entry.spec.title,
+                    fields=(*entry.spec.fields, *donor), parent="study")
+    return CatalogEntry(spec, ProductLot,
+                        (*entry.lookups, *(f"donor__{name}" for name in LOT_DONOR_FIELDS)))
 
 
 def export_catalog() -> tuple[CatalogEntry, ...]:

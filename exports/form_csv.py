@@ -1,5 +1,7 @@
 """One CSV per form: the current records with their subject ID, plus a data dictionary. Pure.
 
+The trial-level product lots (`ExportData.reference`) are `product_lots.csv`, one row per lot.
+
 A monitor's export carries every field; a sponsor's leaves out the fields `FieldSpec.sponsor`
 marks (free text and people's names, `exports.catalog`). Coded values are written as stored
 (`CR`, `probable`), and `dictionary.csv` gives each code's meaning.
@@ -40,5 +42,9 @@ def forms_files(data: ExportData, *, deidentified: bool) -> dict[str, bytes]:
     files = {file_name(spec): form_csv(spec, data.rows[spec.slug], deidentified=deidentified,
                                        time_zone=data.time_zone)
              for spec in data.forms}
-    files["dictionary.csv"] = dictionary_csv(data.forms, deidentified=deidentified)
+    for spec, rows in data.reference:  # the trial's product lots: one row per lot, no subject
+        files[file_name(spec).replace(".csv", "s.csv")] = form_csv(
+            spec, rows, deidentified=deidentified, time_zone=data.time_zone)
+    reference = tuple(spec for spec, _rows in data.reference)
+    files["dictionary.csv"] = dictionary_csv((*data.forms, *reference), deidentified=deidentified)
     return files

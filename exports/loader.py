@@ -15,7 +15,7 @@ from core.fast_reads import values_rows
 from core.models import Study
 from efficacy.services import assessment_rows
 from endpoints.trial_rows import load_trial
-from exports.catalog import CatalogEntry, export_catalog
+from exports.catalog import CatalogEntry, export_catalog, product_lot_entry
 from exports.specs import ADVERSE_EVENT, ExportData
 
 SUBJECT_PATH = {"patient": "patient__subject_id",
@@ -50,6 +50,14 @@ def _form_rows(entry: CatalogEntry, ae_seq: dict[int, int]) -> list[dict]:
     return rows
 
 
+def _reference_rows(entry: CatalogEntry) -> list[dict]:
+    """A trial-level form's rows (no subject), in its first field's order."""
+    names = [f.name for f in entry.spec.fields]
+    queryset = entry.model.objects.order_by(names[0], "pk")
+    return [{n: None if v == "" else v for n, v in zip(names, values, strict=True)}
+            for values in values_rows(queryset, *entry.lookups)]
+
+
 def load_export_data() -> ExportData:
     """The trial's current data for the exports (module docstring)."""
     outermost = not connection.in_atomic_block
@@ -67,8 +75,11 @@ def load_export_data() -> ExportData:
                         "recorded": a.recorded, "derived": a.derived.category}
                        for a in assessment_rows()]
         trial = load_trial()
+        lots = product_lot_entry()
+        reference = ((lots.spec, _reference_rows(lots)),)
     return ExportData(
         study_id=study.protocol_id, study_title=study.title,
         forms=tuple(entry.spec for entry in catalog),
         rows={entry.spec.slug: rows[entry.spec.slug] for entry in catalog},
-        assessments=assessments, trial=trial, time_zone=ZoneInfo(settings.TIME_ZONE))
+        assessments=assessments, trial=trial, time_zone=ZoneInfo(settings.TIME_ZONE),
+        reference=reference)

@@ -15,6 +15,9 @@ How the CRFs map onto ODM:
   SE.<EVENT>, F.<FORM>, IG.<FORM>, I.<FORM>.<FIELD>, CL.<FORM>.<FIELD>.
 - A missing value has no ItemData. Booleans are true/false, datetimes ISO 8601 with offset.
 A sponsor's export (`deidentified`) leaves the withheld fields out of both metadata and data.
+- The trial-level product lots (`ExportData.reference`) are ReferenceData (ODM 1.3: data that
+  are no subject's): an item group IG.PRODUCT_LOT, one ItemGroupData per lot (ItemGroupRepeatKey
+  1, 2, … by lot number), its items and code lists in the same metadata.
 """
 
 import xml.etree.ElementTree as ET
@@ -78,9 +81,11 @@ def _text(parent, tag: str, text: str) -> None:
 class _Forms:
     """The forms as ODM arranges them: top-level forms, and each form's item groups."""
 
-    def __init__(self, forms: tuple[FormSpec, ...], deidentified: bool):
+    def __init__(self, forms: tuple[FormSpec, ...], deidentified: bool,
+                 reference: tuple[FormSpec, ...] = ()):
         self.by_slug = {spec.slug: spec for spec in forms}
         self.deidentified = deidentified
+        self.reference = reference
         self.ae_parts = tuple(spec for spec in forms if spec.parent == "adverse_event")
 
     def groups(self, spec: FormSpec) -> tuple[FormSpec, ...]:
@@ -110,7 +115,7 @@ def _metadata(study, forms: _Forms) -> None:
         for order, group in enumerate(forms.groups(spec), 1):
             _sub(form, "ItemGroupRef", ItemGroupOID=group_oid(group), OrderNumber=order,
                  Mandatory="Yes" if group is spec else "No")
-    groups = [group for spec in top for group in forms.groups(spec)]
+    groups = [group for spec in top for group in forms.groups(spec)] + list(forms.reference)
     for spec in groups:
         group = _sub(version, "ItemGroupDef", OID=group_oid(spec), Name=spec.title,
                      Repeating="No")
@@ -175,13 +180,28 @@ def _clinical_data(odm, data: ExportData, forms: _Forms) -> None:
                             _item_group(form, part, forms, found, tz)
 
 
+def _reference_data(odm, data: ExportData, forms: _Forms) -> None:
+    if not any(rows for _spec, rows in data.reference):
+        return
+    reference = _sub(odm, "ReferenceData", StudyOID=study_oid(data),
+                     MetaDataVersionOID=METADATA_VERSION_OID)
+    for spec, rows in data.reference:
+        for repeat, row in enumerate(rows, 1):
+            group = _sub(reference, "ItemGroupData", ItemGroupOID=group_oid(spec),
+                         ItemGroupRepeatKey=repeat)
+            for field in forms.fields(spec):
+                if row.get(field.name) is not None:
+                    _sub(group, "ItemData", ItemOID=item_oid(spec, field),
+                         Value=text_value(row[field.name], data.time_zone))
+
+
 def study_oid(data: ExportData) -> str:
     return f"S.{data.study_id}"
 
 
 def odm_xml(data: ExportData, *, deidentified: bool, created_at: datetime) -> bytes:
     """The ODM 1.3.2 document (module docstring), UTF-8 with an XML declaration."""
-    forms = _Forms(data.forms, deidentified)
+    forms = _Forms(data.forms, deidentified, tuple(spec for spec, _rows in data.reference))
     odm = ET.Element(_q("ODM"), {
         "FileType": "Snapshot", "Granularity": "All",
         "FileOID": f"{data.study_id}.{'DEIDENTIFIED' if deidentified else 'FULL'}",
@@ -193,6 +213,7 @@ def odm_xml(data: ExportData, *, deidentified: bool, created_at: datetime) -> by
                       ("ProtocolName", data.study_id)):
         ET.SubElement(variables, _q(tag)).text = text
     _metadata(study, forms)
+    _reference_data(odm, data, forms)
     _clinical_data(odm, data, forms)
     ET.indent(odm)
     return ET.tostring(odm, encoding="utf-8", xml_declaration=True)

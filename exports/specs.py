@@ -5,7 +5,7 @@ read only this. Pure: imports nothing from Django.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 # The adverse-event form: its records are numbered within the subject, and its parts (CRS, ICANS
 # and GVHD details, the DLT adjudication) refer to them by that number.
@@ -32,7 +32,7 @@ class FormSpec:
     slug: str  # as in the CRF URLs: "adverse-event", "pk-sample"
     title: str
     fields: tuple[FieldSpec, ...]
-    parent: str = "patient"  # or "adverse_event": the form belongs to one adverse event
+    parent: str = "patient"  # or "adverse_event"; "study": trial-level data, no subject
     repeating: bool = True  # False: at most one current record per patient (or per AE)
 
     def visible_fields(self, deidentified: bool) -> tuple[FieldSpec, ...]:
@@ -42,6 +42,8 @@ class FormSpec:
     @property
     def key_columns(self) -> tuple[str, ...]:
         """The columns that say whose record a row is: the subject, and the AE it belongs to."""
+        if self.parent == "study":
+            return ()
         numbered = self.parent == "adverse_event" or self.slug == ADVERSE_EVENT
         return ("subject_id", "ae_seq") if numbered else ("subject_id",)
 
@@ -64,6 +66,8 @@ class ExportData:
     assessments: list[dict]
     trial: object  # endpoints.trial_data.TrialData
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
+    # Trial-level master data, no subject's (the RD13-02 product lots): spec, rows.
+    reference: tuple[tuple[FormSpec, list[dict]], ...] = field(default=())
 
     def sponsor_share(self) -> ExportData:
         """The same data with every field a sponsor does not receive blanked (None), so that
@@ -72,4 +76,7 @@ class ExportData:
         for spec in self.forms:
             withheld = [f.name for f in spec.fields if not f.sponsor]
             rows[spec.slug] = [{**row, **dict.fromkeys(withheld)} for row in self.rows[spec.slug]]
-        return replace(self, rows=rows)
+        reference = tuple((spec, [{**row, **dict.fromkeys(f.name for f in spec.fields
+                                                         if not f.sponsor)} for row in rows_of])
+                          for spec, rows_of in self.reference)
+        return replace(self, rows=rows, reference=reference)

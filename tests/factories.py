@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from core import edit_checks
 from core.accounts import user_set_role
 from core.audit import ClinicalRecord, record_save
-from dosing.models import DoseLevel, Infusion, Lymphodepletion
+from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import TEST_UNITS, LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
@@ -65,6 +65,29 @@ def infusion(p, on=None, number=1, level=None, **fields):
     fields.setdefault("cells_per_kg", 5e6)
     return save(Infusion(patient=p, number=number, date=on or CONSENT + timedelta(days=11),
                          dose_level=level or dose_level(), viability_pct=94.0, **fields))
+
+
+def donor(code="D-017", **fields):
+    found = Donor.objects.filter(donor_code=code).first()
+    if found:
+        return found
+    values = dict(hla_typing="A*02:01,A*24:02; B*07:02,B*35:01", hla_match="5/10",
+                  eligibility_date=CONSENT - timedelta(days=60))
+    values.update(fields)
+    return save(Donor(donor_code=code, **values))
+
+
+def product_lot(lot_number="L-0042", released_for=None, **fields):
+    """A lot released for `released_for` (or quarantined when None and no status is given)."""
+    values = dict(donor=donor(), manufacture_date=CONSENT - timedelta(days=20),
+                  car_positive_pct=45.0, viability_pct=92.0, total_nucleated_cells=1.0e9,
+                  viable_cells=9.2e8, car_positive_viable_cells=3.25e8, sterility="negative",
+                  endotoxin_eu_per_ml=0.2, mycoplasma="negative", vector_copies_per_cell=2.1,
+                  release_status="released" if released_for else "quarantined",
+                  release_date=CONSENT + timedelta(days=5) if released_for else None,
+                  released_for=released_for)
+    values.update(fields)
+    return save(ProductLot(lot_number=lot_number, **values))
 
 
 def adverse_event(p, **fields):

@@ -4,7 +4,8 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); a pending DLT candidate
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), infused from a product
+  lot released for it (its chain of identity; a quarantined lot beside it); a pending DLT candidate
   (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
@@ -77,16 +78,22 @@ def _small_bundle() -> dict:
     return bundle
 
 
-def _infused(subject_id: str) -> Patient:
+def _infused(subject_id: str, states: TrialStates | None = None) -> Patient:
+    """An infused patient; with `states`, infused from a lot released for them."""
     patient = factories.patient(subject_id)
     factories.lymphodepletion(patient)
-    factories.infusion(patient, on=DAY0)
+    lot = factories.product_lot(released_for=patient) if states else None
+    infusion = factories.infusion(patient, on=DAY0, lot=lot, weight_kg=65.0)
+    if states:
+        states.records["infused from a released lot"] = infusion
+        states.records["released lot"] = lot
+        states.records["quarantined lot"] = factories.product_lot("L-0043")
     return patient
 
 
 def _every_crf(states: TrialStates, users: dict):
     """RD-101: every kind of CRF, with the DLT, void, query and monitoring states."""
-    patient = _infused("RD-101")
+    patient = _infused("RD-101", states)
     factories.eligibility(patient)
     crs = factories.adverse_event(patient, grade=3, onset_date=DAY0 + timedelta(days=2))
     factories.crs_details(crs, hypotension="one_vasopressor")

@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A product lot's sterility and mycoplasma share one vocabulary: one schema name for it.
+    "ENUM_NAME_OVERRIDES": {"LotTestResultEnum": "dosing.models.TEST_RESULTS"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "api.schema.strict_string_parameters"],
 }

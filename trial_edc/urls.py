@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("casebook.patient_urls")),
+    path("product/", include("casebook.product_urls")),
     path("queries/", include("casebook.monitoring_urls")),
     path("dlt-review/", include("casebook.dlt_urls")),
     path("casebook-signature/", include("casebook.signoff_urls")),

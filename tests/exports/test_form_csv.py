@@ -28,7 +28,8 @@ def header(files, name) -> list[str]:
 
 def test_there_is_one_csv_per_form_and_a_dictionary(full_patient):
     files = forms_files(load_export_data(), deidentified=False)
-    assert set(files) == {f"{name}.csv" for name in [*FORMS, "dictionary"]}
+    # and the trial-level product lots (docs/product-chain.md)
+    assert set(files) == {f"{name}.csv" for name in [*FORMS, "product_lots", "dictionary"]}
 
 
 def test_rows_say_whose_record_they_are_and_carry_no_internal_ids(full_patient):

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.accounts import user_api_token
 from core.audit import record_save
+from dosing.models import ProductLot
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
 from exchange.services import bundle_import_json
@@ -94,6 +95,8 @@ class DemoTrial:
             "object_id": "0",
             "format": "json",  # DRF's format suffixes
             "name": "km-dor",  # a plot of the report pages
+            "kind": "lot",  # the product's master data: a lot's pages
+            "record_pk": ProductLot.objects.order_by("pk").first().pk,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
             values["pk"] = route.model._default_manager.order_by("pk").first().pk
@@ -147,6 +150,7 @@ def demo_trial() -> DemoTrial:
     monitor = factories.user("monitor")
     query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
                         question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
+    factories.product_lot(released_for=patient)  # a donor and a lot for their pages
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")

@@ -27,7 +27,7 @@ RECORD_STATES = (
     "pending DLT", "signed DLT", "revoked DLT", "raised DLT", "voided adverse event",
     "voided CRS details", "voided response", "voided PK sample", "open query",
     "answered query", "closed query", "re-opened query", "verified", "changed since verified",
-    "locked form")
+    "locked form", "infused from a released lot")
 DLT_STATES = ("pending DLT", "signed DLT", "revoked DLT", "raised DLT")
 CASEBOOK_STATES = ("every CRF", "signed casebook", "changed since signing", "locked casebook",
                    "off study", "dead", "screened only")
@@ -150,9 +150,12 @@ def test_the_walk_reaches_the_page_of_every_state(walked, trial):
         wanted |= {f"/patients/{trial.patients[state].subject_id}/" for state in CASEBOOK_STATES}
         wanted |= {f"/casebook-signature/{trial.patients[state].subject_id}/"
                    for state in ("signed casebook", "changed since signing")}
+        wanted |= {"/product/"} | {f"/product/lot/{trial.records[state].pk}/history/"
+                                   for state in ("released lot", "quarantined lot")}
     if role == "coordinator":
         wanted |= {trial.crf_page("pending DLT") + "edit/", trial.crf_page("pending DLT")
                    + "void/", trial.crf_page("re-opened query") + "edit/"}
+        wanted |= {f"/product/lot/{trial.records['released lot'].pk}/edit/", "/product/lot/new/"}
     if role in STAFF:
         wanted |= {trial.admin_page(state) for state in trial.records}
         wanted |= {trial.admin_page(state).replace("/change/", "/history/")

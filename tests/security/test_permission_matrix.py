@@ -58,6 +58,10 @@ TABLE = [
     ("patients:crf-edit", ENTER_CRF),
     ("patients:crf-void", ENTER_CRF),
     ("patients:*", READ_CRF),
+    # The product's donors and lots: coordinators (and admins) register them; readers read.
+    ("product:add", row(admin=OK, coordinator=OK)),
+    ("product:edit", row(admin=OK, coordinator=OK)),
+    ("product:*", READ_CRF),
     ("monitoring:queries", READ_CRF),
     ("monitoring:answer", row(coordinator=POST_ONLY)),
     ("monitoring:*", MONITOR_ACTION),
