@@ -21,7 +21,7 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
 DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
@@ -166,6 +166,18 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+
+
+class ConcomitantMedicationRowSerializer(PatientRecordSerializer):
+    treated_event = serializers.IntegerField(
+        source="treated_event_id", allow_null=True,
+        help_text="Id of the patient's adverse event (CRS, ICANS or other) this medication "
+                  "treated; null when not linked.")
+
+    class Meta:
+        model = ConcomitantMedication
+        fields = (*PatientRecordSerializer.LEAD, "drug", "drug_specify", "dose", "dose_unit",
+                  "route", "start_date", "stop_date", "ongoing", "indication", "treated_event")
 
 
 @extend_schema_field({"type": "string", "nullable": True,

@@ -32,7 +32,7 @@ from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, ConcomitantMedication
 
 # The states, in the order the legend and the patient list show them.
 STATES = (
@@ -53,12 +53,15 @@ GRID_FORMS = (
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
+    ("conmed", ConcomitantMedication, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
-               Hsct: "date", Death: "date", FollowUpContact: "contact_date"}
-LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
+               Hsct: "date", Death: "date", FollowUpContact: "contact_date",
+               ConcomitantMedication: "start_date"}
+LOGS = (("adverse-event", "Adverse events"), ("conmed", "Concomitant medications"),
+        ("disease-event", "Relapse or progression"),
         ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
@@ -271,7 +274,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = title.rstrip("s") if slug in ("adverse-event", "follow-up") else title
+        noun = title.rstrip("s") if slug in ("adverse-event", "follow-up", "conmed") \
+            else title
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 

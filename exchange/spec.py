@@ -16,7 +16,14 @@ from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 
 FORMAT = "edc-casebook"
 VERSION = 1
@@ -88,6 +95,12 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+# A medication names the adverse event it treated by the event's index in the patient's own
+# `adverse_events` list (0 for the first), under this key; null or absent when it is not linked.
+CONMED = Part(ConcomitantMedication, _same(
+    "drug", "drug_specify", "dose", "dose_unit", "route", "start_date", "stop_date", "ongoing",
+    "indication"))
+TREATED_EVENT_KEY = "treated_adverse_event"
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
@@ -95,7 +108,9 @@ PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETIO
                    "death": DEATH}
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
+                 # optional: a bundle without it imports with no medications
+                 "concomitant_medications": CONMED}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

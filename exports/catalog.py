@@ -23,6 +23,9 @@ TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_
                        "voided_by", "void_reason", "patient", "adverse_event"})
 # What a foreign key is exported as: the related row's code.
 RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username"}
+# A foreign key to an adverse event is exported as the event's sequence number within the
+# subject (`ae_seq`, as the event's own rows carry it): a medication's treated event.
+AE_REFERENCES = frozenset({"treated_event"})
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
                     "gvhd", "dlt-adjudication"})
@@ -50,6 +53,8 @@ def _kind(field: models.Field) -> tuple[str, int | None]:
         return "date", None
     if isinstance(field, models.TimeField):
         return "time", None
+    if isinstance(field, models.ForeignKey) and field.name in AE_REFERENCES:
+        return "integer", 5
     if isinstance(field, models.ForeignKey):
         target = field.related_model._meta.get_field(RELATED_CODE[field.name])
         return "text", target.max_length
@@ -69,7 +74,7 @@ def _entry(slug: str, title: str, model, parent: str) -> CatalogEntry:
             choices=tuple((str(v), str(text)) for v, text in field.choices or ()),
             sponsor=not withheld_from_sponsor(field)))
         code = RELATED_CODE.get(field.name)
-        lookups.append(f"{field.name}__{code}" if code else field.name)
+        lookups.append(f"{field.name}__{code}" if code else field.attname)
     spec = FormSpec(slug=slug, title=title, fields=tuple(fields), parent=parent,
                     repeating=slug not in SINGLE)
     return CatalogEntry(spec, model, tuple(lookups))

@@ -12,7 +12,14 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 from signoff.models import CasebookSignature
 
 # The records a casebook signature covers: every CRF (a test holds this list to the CRFs of
@@ -20,7 +27,7 @@ from signoff.models import CasebookSignature
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
-    FollowUpContact, DltAdjudication,
+    FollowUpContact, ConcomitantMedication, DltAdjudication,
 )
 
 

@@ -48,4 +48,6 @@ VALID = {
     "pk-sample": dict(nominal_day=7, collected_at="2024-03-19T09:00", matrix="peripheral_blood",
                       car_copies_per_ug_gdna=1000),
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
+    "conmed": dict(drug="tocilizumab", dose=8, dose_unit="mg/kg", route="iv",
+                   start_date="2024-03-14", stop_date="2024-03-14", indication="CRS grade 2"),
 }
