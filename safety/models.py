@@ -411,10 +411,13 @@ class ConcomitantMedication(TimelineChecked, ClinicalRecord):
 
     @property
     def drug_name(self) -> str:
-        """The medication as the site names it: "Tocilizumab", "Other: cyclosporin"."""
+        """The medication as the site names it: "Tocilizumab", "Corticosteroid (dexamethasone)",
+        and an "Other, specify" by what was specified ("Ruxolitinib")."""
+        specified = (self.drug_specify or "").strip()
         if self.drug == Drug.OTHER:
-            return self.drug_specify or self.get_drug_display()
-        return self.get_drug_display()
+            return specified or self.get_drug_display()
+        return f"{self.get_drug_display()} ({specified})" if specified else \
+            self.get_drug_display()
 
     def clean(self):
         errors = {}
