@@ -22,7 +22,7 @@ from efficacy.models import (
 from labs.models import LabTest
 from patients.models import Diagnosis, Sex
 from pk.models import Matrix
-from safety.models import DltDecision, Relatedness
+from safety.models import DltDecision, Drug, Relatedness
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -151,6 +151,13 @@ class LabResultFilter(PatientRecordFilter):
         field_name="collected_at__date",
         help_text="Collection date: `collected_after` and/or `collected_before`, YYYY-MM-DD, "
                   "both inclusive.")
+
+
+class ConcomitantMedicationFilter(PatientRecordFilter):
+    drug = filters.ChoiceFilter(choices=Drug.choices, help_text="Only this drug.")
+    treated_event = filters.NumberFilter(
+        help_text="Only the medications linked to this adverse event (its id).")
+    start_date = _date_range("start_date", "Start date")
 
 
 class DltAdjudicationFilter(PatientRecordFilter):

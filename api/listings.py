@@ -25,7 +25,7 @@ from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
 
 SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Not sent to "
                 "sponsors' are absent from their rows.")
@@ -148,6 +148,10 @@ LabResultViewSet = _listing(
     ordering=("subject_id", "collected_at"),
     ordering_fields=("subject_id", "collected_at", "test", "dose_level_code"),
     bases=(LabTestsCreate,))
+ConcomitantMedicationViewSet = _listing(
+    ConcomitantMedication, s.ConcomitantMedicationRowSerializer, f.ConcomitantMedicationFilter,
+    what="concomitant medications", ordering=("subject_id", "start_date"),
+    ordering_fields=("subject_id", "start_date", "drug", "dose_level_code"))
 DltAdjudicationViewSet = _listing(
     DltAdjudication, s.DltAdjudicationRowSerializer, f.DltAdjudicationFilter,
     what="DLT adjudications", ordering=("subject_id", "signed_at"),

@@ -23,7 +23,7 @@ from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.grading import lab_grade
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
 DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
@@ -222,6 +222,18 @@ class LabResultRowSerializer(PatientRecordSerializer):
     def get_ctcae_grade(self, result) -> int | None:
         graded = lab_grade(result.test, result.value, low=result.ref_low, high=result.ref_high)
         return None if graded is None else graded.grade
+
+
+class ConcomitantMedicationRowSerializer(PatientRecordSerializer):
+    treated_event = serializers.IntegerField(
+        source="treated_event_id", allow_null=True,
+        help_text="Id of the patient's adverse event (CRS, ICANS or other) this medication "
+                  "treated; null when not linked.")
+
+    class Meta:
+        model = ConcomitantMedication
+        fields = (*PatientRecordSerializer.LEAD, "drug", "drug_specify", "dose", "dose_unit",
+                  "route", "start_date", "stop_date", "ongoing", "indication", "treated_event")
 
 
 @extend_schema_field({"type": "string", "nullable": True,

@@ -21,6 +21,8 @@ router.register("deaths", listings.DeathViewSet, basename="api-death")
 router.register("pk-samples", listings.PkSampleViewSet, basename="api-pk-sample")
 router.register("lab-results", listings.LabResultViewSet, basename="api-lab-result")
 router.register("product-lots", listings.ProductLotViewSet, basename="api-product-lot")
+router.register("concomitant-medications", listings.ConcomitantMedicationViewSet,
+                basename="api-concomitant-medication")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 

@@ -31,7 +31,7 @@ from monitoring.locks import locks_on
 from monitoring.reviews import review_of
 from monitoring.selectors import beside_fields, record_queries
 from patients.models import Patient
-from safety.selectors import dlt_flags
+from safety.selectors import dlt_flags, treatments_of
 
 
 def _patient(subject_id):
@@ -69,8 +69,10 @@ def _after_save(crf, record, patient):
 
 
 PREVIEW = "_preview"
+# Details pages that show the treatments given during their event's episode.
+EPISODE_DETAILS = frozenset({"crs", "icans"})
 # Log forms, entered several at a sitting: their new-record page offers "Save and add another".
-LOG_CRFS = frozenset({"adverse-event", "pk-sample", "lab-result"})
+LOG_CRFS = frozenset({"adverse-event", "pk-sample", "lab-result", "conmed"})
 ANOTHER = "_another"
 CONFIRM_CHECK, CONFIRM_REASON = "confirm_check", "confirm_reason_"
 
@@ -194,6 +196,7 @@ def crf_detail(request, subject_id, slug, pk):
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
         "chain": product_chain(record) if slug == "infusion" else [],
+        "treatments": treatments_of(record.adverse_event) if slug in EPISODE_DETAILS else None,
         "queries": queries, "review": review, "locks": locks_on(record),
         "verification": review.verification_of(record) if review else "not verified",
         "raise_form": QueryRaiseForm(field_choices=field_choices(crf.form)),

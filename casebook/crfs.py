@@ -15,7 +15,13 @@ from labs.forms import LabResultForm
 from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
 from patients.models import Patient
 from pk.forms import PkSampleForm
-from safety.forms import AdverseEventForm, CrsDetailsForm, GvhdDetailsForm, IcansDetailsForm
+from safety.forms import (
+    AdverseEventForm,
+    ConcomitantMedicationForm,
+    CrsDetailsForm,
+    GvhdDetailsForm,
+    IcansDetailsForm,
+)
 from safety.models import AdverseEvent
 
 
@@ -55,6 +61,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("crs", "CRS details", CrsDetailsForm, parent="adverse_event", derives=True),
     Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event", derives=True),
     Crf("gvhd", "GVHD details", GvhdDetailsForm, parent="adverse_event"),
+    Crf("conmed", "Concomitant medication", ConcomitantMedicationForm),
     Crf("response", "Response assessment", ResponseAssessmentForm, derives=True),
     Crf("disease-event", "Relapse or progression", DiseaseEventForm),
     Crf("hsct", "HSCT", HsctForm),

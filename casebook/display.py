@@ -112,6 +112,8 @@ def record_name(record) -> str:
         return f"{visit} response assessment{when}"
     if name == "pksample":
         return f"PK sample day {record.nominal_day}{when}"
+    if name == "concomitantmedication":
+        return f"{record.drug_name}{when}"
     if name == "adverseevent":
         return f"{record.term}, grade {record.grade}{when}"
     if hasattr(record, "adverse_event_id") and name != "dltadjudication":

@@ -20,7 +20,7 @@ from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from safety.dlt_queue import dlt_queue
 from safety.forms import DltRevokeForm, DltSignatureForm
 from safety.models import AdverseEvent, DltAdjudication
-from safety.selectors import derived_grades
+from safety.selectors import derived_grades, treatments_of
 from safety.services import dlt_candidate_raise
 
 SIGNATURE_MEANING = DltAdjudication._meta.get_field("signature_meaning").default
@@ -89,6 +89,7 @@ def review(request, adverse_event_pk):
         return answer
     return render(request, "safety/dlt_review.html", {
         "item": item, "grades": derived_grades(item.adverse_event), "sign_form": sign_form,
+        "treatments": treatments_of(item.adverse_event),
         "revoke_form": revoke_form, "meaning": SIGNATURE_MEANING,
         "printed_name": signer_printed_name(request.user)})
 

@@ -16,7 +16,7 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, ConcomitantMedication
 
 DATE_FORMAT = "j M Y"  # 12 Oct 2026: unambiguous in every country the trial recruits in
 AE_PARENT = "adverse_event"  # what the details of an adverse event need selected for their label
@@ -54,6 +54,8 @@ def record_label(record) -> str:
         return f"Infusion {record.number}, {_day(record.date)}"
     if isinstance(record, AdverseEvent):
         return f"Adverse event {record.term} (grade {record.grade}), {_day(record.onset_date)}"
+    if isinstance(record, ConcomitantMedication):
+        return f"{record.drug_name}, {_day(record.start_date)}"
     if hasattr(record, "adverse_event_id") and record.adverse_event_id is not None:
         kind = capfirst(record._meta.verbose_name)
         return f"{kind} of {record_label(record.adverse_event).replace('Adverse event ', '', 1)}"

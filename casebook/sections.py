@@ -12,7 +12,7 @@ from efficacy.selectors import derived_responses
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
 from safety.selectors import derived_grades_of, dlt_flags_of
 
 # (title, model, columns) in the order a reader follows the patient through the trial.
@@ -27,6 +27,9 @@ FORMS = (
      ("term", "grade", "onset_date", "resolution_date", "serious", "relatedness")),
     ("DLT adjudications", DltAdjudication,
      ("adverse_event", "decision", "signer_printed_name", "signed_at")),
+    ("Concomitant medications", ConcomitantMedication,
+     ("drug", "dose", "dose_unit", "route", "start_date", "stop_date", "ongoing",
+      "treated_event")),
     ("Response assessments", ResponseAssessment,
      ("visit", "date", "marrow_blasts_pct", "mrd_pct", "extramedullary", "response")),
     ("Disease events", DiseaseEvent, ("date", "type", "site")),

@@ -33,7 +33,7 @@ from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, ConcomitantMedication
 
 # The states, in the order the legend and the patient list show them.
 STATES = (
@@ -55,13 +55,15 @@ GRID_FORMS = (
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
     ("lab-result", LabResult, None),
+    ("conmed", ConcomitantMedication, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
                Hsct: "date", Death: "date", FollowUpContact: "contact_date",
-               LabResult: "collected_at"}
-LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
+               LabResult: "collected_at", ConcomitantMedication: "start_date"}
+LOGS = (("adverse-event", "Adverse events"), ("conmed", "Concomitant medications"),
+        ("disease-event", "Relapse or progression"),
         ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"),
         ("lab-result", "Laboratory results"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
@@ -275,8 +277,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = (title.rstrip("s") if slug in ("adverse-event", "follow-up", "lab-result")
-                else title)
+        noun = (title.rstrip("s")
+                if slug in ("adverse-event", "follow-up", "lab-result", "conmed") else title)
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 

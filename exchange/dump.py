@@ -59,6 +59,7 @@ def export_bundle() -> dict:
         "pk_samples": _grouped(spec.PK_SAMPLE.model, "patient_id", ("collected_at",)),
         "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
         "lab_results": _grouped(spec.LAB_RESULT.model, "patient_id", ("collected_at", "test")),
+        "concomitant_medications": _grouped(spec.CONMED.model, "patient_id", ("start_date",)),
     }
     details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
                for key, part in spec.AE_DETAILS.items()}
@@ -84,11 +85,20 @@ def export_bundle() -> dict:
                 record = details[key].get(ae.pk)
                 row[key] = _as_dict(part, record) if record else None
             row["dlt_adjudication"] = decisions.get(ae.pk)
+        _link_treated_events(lists, patient.pk, data)
         contacts = data["follow_up_contacts"]
         data["last_known_alive_date"] = max((c["date"] for c in contacts), default=None)
         patients.append(data)
     return {"format": spec.FORMAT, "version": spec.VERSION, "study": study_data,
             "patients": patients}
+
+
+def _link_treated_events(lists: dict, patient_id, data: dict) -> None:
+    """Each medication names the event it treated by the event's index in `adverse_events`."""
+    index = {ae.pk: i for i, ae in enumerate(lists["adverse_events"].get(patient_id, []))}
+    for medication, row in zip(lists["concomitant_medications"].get(patient_id, []),
+                               data["concomitant_medications"], strict=True):
+        row[spec.TREATED_EVENT_KEY] = index.get(medication.treated_event_id)
 
 
 def dumps(bundle: dict) -> str:

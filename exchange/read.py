@@ -34,6 +34,7 @@ class PatientPlan:
     singles: dict = field(default_factory=dict)          # key → instance
     lists: dict = field(default_factory=dict)            # key → [instance]
     ae_details: list = field(default_factory=list)       # (key, instance)
+    ae_by_index: dict = field(default_factory=dict)      # index in adverse_events → AE or None
     adjudications: list = field(default_factory=list)    # (adverse event, decision)
     soft_findings: list = field(default_factory=list)    # (instance, edit_checks.Finding)
 
@@ -395,6 +396,8 @@ def _read_patient(r: Reader, raw, path: str, level_codes: set[str],
         for j, item in enumerate(items):
             item_path = f"{path}.{key}[{j}]"
             record = _list_record(r, key, part, item, item_path, patient, level_codes, plan)
+            if key == "adverse_events":
+                plan.ae_by_index[j] = record
             if record is not None:
                 plan.lists[key].append(record)
     _read_last_known_alive(r, raw, path, plan)
@@ -450,7 +453,27 @@ def _list_record(r, key, part, item, path, patient, level_codes, plan):
         elif decision is not None:
             plan.adjudications.append((record, decision))
         return record
+    if key == "concomitant_medications":
+        record = _record(r, part, item, path, extra_keys=(spec.TREATED_EVENT_KEY,),
+                         patient=patient)
+        if record is not None:
+            record.treated_event = _treated_event(r, item, f"{path}.{spec.TREATED_EVENT_KEY}",
+                                                  plan)
+        return record
     return _record(r, part, item, path, patient=patient)
+
+
+def _treated_event(r: Reader, item: dict, path: str, plan: PatientPlan):
+    """The adverse event a medication names by its index in the patient's `adverse_events`."""
+    index = item.get(spec.TREATED_EVENT_KEY)
+    if index is None:
+        return None
+    if not isinstance(index, int) or isinstance(index, bool) or index not in plan.ae_by_index:
+        r.problem(path, f"{index!r} is not the index of one of this patient's adverse_events "
+                        f"(0 to {len(plan.ae_by_index) - 1})" if plan.ae_by_index else
+                  f"{index!r}: this patient has no adverse_events to link to")
+        return None
+    return plan.ae_by_index[index]  # None when the event itself is refused (a problem already)
 
 
 def _read_last_known_alive(r: Reader, raw, path: str, plan: PatientPlan):

@@ -17,7 +17,14 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 
 FORMAT = "edc-casebook"
 VERSION = 1
@@ -101,6 +108,12 @@ PK_SAMPLE = Part(PkSample, _same(
     "car_t_cells_per_uL"))
 LAB_RESULT = Part(LabResult, _same(
     "collected_at", "test", "value", "unit", "below_detection", "ref_low", "ref_high"))
+# A medication names the adverse event it treated by the event's index in the patient's own
+# `adverse_events` list (0 for the first), under this key; null or absent when it is not linked.
+CONMED = Part(ConcomitantMedication, _same(
+    "drug", "drug_specify", "dose", "dose_unit", "route", "start_date", "stop_date", "ongoing",
+    "indication"))
+TREATED_EVENT_KEY = "treated_adverse_event"
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
@@ -109,7 +122,8 @@ PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETIO
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
                  "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
-                 "lab_results": LAB_RESULT}
+                 # optional: a bundle without them imports with no results or medications
+                 "lab_results": LAB_RESULT, "concomitant_medications": CONMED}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

@@ -46,6 +46,7 @@ WRITE_ORDER = (
     spec.INFUSION.model, spec.ADVERSE_EVENT.model, spec.CRS.model, spec.ICANS.model,
     spec.GVHD.model, spec.DLT_ADJUDICATION_MODEL, spec.RESPONSE.model, spec.DISEASE_EVENT.model,
     spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model, spec.LAB_RESULT.model,
+    spec.CONMED.model,
 )
 # A replace voids these too: the DLT rules raise candidates again from the new data.
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)

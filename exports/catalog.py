@@ -25,6 +25,9 @@ TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_
 # What a foreign key is exported as: the related row's code.
 RELATED_CODE = {"dose_level": "code", "lot": "lot_number", "signed_by": "username",
                 "raised_by": "username", "donor": "donor_code", "released_for": "subject_id"}
+# A foreign key to an adverse event is exported as the event's sequence number within the
+# subject (`ae_seq`, as the event's own rows carry it): a medication's treated event.
+AE_REFERENCES = frozenset({"treated_event"})
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
                     "gvhd", "dlt-adjudication"})
@@ -52,6 +55,8 @@ def _kind(field: models.Field) -> tuple[str, int | None]:
         return "date", None
     if isinstance(field, models.TimeField):
         return "time", None
+    if isinstance(field, models.ForeignKey) and field.name in AE_REFERENCES:
+        return "integer", 5
     if isinstance(field, models.ForeignKey):
         target = field.related_model._meta.get_field(RELATED_CODE[field.name])
         return "text", target.max_length
@@ -75,7 +80,7 @@ def _entry(slug: str, title: str, model, parent: str) -> CatalogEntry:
             continue
         fields.append(_field_spec(field))
         code = RELATED_CODE.get(field.name)
-        lookups.append(f"{field.name}__{code}" if code else field.name)
+        lookups.append(f"{field.name}__{code}" if code else field.attname)
     spec = FormSpec(slug=slug, title=title, fields=tuple(fields), parent=parent,
                     repeating=slug not in SINGLE)
     return CatalogEntry(spec, model, tuple(lookups))

@@ -15,7 +15,7 @@ from core.fast_reads import values_rows
 from core.models import Study
 from efficacy.services import assessment_rows
 from endpoints.trial_rows import load_trial
-from exports.catalog import CatalogEntry, export_catalog, product_lot_entry
+from exports.catalog import AE_REFERENCES, CatalogEntry, export_catalog, product_lot_entry
 from exports.specs import ADVERSE_EVENT, ExportData
 
 SUBJECT_PATH = {"patient": "patient__subject_id",
@@ -46,6 +46,8 @@ def _form_rows(entry: CatalogEntry, ae_seq: dict[int, int]) -> list[dict]:
             row["ae_seq"] = ae_seq[owner_id] = previous["ae_seq"] + 1 if previous else 1
         # A blank text field is a missing value, as an empty number or date is.
         row.update((n, None if v == "" else v) for n, v in zip(names, values, strict=True))
+        for name in AE_REFERENCES.intersection(names):
+            row[name] = ae_seq.get(row[name])  # the event's AESEQ, not its database id
         rows.append(row)
     return rows
 

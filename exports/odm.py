@@ -6,9 +6,10 @@ holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 
 How the CRFs map onto ODM:
 - Five study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
-  events, follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
-  contacts) and laboratory results. A form with several records per patient is Repeating, one
-  FormData per record with FormRepeatKey 1, 2, … in date order.
+  events with the concomitant medications (the treated event as its AESEQ), follow-up
+  (response assessments, PK samples, relapse/progression, HSCT, death, contacts) and laboratory
+  results. A form with several records per patient is Repeating, one FormData per record with
+  FormRepeatKey 1, 2, … in date order.
 - An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
   the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
 - OIDs are made from the form slugs and field names, so the same metadata gives the same OIDs:
@@ -33,7 +34,8 @@ EVENTS = (  # (key, name, type, form slugs)
     ("SCREENING", "Screening and enrolment", "Scheduled", ("patient", "eligibility")),
     ("TREATMENT", "Lymphodepletion and RD13-02 infusion", "Scheduled",
      ("lymphodepletion", "infusion")),
-    ("ADVERSE_EVENTS", "Adverse events", "Common", ("adverse-event",)),
+    ("ADVERSE_EVENTS", "Adverse events and their treatments", "Common",
+     ("adverse-event", "conmed")),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
      ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
     ("LABORATORY", "Laboratory results", "Common", ("lab-result",)),

@@ -2,6 +2,7 @@ from core.admin import ClinicalAdmin, register_clinical
 from core.esignature import SIGNATURE_FIELDS
 from safety.models import (
     AdverseEvent,
+    ConcomitantMedication,
     CrsDetails,
     DltAdjudication,
     DltCandidate,
@@ -12,6 +13,9 @@ from safety.models import (
 register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset_date",
                                               "serious", "relatedness"),
                   list_select_related=("patient",), list_filter=("grade", "serious"))
+register_clinical(ConcomitantMedication, list_display=("patient", "drug", "start_date",
+                                                      "stop_date", "ongoing", "treated_event"),
+                  list_select_related=("patient", "treated_event"), list_filter=("drug",))
 register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate,
                   list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",))

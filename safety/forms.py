@@ -5,7 +5,14 @@ from django import forms
 
 from core.forms import CrfForm, SignatureForm, required_text_field
 from safety.dlt_rules import KIND_TERMS
-from safety.models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltDecision,
+    GvhdDetails,
+    IcansDetails,
+)
 
 # The coded list the AE term offers: the CTCAE v5.0 terms (and ASTCT's ICANS) that the DLT rules
 # tell apart (`safety.dlt_rules.KIND_TERMS`), spelled out, plus "Other, specify" for any other
@@ -121,3 +128,20 @@ class DltSignatureForm(SignatureForm):
 class DltRevokeForm(SignatureForm):
     reason = required_text_field("Why revoke this signed decision",
                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConcomitantMedicationForm(CrfForm):
+    class Meta:
+        model = ConcomitantMedication
+        fields = ["drug", "drug_specify", "dose", "dose_unit", "route", "start_date", "stop_date",
+                  "ongoing", "indication", "treated_event"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered: the patient's own current adverse events (another patient's: EC-CM-03).
+        patient = getattr(self.instance, "patient", None)
+        events = AdverseEvent.objects.filter(patient=patient) if patient else \
+            AdverseEvent.objects.none()
+        field = self.fields["treated_event"]
+        field.queryset = events.order_by("onset_date", "pk")
+        field.label_from_instance = lambda ae: f"{ae.term} (grade {ae.grade}, {ae.onset_date})"

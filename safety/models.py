@@ -11,6 +11,7 @@ from core.ranges import (
     CAPD_SCORE,
     CTCAE_GRADE,
     ICE_SCORE,
+    NON_NEGATIVE,
     Range,
     range_checks,
 )
@@ -323,3 +324,113 @@ class DltAdjudication(AdverseEventPart):
     def is_migrated(self) -> bool:
         """Carried in by a casebook import, not e-signed by an investigator in this EDC."""
         return self.signature_meaning == MIGRATED_MEANING
+
+
+class Drug(models.TextChoices):
+    """The CAR-T toxicity treatments first (ASTCT/EBMT management of CRS and ICANS), then any
+    other medication as "Other, specify"."""
+
+    TOCILIZUMAB = "tocilizumab", "Tocilizumab"
+    CORTICOSTEROID = "corticosteroid", "Corticosteroid"
+    ANAKINRA = "anakinra", "Anakinra"
+    SILTUXIMAB = "siltuximab", "Siltuximab"
+    VASOPRESSOR = "vasopressor", "Vasopressor"
+    ANTISEIZURE = "antiseizure_prophylaxis", "Antiseizure prophylaxis"
+    IVIG = "ivig", "IVIG"
+    ANTI_INFECTIVE = "anti_infective", "Anti-infective"
+    TRANSFUSION = "transfusion", "Transfusion"
+    OTHER = "other", "Other, specify"
+
+
+class DoseUnit(models.TextChoices):
+    MG = "mg", "mg"
+    MG_KG = "mg/kg", "mg/kg"
+    MG_M2 = "mg/m2", "mg/m²"
+    G = "g", "g"
+    G_KG = "g/kg", "g/kg"
+    UG_KG_MIN = "ug/kg/min", "µg/kg/min"
+    UNITS = "units", "units"
+    ML = "mL", "mL"
+    ML_KG = "mL/kg", "mL/kg"
+
+
+class Route(models.TextChoices):
+    IV = "iv", "Intravenous"
+    ORAL = "oral", "Oral"
+    SC = "sc", "Subcutaneous"
+    IM = "im", "Intramuscular"
+    INTRATHECAL = "intrathecal", "Intrathecal"
+    OTHER = "other", "Other"
+
+
+class ConcomitantMedication(TimelineChecked, ClinicalRecord):
+    """A medication given beside RD13-02, the toxicity treatments first; optionally linked to the
+    adverse event (CRS, ICANS or other) it treated, an event of the same patient (EC-CM-03)."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="concomitant_medications")
+    drug = models.CharField(max_length=25, choices=Drug.choices)
+    drug_specify = models.CharField(
+        "agent or product (specify)", max_length=200, blank=True,
+        validators=[no_hidden_characters],
+        help_text='Required with "Other, specify"; otherwise optional, e.g. dexamethasone, '
+                  "norepinephrine, platelets. Never sent to the sponsor.")
+    dose = models.FloatField(null=True, blank=True,
+                             help_text="Required for a corticosteroid (EC-CM-02: not negative).")
+    dose_unit = models.CharField("unit", max_length=10, choices=DoseUnit.choices, blank=True)
+    route = models.CharField(max_length=12, choices=Route.choices, blank=True)
+    start_date = models.DateField()
+    stop_date = models.DateField(null=True, blank=True)
+    ongoing = models.BooleanField(default=False, help_text="Still given: no stop date.")
+    indication = models.CharField(
+        max_length=200, blank=True, validators=[no_hidden_characters],
+        help_text="Free text, e.g. CRS grade 2; never sent to the sponsor.")
+    treated_event = models.ForeignKey(
+        AdverseEvent, verbose_name="adverse event treated", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="treatments",
+        help_text="The patient's CRS, ICANS or other adverse event this medication treated.")
+
+    TIMELINE = ("clinical", ("start_date", "stop_date"))
+    # The medication was given: voiding its patient or the event it treated does not void it.
+    parent_void_refusal = (
+        "a current concomitant medication belongs to this record or names it as the event it "
+        "treated: edit the medication (unlink the event) or void it first.")
+
+    class Meta:
+        verbose_name = "concomitant medication"
+        ordering = ["patient", "start_date", "id"]
+        constraints = [
+            *range_checks("concomitantmedication", dose=NON_NEGATIVE),
+            models.CheckConstraint(
+                condition=models.Q(stop_date__isnull=True)
+                | models.Q(stop_date__gte=models.F("start_date")),
+                name="concomitantmedication_stop_after_start",
+                violation_error_message="stop_date: must be on or after the start date.",
+            ),
+        ]
+
+    @property
+    def drug_name(self) -> str:
+        """The medication as the site names it: "Tocilizumab", "Corticosteroid (dexamethasone)",
+        and an "Other, specify" by what was specified ("Ruxolitinib")."""
+        specified = (self.drug_specify or "").strip()
+        if self.drug == Drug.OTHER:
+            return specified or self.get_drug_display()
+        return f"{self.get_drug_display()} ({specified})" if specified else \
+            self.get_drug_display()
+
+    def clean(self):
+        errors = {}
+        if self.drug == Drug.OTHER and not (self.drug_specify or "").strip():
+            errors["drug_specify"] = 'Required when the drug is "Other, specify".'
+        if self.drug == Drug.CORTICOSTEROID and self.dose is None:
+            errors["dose"] = "A corticosteroid is recorded with its dose."
+        if self.dose is not None and not self.dose_unit:
+            errors["dose_unit"] = "Give the unit of the dose."
+        if self.ongoing and self.stop_date is not None:
+            errors["stop_date"] = "An ongoing medication has no stop date; untick 'ongoing'."
+        elif not self.ongoing and self.stop_date is None:
+            errors["stop_date"] = "Give the stop date, or tick 'ongoing'."
+        if errors:
+            raise ValidationError(errors)
+        super().clean()

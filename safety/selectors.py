@@ -1,8 +1,18 @@
 """Reads for the safety pages: the ASTCT grades derived from what the CRS/ICANS details record
 (`safety.grading.derive_grade`, the derivation the recompute, review and exports read too)."""
 
+from django.utils import timezone
+
+from safety.episode_treatments import episode_treatments
 from safety.grading import Graded, derive_grade
-from safety.models import MIGRATED_MEANING, CrsDetails, DltAdjudication, DltCandidate, IcansDetails
+from safety.models import (
+    MIGRATED_MEANING,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    DltCandidate,
+    IcansDetails,
+)
 
 
 def derived_crs_grade(details: CrsDetails) -> Graded:
@@ -53,3 +63,12 @@ def esigned_dlt_decisions() -> list[DltAdjudication]:
                 .select_related("adverse_event__patient")
                 .order_by("adverse_event__patient__subject_id", "adverse_event__onset_date",
                           "pk"))
+
+
+def treatments_of(adverse_event) -> list[ConcomitantMedication]:
+    """The current medications given during the event's episode
+    (`safety.episode_treatments.given_for`): one query, the patient's medications."""
+    if adverse_event is None or adverse_event.pk is None:
+        return []
+    medications = ConcomitantMedication.objects.filter(patient_id=adverse_event.patient_id)
+    return episode_treatments(adverse_event, medications, today=timezone.localdate())

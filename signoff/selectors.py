@@ -13,7 +13,14 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 from signoff.models import CasebookSignature
 
 # The records a casebook signature covers: every CRF (a test holds this list to the CRFs of
@@ -21,7 +28,7 @@ from signoff.models import CasebookSignature
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample, LabResult,
-    FollowUpContact, DltAdjudication,
+    FollowUpContact, ConcomitantMedication, DltAdjudication,
 )
 
 

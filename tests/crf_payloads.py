@@ -50,4 +50,6 @@ VALID = {
     "lab-result": dict(collected_at="2024-03-19T07:30", test="platelets", value=40,
                        unit="10^9/L", ref_low=150, ref_high=400),
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
+    "conmed": dict(drug="tocilizumab", dose=8, dose_unit="mg/kg", route="iv",
+                   start_date="2024-03-14", stop_date="2024-03-14", indication="CRS grade 2"),
 }

@@ -12,7 +12,14 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import TEST_UNITS, LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 
 CONSENT = date(2024, 3, 1)
 
@@ -158,3 +165,13 @@ def lab_result(p, day=7, test="anc", value=3.0, **fields):
 
 def contact(p, on):
     return save(FollowUpContact(patient=p, contact_date=on))
+
+
+def conmed(p, drug="tocilizumab", start=None, **fields):
+    """Tocilizumab 8 mg/kg IV, one day, two days after the first infusion unless told."""
+    start = start or CONSENT + timedelta(days=13)
+    values = dict(dose=8.0, dose_unit="mg/kg", route="iv", stop_date=start)
+    values.update(fields)
+    if values.get("ongoing"):
+        values["stop_date"] = None
+    return save(ConcomitantMedication(patient=p, drug=drug, start_date=start, **values))

@@ -4,8 +4,9 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), infused from a product
-  lot released for it (its chain of identity; a quarantined lot beside it); a pending DLT candidate
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), tocilizumab linked to
+  its CRS among them, infused from a product lot released for it (its chain of identity; a
+  quarantined lot beside it); a pending DLT candidate
   (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
@@ -97,6 +98,8 @@ def _every_crf(states: TrialStates, users: dict):
     factories.eligibility(patient)
     crs = factories.adverse_event(patient, grade=3, onset_date=DAY0 + timedelta(days=2))
     factories.crs_details(crs, hypotension="one_vasopressor")
+    tocilizumab = factories.conmed(patient, start=crs.onset_date, treated_event=crs,
+                                   indication="CRS grade 3")
     icans = factories.adverse_event(patient, term=ICANS, grade=3,
                                     onset_date=DAY0 + timedelta(days=5))
     factories.icans_details(icans, ice_score=1)
@@ -113,6 +116,7 @@ def _every_crf(states: TrialStates, users: dict):
     factories.lab_result(patient, day=1, test="anc", value=0.3, ref_low=1.8, ref_high=7.5)
     factories.contact(patient, DAY0 + timedelta(days=60))
     states.patients["every CRF"] = patient
+    states.records["treatment of a CRS"] = tocilizumab
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
                            "raised DLT": nausea, "open query": crs, "answered query": response,
                            "closed query": gvhd, "re-opened query": patient, "verified": icans,

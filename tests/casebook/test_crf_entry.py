@@ -30,6 +30,8 @@ BAD_VALUES = [
     ("pk-sample", {"below_lloq": "on"}, "car_copies_per_ug_gdna", "no quantified value"),
     ("lab-result", {"unit": "g/L"}, "unit", "is recorded in ×10⁹/L"),
     ("follow-up", {"contact_date": TODAY_PLUS}, "contact_date", "in the future"),
+    ("conmed", {"stop_date": "2024-03-13"}, "stop_date",
+     "EC-CM-01 (hard): the stop date 2024-03-13 is before the start date 2024-03-14"),
 ]
 
 

@@ -9,7 +9,14 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+)
 
 # Every clinical record's void marks: who voided it and why.
 VOID_MARKS = {"voided_by", "void_reason"}
@@ -20,6 +27,8 @@ VOID_MARKS = {"voided_by", "void_reason"}
     (AdverseEvent, {"narrative"}),
     (DiseaseEvent, {"site"}),
     (Hsct, {"donor_type"}),
+    # "Other, specify" and the indication are typed; the coded drug, dose and link are sent.
+    (ConcomitantMedication, {"drug_specify", "indication"}),
     # The signature's meaning is a fixed sentence, but a text without a vocabulary all the same.
     (DltAdjudication, {"rationale", "signer_printed_name", "signed_by", "signature_meaning"}),
     (Infusion, set()), (Lymphodepletion, set()), (EligibilityAssessment, set()),

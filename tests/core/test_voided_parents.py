@@ -56,6 +56,7 @@ def voided(django_db_setup, django_db_blocker):
         kept, dropped = with_events.order_by("subject_id")[:2]
         admin, coordinator = factories.user("admin"), factories.user("coordinator")
         factories.eligibility(kept)  # the bundle has none, and the admin walk opens one
+        factories.conmed(kept, start=kept.adverse_events.order_by("onset_date")[0].onset_date)
         # through the admin: an event with details and a candidate
         by_admin = _graded_event(kept)
         browser = Client()

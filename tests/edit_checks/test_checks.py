@@ -51,7 +51,7 @@ def sample(patient, day=7, at=datetime(2024, 3, 19, 9, tzinfo=UTC), **fields):
 
 def test_every_check_has_an_id_a_kind_and_a_field_of_its_model():
     checks = declared_checks()
-    assert len({c.id for _m, c in checks}) == len(checks) == 16
+    assert len({c.id for _m, c in checks}) == len(checks) == 19
     for model, check in checks:
         assert check.kind in (HARD, SOFT)
         model._meta.get_field(check.field)

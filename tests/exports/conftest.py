@@ -14,14 +14,17 @@ SITE = "left orbit mass"
 DONOR = "her brother Kaspar"
 RATIONALE = "Prolonged grade 3 CRS per protocol"
 CONSENT_VERSION = "v3 signed by mother Ilse"
-FREE_TEXT = (NARRATIVE, OFF_STUDY_REASON, SITE, DONOR, RATIONALE, CONSENT_VERSION)
+INDICATION = "CRS, called in by nurse Odile"
+DRUG_SPECIFIED = "siltuximab from Dr Marsh's own stock"
+FREE_TEXT = (NARRATIVE, OFF_STUDY_REASON, SITE, DONOR, RATIONALE, CONSENT_VERSION, INDICATION,
+             DRUG_SPECIFIED)
 
 
 @pytest.fixture
 def full_patient(db):
     """RD-001: consent 2024-03-01, enrolled 03-04, conditioned 03-07 (3 days), infused 03-12 at
-    09:00 (SDTM day 1), a CRS on 03-14 with details and a confirmed DLT, assessments, PK samples
-    (one below the LLOQ), a relapse, HSCT, death, and off study."""
+    09:00 (SDTM day 1), a CRS on 03-14 with details, a confirmed DLT and siltuximab for it,
+    assessments, PK samples (one below the LLOQ), a relapse, HSCT, death, and off study."""
     patient = factories.patient(consent_version=CONSENT_VERSION)
     factories.eligibility(patient)
     factories.lymphodepletion(patient)
@@ -29,6 +32,8 @@ def full_patient(db):
     crs = factories.adverse_event(patient, narrative=NARRATIVE, grade=3, outcome="recovered",
                                   resolution_date=date(2024, 3, 18), serious=True)
     factories.crs_details(crs, max_temp_c=39.5, hypotension="one_vasopressor")
+    factories.conmed(patient, drug="siltuximab", drug_specify=DRUG_SPECIFIED, dose=11,
+                     start=date(2024, 3, 15), indication=INDICATION, treated_event=crs)
     adjudication = factories.adjudication(crs)
     adjudication.rationale = RATIONALE
     record_save(adjudication, by=factories.user("investigator"), reason="wording")

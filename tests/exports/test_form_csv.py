@@ -14,7 +14,8 @@ from tests.exports.conftest import FREE_TEXT
 
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
-         "icans", "gvhd", "response", "disease_event", "hsct", "death", "pk_sample", "lab_result",
+         "icans", "gvhd", "conmed", "response", "disease_event", "hsct", "death", "pk_sample",
+         "lab_result",
          "follow_up", "dlt_adjudication"]
 
 

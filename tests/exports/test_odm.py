@@ -46,7 +46,7 @@ def test_the_metadata_has_the_expected_oids(full_patient):
     assert oids(tree, "FormDef") == {
         "F.PATIENT", "F.ELIGIBILITY", "F.LYMPHODEPLETION", "F.INFUSION", "F.ADVERSE_EVENT",
         "F.RESPONSE", "F.PK_SAMPLE", "F.DISEASE_EVENT", "F.HSCT", "F.DEATH", "F.FOLLOW_UP",
-        "F.LAB_RESULT"}
+        "F.LAB_RESULT", "F.CONMED"}
     assert {"IG.ADVERSE_EVENT", "IG.CRS", "IG.ICANS", "IG.GVHD", "IG.DLT_ADJUDICATION"} <= \
         oids(tree, "ItemGroupDef")
     items = {e.get("OID"): e for e in tree.iterfind(".//odm:ItemDef", NS)}
@@ -56,6 +56,8 @@ def test_the_metadata_has_the_expected_oids(full_patient):
     assert (term.get("DataType"), term.get("Length")) == ("text", "200")
     assert items["I.RESPONSE.DATE"].get("DataType") == "date"
     assert items["I.PK_SAMPLE.BELOW_LLOQ"].get("DataType") == "boolean"
+    # the treated event as its sequence number within the subject (AESEQ), not a database id
+    assert items["I.CONMED.TREATED_EVENT"].get("DataType") == "integer"
     response = items["I.RESPONSE.RESPONSE"].find("odm:CodeListRef", NS)
     assert response.get("CodeListOID") == "CL.RESPONSE.RESPONSE"
     codes = tree.find(".//odm:CodeList[@OID='CL.RESPONSE.RESPONSE']", NS)

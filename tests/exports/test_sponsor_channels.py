@@ -24,7 +24,7 @@ from exports.odm import group_oid, item_oid
 from labs.models import LabResult
 from patients.models import Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
 from tests import factories
 from tests.exports.conftest import FREE_TEXT
 
@@ -33,7 +33,8 @@ NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 LISTINGS = {Patient: "patients", Infusion: "infusions", AdverseEvent: "adverse-events",
             ResponseAssessment: "response-assessments", DiseaseEvent: "disease-events",
             Hsct: "hsct", Death: "deaths", PkSample: "pk-samples", LabResult: "lab-results",
-            DltAdjudication: "dlt-adjudications"}
+            DltAdjudication: "dlt-adjudications",
+            ConcomitantMedication: "concomitant-medications"}
 ENTRIES = {entry.model: entry for entry in export_catalog()}
 
 

@@ -144,6 +144,11 @@ def demo_trial() -> DemoTrial:
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
         narrative=FREE_TEXT))
+    # A medication given for the event, its free texts ("Other, specify", the indication)
+    # among those a sponsor must never receive.
+    factories.conmed(patient, drug="other", drug_specify=f"ruxolitinib, {FREE_TEXT}", dose=5,
+                     dose_unit="mg", start=adverse_event.onset_date, indication=FREE_TEXT,
+                     treated_event=adverse_event)
     # Free text of every kind a sponsor must never receive: narrative, reason, query.
     adverse_event.narrative = FREE_TEXT
     record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")

@@ -27,7 +27,7 @@ RECORD_STATES = (
     "pending DLT", "signed DLT", "revoked DLT", "raised DLT", "voided adverse event",
     "voided CRS details", "voided response", "voided PK sample", "open query",
     "answered query", "closed query", "re-opened query", "verified", "changed since verified",
-    "locked form", "infused from a released lot")
+    "locked form", "infused from a released lot", "treatment of a CRS")
 DLT_STATES = ("pending DLT", "signed DLT", "revoked DLT", "raised DLT")
 CASEBOOK_STATES = ("every CRF", "signed casebook", "changed since signing", "locked casebook",
                    "off study", "dead", "screened only")
