@@ -1,7 +1,7 @@
 """The case report forms a coordinator enters in the browser, by the slug in their URLs.
 
-Each CRF belongs to a patient, or to one of the patient's adverse events (the CRS, ICANS and GVHD
-details that grade it). Lookups check that a record belongs to the patient in the URL, so a
+Each CRF belongs to a patient, or to one of the patient's adverse events (the CRS, ICANS, GVHD,
+infection and IEC-HS details that grade or describe it). Lookups check that a record belongs to the patient in the URL, so a
 hand-edited URL cannot reach another patient's record under this one's name.
 """
 
@@ -14,7 +14,16 @@ from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssess
 from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
 from patients.models import Patient
 from pk.forms import PkSampleForm
-from safety.forms import AdverseEventForm, CrsDetailsForm, GvhdDetailsForm, IcansDetailsForm
+from safety.forms import (
+    AdverseEventForm,
+    CrsDetailsForm,
+    GvhdDetailsForm,
+    IcansDetailsForm,
+    IecHsDetailsForm,
+    InfectionDetailsForm,
+    RclTestForm,
+    SecondaryMalignancyForm,
+)
 from safety.models import AdverseEvent
 
 
@@ -54,11 +63,15 @@ CRFS = {crf.slug: crf for crf in (
     Crf("crs", "CRS details", CrsDetailsForm, parent="adverse_event", derives=True),
     Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event", derives=True),
     Crf("gvhd", "GVHD details", GvhdDetailsForm, parent="adverse_event"),
+    Crf("infection", "Infection details", InfectionDetailsForm, parent="adverse_event"),
+    Crf("iec-hs", "IEC-HS details", IecHsDetailsForm, parent="adverse_event"),
     Crf("response", "Response assessment", ResponseAssessmentForm, derives=True),
     Crf("disease-event", "Relapse or progression", DiseaseEventForm),
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
+    Crf("secondary-malignancy", "Secondary malignancy", SecondaryMalignancyForm),
+    Crf("rcl-test", "RCL test", RclTestForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

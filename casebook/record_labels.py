@@ -15,7 +15,7 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, RclTest, SecondaryMalignancy
 
 DATE_FORMAT = "j M Y"  # 12 Oct 2026: unambiguous in every country the trial recruits in
 AE_PARENT = "adverse_event"  # what the details of an adverse event need selected for their label
@@ -54,6 +54,10 @@ def record_label(record) -> str:
         return f"{kind} of {record_label(record.adverse_event).replace('Adverse event ', '', 1)}"
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
+    if isinstance(record, RclTest):
+        return f"RCL test {record.timepoint}, {_day(record.sample_date)}"
+    if isinstance(record, SecondaryMalignancy):
+        return f"Secondary malignancy, diagnosed {_day(record.diagnosis_date)}"
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",
              FollowUpContact: "contact_date"}
     for model, name in dated.items():

@@ -11,7 +11,7 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
 from patients.models import EligibilityAssessment, FollowUpContact
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, DltAdjudication, RclTest, SecondaryMalignancy
 from safety.selectors import derived_grades_of, dlt_flags_of
 
 # (title, model, columns) in the order a reader follows the patient through the trial.
@@ -32,6 +32,10 @@ FORMS = (
     ("Death", Death, ("date", "cause")),
     ("PK samples", PkSample,
      ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
+    ("Secondary malignancies", SecondaryMalignancy,
+     ("diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date",
+      "transgene_result")),
+    ("RCL tests", RclTest, ("timepoint", "sample_date", "result")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
 )
 

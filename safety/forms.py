@@ -1,11 +1,22 @@
-"""Browser forms for adverse events, the CRS, ICANS and GVHD details that grade them, and the
-investigator's signed DLT decision."""
+"""Browser forms for adverse events, the CRS, ICANS, GVHD, infection and IEC-HS details that grade
+or describe them, the investigator's signed DLT decision, and the CAR-T long-term safety forms
+(secondary malignancy, RCL test)."""
 
 from django import forms
 
 from core.forms import CrfForm, SignatureForm, required_text_field
 from safety.dlt_rules import KIND_TERMS
-from safety.models import AdverseEvent, CrsDetails, DltDecision, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    CrsDetails,
+    DltDecision,
+    GvhdDetails,
+    IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 # The coded list the AE term offers: the CTCAE v5.0 terms (and ASTCT's ICANS) that the DLT rules
 # tell apart (`safety.dlt_rules.KIND_TERMS`), spelled out, plus "Other, specify" for any other
@@ -108,6 +119,35 @@ class GvhdDetailsForm(CrfForm):
     class Meta:
         model = GvhdDetails
         fields = ["skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage", "magic_grade"]
+
+
+class InfectionDetailsForm(CrfForm):
+    parent_field = "adverse_event"
+
+    class Meta:
+        model = InfectionDetails
+        fields = ["pathogen_type", "organism", "site"]
+
+
+class IecHsDetailsForm(CrfForm):
+    parent_field = "adverse_event"
+
+    class Meta:
+        model = IecHsDetails
+        fields = ["onset_date", "ferritin_peak_ng_ml", *IecHsDetails.CRITERIA, "astct_grade"]
+
+
+class SecondaryMalignancyForm(CrfForm):
+    class Meta:
+        model = SecondaryMalignancy
+        fields = ["diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date",
+                  "transgene_result"]
+
+
+class RclTestForm(CrfForm):
+    class Meta:
+        model = RclTest
+        fields = ["timepoint", "sample_date", "result"]
 
 
 class DltSignatureForm(SignatureForm):
