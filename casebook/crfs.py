@@ -1,8 +1,9 @@
 """The case report forms a coordinator enters in the browser, by the slug in their URLs.
 
 Each CRF belongs to a patient, or to one of the patient's adverse events (the CRS, ICANS, GVHD,
-infection and IEC-HS details that grade or describe it). Lookups check that a record belongs to the patient in the URL, so a
-hand-edited URL cannot reach another patient's record under this one's name.
+infection and IEC-HS details that grade or describe it). Lookups check that a record belongs to
+the patient in the URL, so a hand-edited URL cannot reach another patient's record under this
+one's name.
 """
 
 from dataclasses import dataclass

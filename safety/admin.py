@@ -7,12 +7,22 @@ from safety.models import (
     DltCandidate,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 
 register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset_date",
                                               "serious", "relatedness"),
                   list_select_related=("patient",), list_filter=("grade", "serious"))
-register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate,
+register_clinical(SecondaryMalignancy, list_display=("patient", "diagnosis_date", "malignancy_type",
+                                                    "sample_sent", "transgene_result"),
+                  list_select_related=("patient",))
+register_clinical(RclTest, list_display=("patient", "timepoint", "sample_date", "result"),
+                  list_select_related=("patient",), list_filter=("result",))
+register_clinical(CrsDetails, IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails,
+                  DltCandidate,
                   list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",))
 # A DLT decision is signed, and revoked, only on the DLT review page with the investigator's own

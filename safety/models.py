@@ -245,7 +245,7 @@ class GvhdDetails(AdverseEventPart):
 
 class InfectionDetails(AdverseEventPart):
     """An infection: the kind of pathogen, the organism and the site. Its CTCAE grade is the
-    adverse event's (CTCAE v5.0 grades an infection by its term, e.g. "Sepsis", "Lung infection")."""
+    adverse event's (CTCAE v5.0 grades an infection by its term: "Sepsis", "Lung infection")."""
 
     class Pathogen(models.TextChoices):
         BACTERIAL = "bacterial", "Bacterial"
