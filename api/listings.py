@@ -23,7 +23,14 @@ from core.roles import VIEW_REPORTS
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Not sent to "
                 "sponsors' are absent from their rows.")
@@ -148,3 +155,21 @@ DltAdjudicationViewSet = _listing(
     patient_path="adverse_event__patient",
     related=("adverse_event", "signed_by"),
     prefetch=("signed_by__groups",))
+SecondaryMalignancyViewSet = _listing(
+    SecondaryMalignancy, s.SecondaryMalignancyRowSerializer, f.SecondaryMalignancyFilter,
+    what="secondary malignancies", ordering=("subject_id", "diagnosis_date"),
+    ordering_fields=("subject_id", "diagnosis_date", "dose_level_code"))
+RclTestViewSet = _listing(
+    RclTest, s.RclTestRowSerializer, f.RclTestFilter, what="RCL tests",
+    ordering=("subject_id", "sample_date"),
+    ordering_fields=("subject_id", "sample_date", "timepoint", "dose_level_code"))
+InfectionViewSet = _listing(
+    InfectionDetails, s.InfectionRowSerializer, f.InfectionFilter, what="infections",
+    ordering=("subject_id", "adverse_event__onset_date"),
+    ordering_fields=("subject_id", "adverse_event__onset_date", "dose_level_code"),
+    patient_path="adverse_event__patient", related=("adverse_event",))
+IecHsViewSet = _listing(
+    IecHsDetails, s.IecHsRowSerializer, f.IecHsFilter, what="IEC-HS details",
+    ordering=("subject_id", "onset_date"),
+    ordering_fields=("subject_id", "onset_date", "astct_grade", "dose_level_code"),
+    patient_path="adverse_event__patient", related=("adverse_event",))

@@ -21,7 +21,14 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
 DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
@@ -166,6 +173,45 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+
+
+class SecondaryMalignancyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = SecondaryMalignancy
+        fields = (*PatientRecordSerializer.LEAD, "diagnosis_date", "malignancy_type",
+                  "sample_sent", "sample_sent_date", "transgene_result")
+
+
+class RclTestRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = RclTest
+        fields = (*PatientRecordSerializer.LEAD, "timepoint", "sample_date", "result")
+
+
+class AdverseEventDetailsSerializer(PatientRecordSerializer):
+    """Details of one adverse event: the event's id, term and grade lead."""
+
+    adverse_event = serializers.IntegerField(
+        source="adverse_event_id", help_text="Id of the adverse event these details describe.")
+    term = serializers.CharField(source="adverse_event.term",
+                                 help_text="CTCAE term of the adverse event.")
+    grade = serializers.IntegerField(source="adverse_event.grade",
+                                     help_text="CTCAE grade of the adverse event (1–5).")
+
+    LEAD = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade")
+
+
+class InfectionRowSerializer(AdverseEventDetailsSerializer):
+    class Meta:
+        model = InfectionDetails
+        fields = (*AdverseEventDetailsSerializer.LEAD, "pathogen_type", "organism", "site")
+
+
+class IecHsRowSerializer(AdverseEventDetailsSerializer):
+    class Meta:
+        model = IecHsDetails
+        fields = (*AdverseEventDetailsSerializer.LEAD, "onset_date", "ferritin_peak_ng_ml",
+                  *IecHsDetails.CRITERIA, "astct_grade")
 
 
 @extend_schema_field({"type": "string", "nullable": True,

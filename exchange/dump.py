@@ -48,6 +48,9 @@ def export_bundle() -> dict:
         "disease_events": _grouped(spec.DISEASE_EVENT.model, "patient_id", ("date",)),
         "pk_samples": _grouped(spec.PK_SAMPLE.model, "patient_id", ("collected_at",)),
         "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
+        "secondary_malignancies": _grouped(spec.SECONDARY_MALIGNANCY.model, "patient_id",
+                                           ("diagnosis_date",)),
+        "rcl_tests": _grouped(spec.RCL_TEST.model, "patient_id", ("sample_date",)),
     }
     details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
                for key, part in spec.AE_DETAILS.items()}

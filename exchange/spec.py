@@ -16,7 +16,17 @@ from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 FORMAT = "edc-casebook"
 VERSION = 1
@@ -77,6 +87,9 @@ ICANS = Part(IcansDetails, _same(
     "motor_weakness", "cerebral_edema", "died_of_icans"))
 GVHD = Part(GvhdDetails, _same("skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage",
                                "magic_grade"))
+INFECTION = Part(InfectionDetails, _same("pathogen_type", "organism", "site"))
+IEC_HS = Part(IecHsDetails, _same("onset_date", "ferritin_peak_ng_ml", *IecHsDetails.CRITERIA,
+                                  "astct_grade"))
 RESPONSE = Part(ResponseAssessment, _same(
     "visit", "date", "marrow_blasts_pct", "mrd_pct", "mrd_below_detection", "peripheral_blasts",
     "extramedullary",
@@ -88,14 +101,20 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+SECONDARY_MALIGNANCY = Part(SecondaryMalignancy, _same(
+    "diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date", "transgene_result"))
+RCL_TEST = Part(RclTest, _same("timepoint", "sample_date", "result"))
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
-AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
+# Keys added after version 1 was first written (infection, iec_hs; secondary_malignancies,
+# rcl_tests) are optional: a bundle without them reads as before, one with them round-trips.
+AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD, "infection": INFECTION, "iec_hs": IEC_HS}
 PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT,
                    "death": DEATH}
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
+                 "secondary_malignancies": SECONDARY_MALIGNANCY, "rcl_tests": RCL_TEST}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

@@ -25,7 +25,7 @@ TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_
 RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username"}
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
-                    "gvhd", "dlt-adjudication"})
+                    "gvhd", "infection", "iec-hs", "dlt-adjudication"})
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 How the CRFs map onto ODM:
 - Four study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
   events, and follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
-  contacts). A form with several records per patient is Repeating, one FormData per record
-  with FormRepeatKey 1, 2, … in date order.
-- An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
-  the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
+  secondary malignancies, RCL tests, contacts). A form with several records per patient is
+  Repeating, one FormData per record with FormRepeatKey 1, 2, … in date order.
+- An adverse event's CRS, ICANS, GVHD, infection and IEC-HS details and its DLT adjudication
+  are item groups of the adverse-event form (FormRepeatKey = the event's AESEQ), beside the
+  event's own group.
 - OIDs are made from the form slugs and field names, so the same metadata gives the same OIDs:
   SE.<EVENT>, F.<FORM>, IG.<FORM>, I.<FORM>.<FIELD>, CL.<FORM>.<FIELD>.
 - A missing value has no ItemData. Booleans are true/false, datetimes ISO 8601 with offset.
@@ -32,7 +33,8 @@ EVENTS = (  # (key, name, type, form slugs)
      ("lymphodepletion", "infusion")),
     ("ADVERSE_EVENTS", "Adverse events", "Common", ("adverse-event",)),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
-     ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
+     ("response", "pk-sample", "disease-event", "hsct", "death", "secondary-malignancy",
+      "rcl-test", "follow-up")),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",
              "datetime": "datetime", "time": "time", "boolean": "boolean"}

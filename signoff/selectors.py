@@ -12,15 +12,25 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
+from safety.models import (
+    AdverseEvent,
+    CrsDetails,
+    DltAdjudication,
+    GvhdDetails,
+    IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 from signoff.models import CasebookSignature
 
 # The records a casebook signature covers: every CRF (a test holds this list to the CRFs of
 # the browser EDC, `casebook.crfs.CRFS`) and the investigator's DLT decisions.
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
-    IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
-    FollowUpContact, DltAdjudication,
+    IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails, ResponseAssessment, DiseaseEvent,
+    Hsct, Death, PkSample, SecondaryMalignancy, RclTest, FollowUpContact, DltAdjudication,
 )
 
 
