@@ -39,6 +39,9 @@ VALID = {
     "icans": dict(instrument="ICE", ice_score=6, consciousness="normal", seizure="none",
                   cerebral_edema="none"),
     "gvhd": dict(skin_stage=1, liver_stage=0, upper_gi_stage=0, lower_gi_stage=0, magic_grade=1),
+    "infection": dict(pathogen_type="viral", organism="Cytomegalovirus", site="bloodstream"),
+    "iec-hs": dict(onset_date="2024-03-14", ferritin_peak_ng_ml=25000, hyperferritinaemia="on",
+                   hypofibrinogenaemia="on", astct_grade=2),
     "response": dict(visit="W4", date="2024-04-09", marrow_blasts_pct=0.4, mrd_pct=0,
                      peripheral_blasts="false", extramedullary="none", anc_per_uL=1500,
                      platelets_per_uL=120000, response="CR"),
@@ -48,4 +51,6 @@ VALID = {
     "pk-sample": dict(nominal_day=7, collected_at="2024-03-19T09:00", matrix="peripheral_blood",
                       car_copies_per_ug_gdna=1000),
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
+    "secondary-malignancy": dict(diagnosis_date="2024-05-01", malignancy_type="myeloid"),
+    "rcl-test": dict(timepoint="M3", sample_date="2024-06-11", result="negative"),
 }
