@@ -24,7 +24,7 @@ BAD_VALUES = [
     ("icans", {"capd_score": 5}, "capd_score", "only when CAPD is the instrument"),
     ("gvhd", {"upper_gi_stage": 3}, "upper_gi_stage", "is not a MAGIC upper-GI stage"),
     ("infection", {"pathogen_type": "unknown"}, "organism", "only when the pathogen is identified"),
-    ("iec-hs", {"astct_grade": 4}, "astct_grade", "the ASTCT IEC-HS grade is the event's grade"),
+    ("iec-hs", {"astct_grade": 4}, "astct_grade", "the ASTCT IEC-HS grade is the event"),
     ("response", {"mrd_pct": 150}, "mrd_pct", "is not a percentage"),
     ("disease-event", {"date": TODAY_PLUS}, "date", "in the future"),
     ("hsct", {"date": TODAY_PLUS}, "date", "in the future"),
