@@ -188,29 +188,30 @@ class RclTestRowSerializer(PatientRecordSerializer):
         fields = (*PatientRecordSerializer.LEAD, "timepoint", "sample_date", "result")
 
 
-class AdverseEventDetailsSerializer(PatientRecordSerializer):
-    """Details of one adverse event: the event's id, term and grade lead."""
+class AdverseEventPartSerializer(PatientRecordSerializer):
+    """A record of one adverse event (its details, its DLT decision): the event's id, term and
+    grade lead."""
 
     adverse_event = serializers.IntegerField(
-        source="adverse_event_id", help_text="Id of the adverse event these details describe.")
+        source="adverse_event_id", help_text="Id of the adverse event this record belongs to.")
     term = serializers.CharField(source="adverse_event.term",
                                  help_text="CTCAE term of the adverse event.")
     grade = serializers.IntegerField(source="adverse_event.grade",
-                                     help_text="CTCAE grade of the adverse event (1–5).")
+                                     help_text="CTCAE / ASTCT grade of the adverse event (1–5).")
 
     LEAD = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade")
 
 
-class InfectionRowSerializer(AdverseEventDetailsSerializer):
+class InfectionRowSerializer(AdverseEventPartSerializer):
     class Meta:
         model = InfectionDetails
-        fields = (*AdverseEventDetailsSerializer.LEAD, "pathogen_type", "organism", "site")
+        fields = (*AdverseEventPartSerializer.LEAD, "pathogen_type", "organism", "site")
 
 
-class IecHsRowSerializer(AdverseEventDetailsSerializer):
+class IecHsRowSerializer(AdverseEventPartSerializer):
     class Meta:
         model = IecHsDetails
-        fields = (*AdverseEventDetailsSerializer.LEAD, "onset_date", "ferritin_peak_ng_ml",
+        fields = (*AdverseEventPartSerializer.LEAD, "onset_date", "ferritin_peak_ng_ml",
                   *IecHsDetails.CRITERIA, "astct_grade")
 
 
@@ -228,18 +229,12 @@ class SignerRoleField(serializers.Field):
         return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
 
 
-class DltAdjudicationRowSerializer(PatientRecordSerializer):
-    adverse_event = serializers.IntegerField(
-        source="adverse_event_id", help_text="Id of the adverse event adjudicated.")
-    term = serializers.CharField(source="adverse_event.term",
-                                 help_text="CTCAE term of the adverse event.")
-    grade = serializers.IntegerField(source="adverse_event.grade",
-                                     help_text="CTCAE / ASTCT grade of the adverse event (1–5).")
+class DltAdjudicationRowSerializer(AdverseEventPartSerializer):
     signer_role = SignerRoleField(
         help_text="Role of the investigator who signed the decision; \"system\" for a "
                   "decision carried in by a casebook import.")
 
     class Meta:
         model = DltAdjudication
-        fields = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade", "decision",
-                  "signed_at", "signer_role", "signer_printed_name", "rationale")
+        fields = (*AdverseEventPartSerializer.LEAD, "decision", "signed_at", "signer_role",
+                  "signer_printed_name", "rationale")

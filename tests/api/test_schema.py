@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 # Bounded so that the whole run takes well under a minute.
 EXAMPLES_PER_OPERATION = 4
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
-            "hsct", "deaths", "pk-samples", "dlt-adjudications")
+            "hsct", "deaths", "pk-samples", "dlt-adjudications", "infections", "iec-hs",
+            "secondary-malignancies", "rcl-tests")
 
 
 def test_spectacular_validates_the_schema_without_a_warning(tmp_path):
