@@ -16,8 +16,7 @@ from tests.api.conftest import token_client
 pytestmark = pytest.mark.django_db
 
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
-            "hsct", "deaths", "pk-samples", "dlt-adjudications", "infections", "iec-hs",
-            "secondary-malignancies", "rcl-tests")
+            "hsct", "deaths", "pk-samples", "dlt-adjudications")
 
 
 def queries_per_listing(role: str, patients: int) -> dict[str, tuple[int, int]]:

@@ -14,8 +14,8 @@ from tests.exports.conftest import FREE_TEXT
 
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
-         "icans", "gvhd", "response", "disease_event", "hsct", "death", "pk_sample",
-         "follow_up", "dlt_adjudication"]
+         "icans", "gvhd", "infection", "iec_hs", "response", "disease_event", "hsct", "death",
+         "pk_sample", "secondary_malignancy", "rcl_test", "follow_up", "dlt_adjudication"]
 
 
 def read(files, name) -> list[dict]:

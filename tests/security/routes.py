@@ -128,6 +128,19 @@ def _first_row(model):
     return rows.first()
 
 
+def _cart_safety_events(patient, on):
+    """An infection, IEC-HS, a secondary malignancy and an RCL test, dated within the patient's
+    adverse events (so before any death)."""
+    factories.infection_details(factories.adverse_event(
+        patient, term="Lung infection", grade=2, onset_date=on, relatedness="possible"),
+        organism=FREE_TEXT)
+    factories.iec_hs_details(factories.adverse_event(
+        patient, term="Immune effector cell-associated HLH-like syndrome", grade=2,
+        onset_date=on, relatedness="possible"))
+    factories.secondary_malignancy(patient, on)
+    factories.rcl_test(patient, "M3", on=on)
+
+
 def demo_trial() -> DemoTrial:
     """A few synthetic patients through the real import, the DLT rules and the endpoints, so
     that every model the admin lists holds a row."""
@@ -141,6 +154,7 @@ def demo_trial() -> DemoTrial:
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
         narrative=FREE_TEXT))
+    _cart_safety_events(patient, adverse_event.onset_date)
     # Free text of every kind a sponsor must never receive: narrative, reason, query.
     adverse_event.narrative = FREE_TEXT
     record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
