@@ -96,7 +96,9 @@ class DemoTrial:
             "name": "km-dor",  # a plot of the report pages
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
-            values["pk"] = route.model._default_manager.order_by("pk").first().pk
+            # a trial without a row of this listing asks for one that does not exist (404)
+            first = route.model._default_manager.order_by("pk").first()
+            values["pk"] = first.pk if first else 0
         unnamed = iter(())
         model = admin_model(route)
         if model is not None:  # the admin's pages of one row: its first row
