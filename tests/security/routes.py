@@ -130,7 +130,7 @@ def _first_row(model):
     return rows.first()
 
 
-def _cart_safety_events(patient, on):
+def cart_safety_events(patient, on):
     """An infection, IEC-HS, a secondary malignancy and an RCL test, dated within the patient's
     adverse events (so before any death)."""
     factories.infection_details(factories.adverse_event(
@@ -156,7 +156,7 @@ def demo_trial() -> DemoTrial:
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
         narrative=FREE_TEXT))
-    _cart_safety_events(patient, adverse_event.onset_date)
+    cart_safety_events(patient, adverse_event.onset_date)
     # Free text of every kind a sponsor must never receive: narrative, reason, query.
     adverse_event.narrative = FREE_TEXT
     record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
