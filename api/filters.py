@@ -22,7 +22,14 @@ from efficacy.models import (
 from labs.models import LabTest
 from patients.models import Diagnosis, Sex
 from pk.models import Matrix
-from safety.models import DltDecision, Drug, Relatedness
+from safety.models import (
+    DltDecision,
+    Drug,
+    InfectionDetails,
+    RclTest,
+    Relatedness,
+    SecondaryMalignancy,
+)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -168,6 +175,32 @@ class DltAdjudicationFilter(PatientRecordFilter):
         field_name="signed_at__date",
         help_text="Signature date: `signed_after` and/or `signed_before`, YYYY-MM-DD, both "
                   "inclusive.")
+
+
+class SecondaryMalignancyFilter(PatientRecordFilter):
+    malignancy_type = filters.ChoiceFilter(choices=SecondaryMalignancy.Type.choices,
+                                           help_text="Only this type of malignancy.")
+    transgene_result = filters.ChoiceFilter(choices=SecondaryMalignancy.TransgeneResult.choices,
+                                            help_text="Only this CAR-transgene result.")
+    diagnosis_date = _date_range("diagnosis_date", "Diagnosis date")
+
+
+class RclTestFilter(PatientRecordFilter):
+    timepoint = filters.ChoiceFilter(choices=RclTest._meta.get_field("timepoint").choices,
+                                     help_text="Only this timepoint (M3, M6, M12, Y2 … Y15).")
+    result = filters.ChoiceFilter(choices=RclTest.Result.choices, help_text="Only this result.")
+    sample_date = _date_range("sample_date", "Sample date")
+
+
+class InfectionFilter(PatientRecordFilter):
+    pathogen_type = filters.ChoiceFilter(choices=InfectionDetails.Pathogen.choices,
+                                         help_text="Only this kind of pathogen.")
+    grade_min = filters.NumberFilter(field_name="adverse_event__grade", lookup_expr="gte",
+                                     help_text="Only infections of this grade or higher.")
+
+
+class IecHsFilter(PatientRecordFilter):
+    astct_grade = filters.NumberFilter(help_text="Only IEC-HS of this ASTCT grade (1–5).")
 
 
 class StableOrderingFilter(OrderingFilter):

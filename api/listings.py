@@ -25,7 +25,15 @@ from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 SPONSOR_NOTE = (" Sponsors receive the de-identified shape: the fields marked 'Not sent to "
                 "sponsors' are absent from their rows.")
@@ -178,3 +186,23 @@ class ProductLotViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     queryset = ProductLot.objects.select_related("donor", "released_for").order_by(
         "lot_number", "id")
+
+
+SecondaryMalignancyViewSet = _listing(
+    SecondaryMalignancy, s.SecondaryMalignancyRowSerializer, f.SecondaryMalignancyFilter,
+    what="secondary malignancies", ordering=("subject_id", "diagnosis_date"),
+    ordering_fields=("subject_id", "diagnosis_date", "dose_level_code"))
+RclTestViewSet = _listing(
+    RclTest, s.RclTestRowSerializer, f.RclTestFilter, what="RCL tests",
+    ordering=("subject_id", "sample_date"),
+    ordering_fields=("subject_id", "sample_date", "timepoint", "dose_level_code"))
+InfectionViewSet = _listing(
+    InfectionDetails, s.InfectionRowSerializer, f.InfectionFilter, what="infections",
+    ordering=("subject_id", "adverse_event__onset_date"),
+    ordering_fields=("subject_id", "adverse_event__onset_date", "dose_level_code"),
+    patient_path="adverse_event__patient", related=("adverse_event",))
+IecHsViewSet = _listing(
+    IecHsDetails, s.IecHsRowSerializer, f.IecHsFilter, what="IEC-HS details",
+    ordering=("subject_id", "onset_date"),
+    ordering_fields=("subject_id", "onset_date", "astct_grade", "dose_level_code"),
+    patient_path="adverse_event__patient", related=("adverse_event",))

@@ -23,7 +23,15 @@ from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.grading import lab_grade
-from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 
 SUBJECT_HELP = "The patient's pseudonymous study code, e.g. RD-001."
 DOSE_LEVEL_HELP = ("Code of the dose level of the patient's first infusion (e.g. DL2); null "
@@ -236,6 +244,46 @@ class ConcomitantMedicationRowSerializer(PatientRecordSerializer):
                   "route", "start_date", "stop_date", "ongoing", "indication", "treated_event")
 
 
+class SecondaryMalignancyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = SecondaryMalignancy
+        fields = (*PatientRecordSerializer.LEAD, "diagnosis_date", "malignancy_type",
+                  "sample_sent", "sample_sent_date", "transgene_result")
+
+
+class RclTestRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = RclTest
+        fields = (*PatientRecordSerializer.LEAD, "timepoint", "sample_date", "result")
+
+
+class AdverseEventPartSerializer(PatientRecordSerializer):
+    """A record of one adverse event (its details, its DLT decision): the event's id, term and
+    grade lead."""
+
+    adverse_event = serializers.IntegerField(
+        source="adverse_event_id", help_text="Id of the adverse event this record belongs to.")
+    term = serializers.CharField(source="adverse_event.term",
+                                 help_text="CTCAE term of the adverse event.")
+    grade = serializers.IntegerField(source="adverse_event.grade",
+                                     help_text="CTCAE / ASTCT grade of the adverse event (1–5).")
+
+    LEAD = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade")
+
+
+class InfectionRowSerializer(AdverseEventPartSerializer):
+    class Meta:
+        model = InfectionDetails
+        fields = (*AdverseEventPartSerializer.LEAD, "pathogen_type", "organism", "site")
+
+
+class IecHsRowSerializer(AdverseEventPartSerializer):
+    class Meta:
+        model = IecHsDetails
+        fields = (*AdverseEventPartSerializer.LEAD, "onset_date", "ferritin_peak_ng_ml",
+                  *IecHsDetails.CRITERIA, "astct_grade")
+
+
 @extend_schema_field({"type": "string", "nullable": True,
                       "enum": ["coordinator", "investigator", "monitor", "sponsor", "admin",
                                "system", None]})
@@ -250,18 +298,12 @@ class SignerRoleField(serializers.Field):
         return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
 
 
-class DltAdjudicationRowSerializer(PatientRecordSerializer):
-    adverse_event = serializers.IntegerField(
-        source="adverse_event_id", help_text="Id of the adverse event adjudicated.")
-    term = serializers.CharField(source="adverse_event.term",
-                                 help_text="CTCAE term of the adverse event.")
-    grade = serializers.IntegerField(source="adverse_event.grade",
-                                     help_text="CTCAE / ASTCT grade of the adverse event (1–5).")
+class DltAdjudicationRowSerializer(AdverseEventPartSerializer):
     signer_role = SignerRoleField(
         help_text="Role of the investigator who signed the decision; \"system\" for a "
                   "decision carried in by a casebook import.")
 
     class Meta:
         model = DltAdjudication
-        fields = (*PatientRecordSerializer.LEAD, "adverse_event", "term", "grade", "decision",
-                  "signed_at", "signer_role", "signer_printed_name", "rationale")
+        fields = (*AdverseEventPartSerializer.LEAD, "decision", "signed_at", "signer_role",
+                  "signer_printed_name", "rationale")

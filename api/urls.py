@@ -25,6 +25,11 @@ router.register("concomitant-medications", listings.ConcomitantMedicationViewSet
                 basename="api-concomitant-medication")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
+router.register("infections", listings.InfectionViewSet, basename="api-infection")
+router.register("iec-hs", listings.IecHsViewSet, basename="api-iec-hs")
+router.register("secondary-malignancies", listings.SecondaryMalignancyViewSet,
+                basename="api-secondary-malignancy")
+router.register("rcl-tests", listings.RclTestViewSet, basename="api-rcl-test")
 
 urlpatterns = [
     path("casebook/", CasebookBundleView.as_view(), name="api-casebook"),

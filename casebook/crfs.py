@@ -1,8 +1,9 @@
 """The case report forms a coordinator enters in the browser, by the slug in their URLs.
 
-Each CRF belongs to a patient, or to one of the patient's adverse events (the CRS, ICANS and GVHD
-details that grade it). Lookups check that a record belongs to the patient in the URL, so a
-hand-edited URL cannot reach another patient's record under this one's name.
+Each CRF belongs to a patient, or to one of the patient's adverse events (the CRS, ICANS, GVHD,
+infection and IEC-HS details that grade or describe it). Lookups check that a record belongs to
+the patient in the URL, so a hand-edited URL cannot reach another patient's record under this
+one's name.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ from safety.forms import (
     CrsDetailsForm,
     GvhdDetailsForm,
     IcansDetailsForm,
+    IecHsDetailsForm,
+    InfectionDetailsForm,
+    RclTestForm,
+    SecondaryMalignancyForm,
 )
 from safety.models import AdverseEvent
 
@@ -62,12 +67,16 @@ CRFS = {crf.slug: crf for crf in (
     Crf("icans", "ICANS details", IcansDetailsForm, parent="adverse_event", derives=True),
     Crf("gvhd", "GVHD details", GvhdDetailsForm, parent="adverse_event"),
     Crf("conmed", "Concomitant medication", ConcomitantMedicationForm),
+    Crf("infection", "Infection details", InfectionDetailsForm, parent="adverse_event"),
+    Crf("iec-hs", "IEC-HS details", IecHsDetailsForm, parent="adverse_event"),
     Crf("response", "Response assessment", ResponseAssessmentForm, derives=True),
     Crf("disease-event", "Relapse or progression", DiseaseEventForm),
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
     Crf("lab-result", "Laboratory result", LabResultForm, derives=True),
+    Crf("secondary-malignancy", "Secondary malignancy", SecondaryMalignancyForm),
+    Crf("rcl-test", "RCL test", RclTestForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

@@ -10,7 +10,7 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from patients.models import EligibilityAssessment, FollowUpContact
 from patients.schedule import study_day
-from safety.models import AdverseEvent, DltAdjudication
+from safety.models import AdverseEvent, DltAdjudication, SecondaryMalignancy
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,12 @@ def _record_events(record) -> list[tuple[date | None, str]]:
             return [(record.date, "HSCT")]
         case Death():
             return [(record.date, f"Death: {record.get_cause_display().lower()}")]
+        case SecondaryMalignancy():
+            return [(record.diagnosis_date,
+                     f"Secondary malignancy: {record.get_malignancy_type_display()}")]
         case FollowUpContact():
             return [(record.contact_date, f"Follow-up contact: {record.get_method_display()}")]
-    return []  # PK samples have their own schedule table
+    return []  # PK samples and RCL tests have their own schedule tables
 
 
 def chronicle(patient, sections) -> list[Event]:

@@ -21,6 +21,7 @@ from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
 from patients.status import patient_status
 from pk.models import PkSample
+from safety.models import RclTest
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
 from signoff.selectors import casebook_signature, signatures
 
@@ -71,8 +72,8 @@ def patient_index(request):
 
     def summary(p):
         calendar = by_patient.get(p.pk)
-        schedule = (Schedule(p.first_infusion_date, calendar["response"], calendar["pk"])
-                    if calendar else None)
+        schedule = (Schedule(p.first_infusion_date, calendar["response"], calendar["pk"],
+                             calendar["rcl"]) if calendar else None)
         return status_grid.counts(status_grid.grid(p, records[p.pk], schedule, monitoring,
                                                    today=today, links=False))
 
@@ -95,7 +96,8 @@ def patient_casebook(request, subject_id):
     # The schedule from the records the sections read (no query of its own).
     current = {section.model: [record for record, _values in section.rows]
                for section in sections}
-    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample], as_of=today)
+    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample],
+                           current[RclTest], as_of=today)
     signature = casebook_signature(patient)
     grid = status_grid.grid(
         patient, status_grid.records_for_page(patient, sections), schedule,

@@ -16,7 +16,7 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication
+from safety.models import AdverseEvent, ConcomitantMedication, RclTest, SecondaryMalignancy
 
 DATE_FORMAT = "j M Y"  # 12 Oct 2026: unambiguous in every country the trial recruits in
 AE_PARENT = "adverse_event"  # what the details of an adverse event need selected for their label
@@ -65,6 +65,10 @@ def record_label(record) -> str:
                 f"{value}{record.get_unit_display()}, {_local_day(record.collected_at)}")
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
+    if isinstance(record, RclTest):
+        return f"RCL test {record.timepoint}, {_day(record.sample_date)}"
+    if isinstance(record, SecondaryMalignancy):
+        return f"Secondary malignancy, diagnosed {_day(record.diagnosis_date)}"
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",
              FollowUpContact: "contact_date"}
     for model, name in dated.items():

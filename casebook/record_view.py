@@ -107,11 +107,13 @@ def dlt_preview(record) -> list[Derived]:
 
 
 def adverse_event_parts(adverse_event) -> list[tuple[crfs.Crf, list, list]]:
-    """The CRS, ICANS and GVHD details of one adverse event, by CRF, the current ones and those
-    voided (still readable): one query each. A kind of details is offered only when the event's
-    term is of that kind (`safety.dlt_rules.ae_kind`: CRS details for "Cytokine release
-    syndrome"); details already recorded are always shown, whatever the term now says."""
-    kind = ae_kind(adverse_event.term)
+    """The CRS, ICANS, GVHD, infection and IEC-HS details of one adverse event, by CRF, the
+    current ones and those voided (still readable): one query each. A kind of details is offered
+    only when the event's term is of that kind (`safety.dlt_rules.ae_kind`, the kind spelt as
+    the CRF's slug: CRS details for "Cytokine release syndrome", IEC-HS details for "Immune
+    effector cell-associated HLH-like syndrome", infection details for "Sepsis"); details
+    already recorded are always shown, whatever the term now says."""
+    kind = ae_kind(adverse_event.term).replace("_", "-")
     parts = []
     for crf in crfs.AE_DETAILS:
         records = list(crf.model.all_objects.filter(adverse_event=adverse_event))

@@ -12,7 +12,13 @@ from efficacy.selectors import derived_responses
 from labs.models import LabResult
 from patients.models import EligibilityAssessment, FollowUpContact
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    DltAdjudication,
+    RclTest,
+    SecondaryMalignancy,
+)
 from safety.selectors import derived_grades_of, dlt_flags_of
 
 # (title, model, columns) in the order a reader follows the patient through the trial.
@@ -39,6 +45,10 @@ FORMS = (
      ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
     ("Laboratory results", LabResult,
      ("collected_at", "test", "value", "unit", "below_detection", "ref_low", "ref_high")),
+    ("Secondary malignancies", SecondaryMalignancy,
+     ("diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date",
+      "transgene_result")),
+    ("RCL tests", RclTest, ("timepoint", "sample_date", "result")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
 )
 

@@ -92,8 +92,8 @@ def _day(on) -> str:
 
 def _missing(patient, records, today) -> list[Item]:
     """Forms the protocol owes by now: eligibility once enrolled, lymphodepletion once infused,
-    and each response visit and PK sample whose window has closed (late or missed, per
-    `patients.schedule`). Four queries (the schedule's)."""
+    and each response visit, PK sample and RCL test whose window has closed (late or missed, per
+    `patients.schedule`). Five queries (the schedule's)."""
     casebook = reverse("patients:casebook", args=[patient.subject_id])
     kinds = {type(record) for _, record in records}
     items = []
@@ -112,6 +112,11 @@ def _missing(patient, records, today) -> list[Item]:
             items.append(Item(MISSING, f"PK sample day {sample.visit}: {sample.status} "
                           f"(window {_day(sample.due_from)} – "
                           f"{_day(sample.due_to)})", casebook + "#schedule"))
+    for test in schedule.rcl_tests:
+        if test.status in OVERDUE:
+            items.append(Item(MISSING, f"{test.visit} RCL test: {test.status} "
+                          f"(window {_day(test.due_from)} – {_day(test.due_to)})",
+                          casebook + "#schedule"))
     return items
 
 

@@ -31,9 +31,9 @@ from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
-from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
+from patients.schedule import PK_SAMPLES, RCL_TESTS, RESPONSE_VISITS
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication
+from safety.models import AdverseEvent, ConcomitantMedication, RclTest, SecondaryMalignancy
 
 # The states, in the order the legend and the patient list show them.
 STATES = (
@@ -56,16 +56,22 @@ GRID_FORMS = (
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
     ("lab-result", LabResult, None),
     ("conmed", ConcomitantMedication, None),
+    ("rcl-test", RclTest, "timepoint"), ("secondary-malignancy", SecondaryMalignancy, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
                Hsct: "date", Death: "date", FollowUpContact: "contact_date",
-               LabResult: "collected_at", ConcomitantMedication: "start_date"}
+               LabResult: "collected_at", ConcomitantMedication: "start_date",
+               RclTest: "sample_date", SecondaryMalignancy: "diagnosis_date"}
 LOGS = (("adverse-event", "Adverse events"), ("conmed", "Concomitant medications"),
         ("disease-event", "Relapse or progression"),
-        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"),
+        ("hsct", "HSCT"), ("death", "Death"),
+        ("secondary-malignancy", "Secondary malignancies"), ("follow-up", "Follow-up contacts"),
         ("lab-result", "Laboratory results"))
+_LOG_NOUNS = {"adverse-event": "Adverse event", "follow-up": "Follow-up contact",
+              "secondary-malignancy": "Secondary malignancy", "lab-result": "Laboratory result",
+              "conmed": "Concomitant medication"}
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -78,7 +84,7 @@ class Rec:
     patient_id: int
     row_version: int
     updated_at: datetime
-    key: str | None  # infusion number, visit code or PK nominal day, as text
+    key: str | None  # infusion number, visit code, PK nominal day or RCL timepoint, as text
     on: date | None
 
 
@@ -162,7 +168,8 @@ def records_of(patient_ids) -> list[Rec]:
 def rec_of(slug: str, record) -> Rec:
     """A loaded record as the grid reads it (no query)."""
     model = _MODEL[slug]
-    key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day"}.get(slug)
+    key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day",
+           "rcl-test": "timepoint"}.get(slug)
     on = getattr(record, _DATE_FIELD[model])
     if isinstance(on, datetime):
         on = timezone.localtime(on).date()
@@ -275,12 +282,27 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
     if others:
         rows.append(GridRow("Other assessments", [
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
+    rows.append(GridRow("RCL tests", _rcl_cells(b, schedule, ended)))
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = (title.rstrip("s")
-                if slug in ("adverse-event", "follow-up", "lab-result", "conmed") else title)
-        rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
+        rows.append(GridRow(title, [b.entered(_LOG_NOUNS.get(slug, title), r) for r in recs]))
     return rows
+
+
+def _rcl_cells(b: _Builder, schedule, ended: bool) -> list[Cell]:
+    """The RCL test timepoints up to the first not yet open or not expected (fifteen years of
+    yearly tests are not shown from the first month on), and any recorded beyond it."""
+    statuses = {s.visit: s.status for s in schedule.rcl_tests} if schedule and schedule.day0 \
+        else {}
+    cells = []
+    for window in RCL_TESTS:
+        status = statuses.get(window.key, "not_expected" if ended else "upcoming")
+        cell = b.scheduled(f"{window.key} RCL test", "rcl-test", window.key, status)
+        if cell.state in ("upcoming", "not_expected") and any(
+                c.state == cell.state for c in cells):
+            continue
+        cells.append(cell)
+    return cells
 
 
 def counts(rows: list[GridRow]) -> dict[str, int]:

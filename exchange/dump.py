@@ -60,6 +60,9 @@ def export_bundle() -> dict:
         "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
         "lab_results": _grouped(spec.LAB_RESULT.model, "patient_id", ("collected_at", "test")),
         "concomitant_medications": _grouped(spec.CONMED.model, "patient_id", ("start_date",)),
+        "secondary_malignancies": _grouped(spec.SECONDARY_MALIGNANCY.model, "patient_id",
+                                           ("diagnosis_date",)),
+        "rcl_tests": _grouped(spec.RCL_TEST.model, "patient_id", ("sample_date",)),
     }
     details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
                for key, part in spec.AE_DETAILS.items()}

@@ -24,6 +24,10 @@ from safety.models import (
     DltAdjudication,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 
 FORMAT = "edc-casebook"
@@ -95,6 +99,9 @@ ICANS = Part(IcansDetails, _same(
     "motor_weakness", "cerebral_edema", "died_of_icans"))
 GVHD = Part(GvhdDetails, _same("skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage",
                                "magic_grade"))
+INFECTION = Part(InfectionDetails, _same("pathogen_type", "organism", "site"))
+IEC_HS = Part(IecHsDetails, _same("onset_date", "ferritin_peak_ng_ml", *IecHsDetails.CRITERIA,
+                                  "astct_grade"))
 RESPONSE = Part(ResponseAssessment, _same(
     "visit", "date", "marrow_blasts_pct", "mrd_pct", "mrd_below_detection", "peripheral_blasts",
     "extramedullary",
@@ -114,16 +121,22 @@ CONMED = Part(ConcomitantMedication, _same(
     "drug", "drug_specify", "dose", "dose_unit", "route", "start_date", "stop_date", "ongoing",
     "indication"))
 TREATED_EVENT_KEY = "treated_adverse_event"
+SECONDARY_MALIGNANCY = Part(SecondaryMalignancy, _same(
+    "diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date", "transgene_result"))
+RCL_TEST = Part(RclTest, _same("timepoint", "sample_date", "result"))
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
-AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
+# Keys added after version 1 was first written (infection, iec_hs; secondary_malignancies,
+# rcl_tests) are optional: a bundle without them reads as before, one with them round-trips.
+AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD, "infection": INFECTION, "iec_hs": IEC_HS}
 PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT,
                    "death": DEATH}
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
                  "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
                  # optional: a bundle without them imports with no results or medications
-                 "lab_results": LAB_RESULT, "concomitant_medications": CONMED}
+                 "lab_results": LAB_RESULT, "concomitant_medications": CONMED,
+                 "secondary_malignancies": SECONDARY_MALIGNANCY, "rcl_tests": RCL_TEST}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

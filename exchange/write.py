@@ -44,9 +44,10 @@ def _no_progress(step: str, done: int) -> None:
 WRITE_ORDER = (
     spec.PATIENT.model, spec.ELIGIBILITY.model, spec.CONTACT.model, spec.LYMPHODEPLETION.model,
     spec.INFUSION.model, spec.ADVERSE_EVENT.model, spec.CRS.model, spec.ICANS.model,
-    spec.GVHD.model, spec.DLT_ADJUDICATION_MODEL, spec.RESPONSE.model, spec.DISEASE_EVENT.model,
-    spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model, spec.LAB_RESULT.model,
-    spec.CONMED.model,
+    spec.GVHD.model, spec.INFECTION.model, spec.IEC_HS.model, spec.DLT_ADJUDICATION_MODEL,
+    spec.RESPONSE.model, spec.DISEASE_EVENT.model, spec.HSCT.model, spec.DEATH.model,
+    spec.PK_SAMPLE.model, spec.SECONDARY_MALIGNANCY.model, spec.RCL_TEST.model,
+    spec.LAB_RESULT.model, spec.CONMED.model,
 )
 # A replace voids these too: the DLT rules raise candidates again from the new data.
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)

@@ -30,7 +30,7 @@ RELATED_CODE = {"dose_level": "code", "lot": "lot_number", "signed_by": "usernam
 AE_REFERENCES = frozenset({"treated_event"})
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
-                    "gvhd", "dlt-adjudication"})
+                    "gvhd", "infection", "iec-hs", "dlt-adjudication"})
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 How the CRFs map onto ODM:
 - Five study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
   events with the concomitant medications (the treated event as its AESEQ), follow-up
-  (response assessments, PK samples, relapse/progression, HSCT, death, contacts) and laboratory
-  results. A form with several records per patient is Repeating, one FormData per record with
-  FormRepeatKey 1, 2, … in date order.
-- An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
-  the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
+  (response assessments, PK samples, relapse/progression, HSCT, death, secondary malignancies,
+  RCL tests, contacts) and laboratory results. A form with several records per patient is
+  Repeating, one FormData per record with FormRepeatKey 1, 2, … in date order.
+- An adverse event's CRS, ICANS, GVHD, infection and IEC-HS details and its DLT adjudication
+  are item groups of the adverse-event form (FormRepeatKey = the event's AESEQ), beside the
+  event's own group.
 - OIDs are made from the form slugs and field names, so the same metadata gives the same OIDs:
   SE.<EVENT>, F.<FORM>, IG.<FORM>, I.<FORM>.<FIELD>, CL.<FORM>.<FIELD>.
 - A missing value has no ItemData. Booleans are true/false, datetimes ISO 8601 with offset.
@@ -37,7 +38,8 @@ EVENTS = (  # (key, name, type, form slugs)
     ("ADVERSE_EVENTS", "Adverse events and their treatments", "Common",
      ("adverse-event", "conmed")),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
-     ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
+     ("response", "pk-sample", "disease-event", "hsct", "death", "secondary-malignancy",
+      "rcl-test", "follow-up")),
     ("LABORATORY", "Laboratory results", "Common", ("lab-result",)),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",

@@ -11,6 +11,12 @@ Windows (days either side of the target, inclusive):
   choice: day 0 (pre-infusion) and day 1 ± 0, because expansion starts at once and a day-0 sample
   taken after infusion is no longer a baseline; days 4–14 ± 1; days 21 and 28 ± 2; from day 56 on
   the response-visit windows, since those samples are drawn at the W8, W12, M6 and M12 visits.
+- Replication-competent lentivirus (RCL) tests, this module's choice after the FDA's guidance
+  on testing retroviral vector-based gene therapy products for replication-competent retrovirus
+  (January 2020): blood tested 3, 6 and 12 months after the product, then yearly for the
+  15-year long-term follow-up (the guidance allows archiving rather than testing the yearly
+  samples once the first year was negative; each yearly sample is still recorded here):
+  M3 91 ± 14, M6 182 ± 14, M12 365 ± 30, then Y2 … Y15 on each anniversary ± 30.
 
 Status, as REDCap's and Rave's calendars show it on the `as_of` date:
 - done: a date is recorded (in or out of the window; `out_of_window` tells which). With several
@@ -62,6 +68,10 @@ PK_SAMPLES = (
     Window(21, 21, 2, 2), Window(28, 28, 2, 2),
     Window(56, 56, 7, 7), Window(84, 84, 7, 7), Window(182, 182, 14, 14),
     Window(365, 365, 14, 14),
+)
+RCL_TESTS = (
+    Window("M3", 91, 14, 14), Window("M6", 182, 14, 14), Window("M12", 365, 30, 30),
+    *(Window(f"Y{year}", 365 * year, 30, 30) for year in range(2, 16)),
 )
 PK_NOMINAL_DAYS = tuple(w.key for w in PK_SAMPLES)
 _VISITS_BY_CODE = {w.key: w for w in RESPONSE_VISITS}
@@ -157,3 +167,9 @@ def pk_statuses(day0: date, as_of: date, done: Mapping[int, Iterable[date]],
                 end_date: date | None = None) -> list[VisitStatus]:
     """The status of each scheduled PK sample on `as_of`, keyed by nominal day."""
     return _statuses(PK_SAMPLES, day0, as_of, done, end_date)
+
+
+def rcl_statuses(day0: date, as_of: date, done: Mapping[str, Iterable[date]],
+                 end_date: date | None = None) -> list[VisitStatus]:
+    """The status of each RCL test timepoint M3 … Y15 on `as_of`."""
+    return _statuses(RCL_TESTS, day0, as_of, done, end_date)

@@ -8,6 +8,10 @@ from safety.models import (
     DltCandidate,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 
 register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset_date",
@@ -16,7 +20,13 @@ register_clinical(AdverseEvent, list_display=("patient", "term", "grade", "onset
 register_clinical(ConcomitantMedication, list_display=("patient", "drug", "start_date",
                                                       "stop_date", "ongoing", "treated_event"),
                   list_select_related=("patient", "treated_event"), list_filter=("drug",))
-register_clinical(CrsDetails, IcansDetails, GvhdDetails, DltCandidate,
+register_clinical(SecondaryMalignancy, list_display=("patient", "diagnosis_date", "malignancy_type",
+                                                    "sample_sent", "transgene_result"),
+                  list_select_related=("patient",))
+register_clinical(RclTest, list_display=("patient", "timepoint", "sample_date", "result"),
+                  list_select_related=("patient",), list_filter=("result",))
+register_clinical(CrsDetails, IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails,
+                  DltCandidate,
                   list_display=("adverse_event", "__str__"),
                   list_select_related=("adverse_event",))
 # A DLT decision is signed, and revoked, only on the DLT review page with the investigator's own

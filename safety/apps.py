@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class SafetyConfig(AppConfig):
     name = "safety"
-    verbose_name = "Safety: adverse events, CRS, ICANS, GVHD, DLT"
+    verbose_name = "Safety: adverse events, CRS, ICANS, GVHD, infections, IEC-HS, DLT, LTFU"
 
     def ready(self):
         from safety.edit_checks import declare_checks

@@ -30,6 +30,11 @@ Conventions where the protocol is silent:
 - D6 without a MAGIC grade reads the AE's CTCAE grade and says so in the explanation.
 - Lymphopenia and T-cell aplasia are expected effects of CD7-directed therapy and are never DLT
   candidates, under any rule (CTCAE has no grade 5 for them; a fatal infection is its own AE).
+  B-cell aplasia is not CD7's expected effect: it is haematological (not D4, not D5), so only a
+  grade 5 (D1) would raise it. Prolonged cytopenia is recorded with the CTCAE count terms
+  (neutrophil or platelet count decreased, anaemia), which D5 judges on day 28.
+- Infections and IEC-HS (ASTCT 2023) are non-haematological toxicities: D1 and D4 read them, the
+  IEC-HS grade being the AE's grade.
 """
 
 import functools
@@ -48,6 +53,15 @@ ATTRIBUTABLE = frozenset({"possible", "probable", "definite"})
 # meaning" holds Investigations-SOC laboratory readings only; electrolyte terms stay "other"
 # because CTCAE grades ≥ 3 of them on clinical criteria (hospitalisation). A service that knows
 # better (the investigator marked a lab value clinically significant) passes `kind` itself.
+# CTCAE v5.0 "Infections and infestations" terms seen after CAR-T cell therapy; an infection
+# is a non-haematological toxicity (D4), with its pathogen and site in `InfectionDetails`.
+INFECTION_TERMS = (
+    "Sepsis", "Bacteremia", "Lung infection", "Upper respiratory infection",
+    "Urinary tract infection", "Catheter related infection", "Device related infection",
+    "Skin infection", "Soft tissue infection", "Enterocolitis infectious", "Sinusitis",
+    "Meningitis", "Encephalitis infection", "Cytomegalovirus infection reactivation",
+    "Epstein-Barr virus infection reactivation", "Herpes simplex reactivation",
+    "Hepatitis B reactivation", "Hepatitis viral", "Shingles", "Viremia")
 KIND_TERMS: dict[str, tuple[str, ...]] = {
     "crs": ("Cytokine release syndrome", "CRS"),
     "icans": ("Immune effector cell-associated neurotoxicity syndrome", "ICANS"),
@@ -58,7 +72,9 @@ KIND_TERMS: dict[str, tuple[str, ...]] = {
     "lymphopenia": ("Lymphocyte count decreased", "Lymphopenia", "CD4 lymphocytes decreased",
                     "T-cell aplasia", "T-cell lymphopenia"),
     "other_haematological": ("Anemia", "Anaemia", "White blood cell decreased", "Leukopenia",
-                             "Bone marrow hypocellular"),
+                             "Bone marrow hypocellular", "B-cell aplasia"),
+    "iec_hs": ("Immune effector cell-associated HLH-like syndrome", "IEC-HS"),
+    "infection": INFECTION_TERMS,
     "fever": ("Fever", "Pyrexia"),
     "infusion_reaction": ("Infusion related reaction", "Infusion reaction"),
     "lab_abnormality_without_clinical_meaning": (
@@ -75,7 +91,7 @@ HAEMATOLOGICAL_KINDS = frozenset({"neutropenia", "thrombocytopenia", "lymphopeni
 # D4 is "any other" toxicity: CRS, ICANS and GVHD have D2, D3 and D6; the rest are excepted.
 NOT_D4_KINDS = HAEMATOLOGICAL_KINDS | {"crs", "icans", "gvhd", "fever",
                                        "lab_abnormality_without_clinical_meaning"}
-KIND_LABELS = {"crs": "CRS", "icans": "ICANS", "gvhd": "acute GVHD"}
+KIND_LABELS = {"crs": "CRS", "icans": "ICANS", "gvhd": "acute GVHD", "iec_hs": "IEC-HS"}
 
 
 def _normalise(term: str) -> str:

@@ -1,10 +1,19 @@
-"""Edit checks of the adverse-event form. Declared once here (`core.edit_checks`); listed in
-docs/edit-checks.md."""
+"""Edit checks of the adverse-event, secondary-malignancy and RCL-test forms. Declared once here
+(`core.edit_checks`); listed in docs/edit-checks.md."""
 
 from core.edit_checks import HARD, SOFT, EditCheck, declare
-from dosing.edit_checks import first_infusion_date
+from dosing.edit_checks import first_infusion_date, outside_window
 from patients.edit_checks import before_consent
-from safety.models import AdverseEvent, ConcomitantMedication, Relatedness
+from patients.schedule import RCL_TESTS
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    RclTest,
+    Relatedness,
+    SecondaryMalignancy,
+)
+
+_RCL_WINDOWS = {w.key: w for w in RCL_TESTS}
 
 
 def _before_consent(event, records):
@@ -22,6 +31,23 @@ def _definite_before_infusion(event, records):
         return None
     return (f"an event that began on {event.onset_date}, before the first infusion on {day0}, "
             "cannot be definitely related to RD13-02")
+
+
+def _t_cell_not_tested(malignancy, records):
+    if malignancy.malignancy_type != SecondaryMalignancy.Type.T_CELL or malignancy.sample_sent:
+        return None
+    return ("a T-cell malignancy after CAR-T cell therapy with no sample sent for CAR-transgene "
+            "testing: the FDA's 2024 class warning asks that it be tested (confirm with the "
+            "reason it was not, e.g. no tissue left)")
+
+
+def _rcl_outside_window(test, records):
+    window = _RCL_WINDOWS.get(test.timepoint)
+    if window is None:
+        return None
+    message = outside_window(window, test.sample_date, records,
+                             f"the {test.timepoint} RCL test, sampled")
+    return message and f"{message}: a testing-window deviation"
 
 
 BEFORE_CONSENT = EditCheck("EC-AE-01", SOFT, "onset_date", "Adverse event before consent",
@@ -65,8 +91,15 @@ NEGATIVE_DOSE = EditCheck("EC-CM-02", HARD, "dose", "Negative dose", _negative_d
 OTHER_PATIENTS_EVENT = EditCheck("EC-CM-03", HARD, "treated_event",
                                  "Medication linked to another patient's adverse event",
                                  _other_patients_event)
+T_CELL_NOT_TESTED = EditCheck(
+    "EC-SM-01", SOFT, "sample_sent", "T-cell malignancy not tested for the CAR transgene",
+    _t_cell_not_tested)
+RCL_OUTSIDE_WINDOW = EditCheck("EC-RCL-01", SOFT, "sample_date", "RCL test outside its window",
+                               _rcl_outside_window)
 
 
 def declare_checks():
     declare(AdverseEvent, BEFORE_CONSENT, DEFINITE_BEFORE_INFUSION)
     declare(ConcomitantMedication, STOP_BEFORE_START, NEGATIVE_DOSE, OTHER_PATIENTS_EVENT)
+    declare(SecondaryMalignancy, T_CELL_NOT_TESTED)
+    declare(RclTest, RCL_OUTSIDE_WINDOW)

@@ -1,5 +1,6 @@
-"""Browser forms for adverse events, the CRS, ICANS and GVHD details that grade them, and the
-investigator's signed DLT decision."""
+"""Browser forms for adverse events, the CRS, ICANS, GVHD, infection and IEC-HS details that grade
+or describe them, the investigator's signed DLT decision, and the CAR-T long-term safety forms
+(secondary malignancy, RCL test)."""
 
 from django import forms
 
@@ -12,6 +13,10 @@ from safety.models import (
     DltDecision,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 
 # The coded list the AE term offers: the CTCAE v5.0 terms (and ASTCT's ICANS) that the DLT rules
@@ -115,6 +120,35 @@ class GvhdDetailsForm(CrfForm):
     class Meta:
         model = GvhdDetails
         fields = ["skin_stage", "liver_stage", "upper_gi_stage", "lower_gi_stage", "magic_grade"]
+
+
+class InfectionDetailsForm(CrfForm):
+    parent_field = "adverse_event"
+
+    class Meta:
+        model = InfectionDetails
+        fields = ["pathogen_type", "organism", "site"]
+
+
+class IecHsDetailsForm(CrfForm):
+    parent_field = "adverse_event"
+
+    class Meta:
+        model = IecHsDetails
+        fields = ["onset_date", "ferritin_peak_ng_ml", *IecHsDetails.CRITERIA, "astct_grade"]
+
+
+class SecondaryMalignancyForm(CrfForm):
+    class Meta:
+        model = SecondaryMalignancy
+        fields = ["diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date",
+                  "transgene_result"]
+
+
+class RclTestForm(CrfForm):
+    class Meta:
+        model = RclTest
+        fields = ["timepoint", "sample_date", "result"]
 
 
 class DltSignatureForm(SignatureForm):

@@ -1,4 +1,6 @@
-"""Adverse events with their CRS, ICANS and GVHD details; DLT candidates and adjudications."""
+"""Adverse events with their CRS, ICANS, GVHD, infection and IEC-HS details; DLT candidates and
+adjudications; the CAR-T long-term safety forms (secondary malignancies, replication-competent
+lentivirus tests)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ from core.ranges import (
     range_checks,
 )
 from core.text_validators import no_hidden_characters, visible_text_required
+from patients.schedule import RCL_TESTS
 
 GVHD_STAGE = Range(0, 4, "a MAGIC organ stage (0–4)")
 UPPER_GI_STAGE = Range(0, 1, "a MAGIC upper-GI stage (0–1)")
@@ -241,6 +244,127 @@ class GvhdDetails(AdverseEventPart):
                                      magic_grade=MAGIC_GRADE)]
 
 
+class InfectionDetails(AdverseEventPart):
+    """An infection: the kind of pathogen, the organism and the site. Its CTCAE grade is the
+    adverse event's (CTCAE v5.0 grades an infection by its term: "Sepsis", "Lung infection")."""
+
+    class Pathogen(models.TextChoices):
+        BACTERIAL = "bacterial", "Bacterial"
+        VIRAL = "viral", "Viral"
+        FUNGAL = "fungal", "Fungal"
+        OTHER = "other", "Other (e.g. parasitic)"
+        UNKNOWN = "unknown", "Unknown (not identified)"
+
+    class Site(models.TextChoices):
+        BLOODSTREAM = "bloodstream", "Bloodstream"
+        LOWER_RESPIRATORY = "lower_respiratory", "Lung, lower respiratory tract"
+        UPPER_RESPIRATORY = "upper_respiratory", "Upper respiratory tract, sinuses"
+        URINARY = "urinary", "Urinary tract"
+        GASTROINTESTINAL = "gastrointestinal", "Gastrointestinal, abdominal"
+        SKIN = "skin_soft_tissue", "Skin, soft tissue"
+        CNS = "cns", "Central nervous system"
+        CATHETER = "catheter", "Catheter or device"
+        DISSEMINATED = "disseminated", "Disseminated (several sites)"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="infection_details")
+    pathogen_type = models.CharField(max_length=10, choices=Pathogen.choices)
+    organism = models.CharField(
+        max_length=100, blank=True, validators=[no_hidden_characters],
+        help_text="e.g. Klebsiella pneumoniae, CMV, Aspergillus fumigatus; empty when not "
+                  "identified.")
+    site = models.CharField(max_length=20, choices=Site.choices)
+
+    class Meta:
+        verbose_name = "infection details"
+        verbose_name_plural = "infection details"
+        constraints = [one_active_per("adverse_event", "infectiondetails")]
+
+    def clean(self):
+        if self.pathogen_type == self.Pathogen.UNKNOWN and (self.organism or "").strip():
+            raise ValidationError({"organism": (
+                "An organism is named only when the pathogen is identified; choose its type "
+                "(bacterial, viral, fungal or other) or empty the organism.")})
+
+
+# ASTCT 2023 IEC-HS grading (Hines et al., Transplant Cell Ther 2023;29:438.e1-438.e16),
+# in its words' sense: the grade follows what the syndrome needed and caused.
+IEC_HS_GRADES = (
+    (1, "1: asymptomatic or mild; observation or evaluation only"),
+    (2, "2: mild to moderate; intervention needed (IEC-HS-directed immunosuppression, or "
+        "transfusion for asymptomatic hypofibrinogenaemia)"),
+    (3, "3: severe or medically significant, not immediately life-threatening (e.g. "
+        "coagulopathy with bleeding needing transfusion; hospitalisation or its prolongation)"),
+    (4, "4: life-threatening; urgent intervention (e.g. life-threatening bleeding or "
+        "hypotension, respiratory failure needing ventilation, renal failure needing dialysis)"),
+    (5, "5: death"),
+)
+FERRITIN_NG_ML = Range(0, 1_000_000, "a ferritin in ng/mL (above 0, up to 1,000,000)",
+                       low_exclusive=True)
+
+
+class IecHsDetails(AdverseEventPart):
+    """Immune effector cell-associated HLH-like syndrome (ASTCT 2023): its onset, the ferritin
+    peak, which of the ASTCT manifestations were present, and the ASTCT 2023 grade, which is the
+    adverse event's grade."""
+
+    CRITERIA = ("hyperferritinaemia", "transaminase_elevation", "hypofibrinogenaemia",
+                "cytopenias", "haemophagocytosis", "coagulopathy")
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT,
+                                      related_name="iec_hs_details")
+    onset_date = models.DateField("IEC-HS onset")
+    ferritin_peak_ng_ml = models.FloatField(
+        "ferritin peak (ng/mL)", null=True, blank=True,
+        validators=[FERRITIN_NG_ML.validator()], help_text="ng/mL, the same number as µg/L.")
+    hyperferritinaemia = models.BooleanField(
+        "hyperferritinaemia", default=False,
+        help_text="> 2 × upper limit of normal or baseline, and/or rapidly rising.")
+    transaminase_elevation = models.BooleanField(
+        "hepatic transaminase elevation", default=False,
+        help_text="> 5 × upper limit of normal when the baseline was normal.")
+    hypofibrinogenaemia = models.BooleanField(
+        "hypofibrinogenaemia", default=False, help_text="Fibrinogen < 150 mg/dL (1.5 g/L).")
+    cytopenias = models.BooleanField(
+        "cytopenias", default=False, help_text="New, worsening or refractory.")
+    haemophagocytosis = models.BooleanField(
+        "haemophagocytosis", default=False, help_text="In bone marrow or another tissue.")
+    coagulopathy = models.BooleanField(
+        "coagulopathy", default=False, help_text="e.g. prolonged PT or aPTT.")
+    astct_grade = models.PositiveSmallIntegerField(
+        "ASTCT 2023 IEC-HS grade", choices=IEC_HS_GRADES,
+        help_text="The adverse event's grade is this grade.")
+
+    class Meta:
+        verbose_name = "IEC-HS details"
+        verbose_name_plural = "IEC-HS details"
+        constraints = [one_active_per("adverse_event", "iechsdetails"),
+                       *range_checks("iechsdetails", ferritin_peak_ng_ml=FERRITIN_NG_ML)]
+
+    @property
+    def criteria_met(self) -> list[str]:
+        return [name for name in self.CRITERIA if getattr(self, name)]
+
+    def clean(self):
+        errors = {}
+        event = getattr(self, "adverse_event", None)
+        if event is not None and self.astct_grade and event.grade \
+                and self.astct_grade != event.grade:
+            errors["astct_grade"] = (f"The adverse event is grade {event.grade}: the ASTCT IEC-HS "
+                                     "grade is the event's grade. Correct one of them.")
+        if event is not None and self.onset_date and event.onset_date:
+            if self.onset_date < event.onset_date:
+                errors["onset_date"] = (f"is before the adverse event's onset "
+                                        f"({event.onset_date}).")
+            elif event.resolution_date and self.onset_date > event.resolution_date:
+                errors["onset_date"] = (f"is after the adverse event's resolution "
+                                        f"({event.resolution_date}).")
+        if errors:
+            raise ValidationError(errors)
+
+
 class DltRule(models.TextChoices):
     D1 = "D1", "D1: any grade 5 event"
     D2 = "D2", "D2: grade 4 CRS, or grade 3 CRS not improving within the limit"
@@ -434,3 +558,86 @@ class ConcomitantMedication(TimelineChecked, ClinicalRecord):
         if errors:
             raise ValidationError(errors)
         super().clean()
+
+
+class SecondaryMalignancy(TimelineChecked, ClinicalRecord):
+    """A new malignancy after RD13-02, and whether its tissue went for CAR-transgene testing.
+
+    The FDA's 2024 class warning on T-cell malignancies after BCMA- and CD19-directed
+    autologous CAR-T cell therapies asks that every secondary malignancy be tested for the CAR
+    transgene (the manufacturer's long-term follow-up); a CD7 CAR-T made with the same kind of
+    vector carries the same question."""
+
+    class Type(models.TextChoices):
+        T_CELL = "t_cell", "T-cell malignancy (lymphoma or leukaemia)"
+        B_CELL = "b_cell", "B-cell malignancy"
+        MYELOID = "myeloid", "Myeloid neoplasm (MDS, AML, MPN)"
+        OTHER_HAEMATOLOGICAL = "other_haematological", "Other haematological malignancy"
+        SOLID = "solid", "Solid tumour"
+        SKIN = "non_melanoma_skin", "Non-melanoma skin cancer"
+
+    class TransgeneResult(models.TextChoices):
+        POSITIVE = "positive", "Positive: CAR transgene detected in the tumour"
+        NEGATIVE = "negative", "Negative"
+        PENDING = "pending", "Pending"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="secondary_malignancies")
+    diagnosis_date = models.DateField()
+    malignancy_type = models.CharField(max_length=25, choices=Type.choices)
+    sample_sent = models.BooleanField(
+        "sample sent for CAR-transgene testing", default=False,
+        help_text="Tumour tissue or blood sent to test for the CAR transgene.")
+    sample_sent_date = models.DateField("date the sample was sent", null=True, blank=True)
+    transgene_result = models.CharField("CAR-transgene result", max_length=10, blank=True,
+                                        choices=TransgeneResult.choices)
+
+    TIMELINE = ("clinical", ("diagnosis_date", "sample_sent_date"))
+
+    class Meta:
+        ordering = ["patient", "diagnosis_date", "id"]
+        verbose_name_plural = "secondary malignancies"
+
+    def clean(self):
+        errors = {}
+        if self.sample_sent:
+            if self.sample_sent_date is None:
+                errors["sample_sent_date"] = "required when a sample was sent."
+            if not self.transgene_result:
+                errors["transgene_result"] = ("required when a sample was sent: positive, "
+                                              "negative, or pending until it is known.")
+        else:
+            if self.sample_sent_date is not None:
+                errors["sample_sent_date"] = "only when a sample was sent."
+            if self.transgene_result:
+                errors["transgene_result"] = "only when a sample was sent."
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
+
+
+class RclTest(TimelineChecked, ClinicalRecord):
+    """A replication-competent lentivirus (RCL) test of the patient's blood at a timepoint of the
+    schedule `patients.schedule.RCL_TESTS` (months 3, 6 and 12 after the first infusion, then
+    yearly)."""
+
+    class Result(models.TextChoices):
+        NEGATIVE = "negative", "Negative"
+        POSITIVE = "positive", "Positive: replication-competent vector detected"
+        PENDING = "pending", "Pending"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="rcl_tests")
+    timepoint = models.CharField(max_length=3, choices=[(w.key, w.key) for w in RCL_TESTS])
+    sample_date = models.DateField("date sampled")
+    result = models.CharField(max_length=10, choices=Result.choices)
+
+    TIMELINE = ("clinical", ("sample_date",))
+
+    class Meta:
+        ordering = ["patient", "sample_date", "id"]
+        verbose_name = "RCL test"
+        constraints = [models.UniqueConstraint(
+            fields=["patient", "timepoint"], condition=models.Q(voided_at__isnull=True),
+            name="rcltest_one_active_per_timepoint",
+            violation_error_message="This timepoint's RCL test is already recorded.")]

@@ -20,6 +20,10 @@ from safety.models import (
     DltAdjudication,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 from signoff.models import CasebookSignature
 
@@ -29,6 +33,8 @@ SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample, LabResult,
     FollowUpContact, ConcomitantMedication, DltAdjudication,
+    IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails, ResponseAssessment, DiseaseEvent,
+    Hsct, Death, PkSample, SecondaryMalignancy, RclTest, FollowUpContact, DltAdjudication,
 )
 
 

@@ -39,6 +39,9 @@ VALID = {
     "icans": dict(instrument="ICE", ice_score=6, consciousness="normal", seizure="none",
                   cerebral_edema="none"),
     "gvhd": dict(skin_stage=1, liver_stage=0, upper_gi_stage=0, lower_gi_stage=0, magic_grade=1),
+    "infection": dict(pathogen_type="viral", organism="Cytomegalovirus", site="bloodstream"),
+    "iec-hs": dict(onset_date="2024-03-14", ferritin_peak_ng_ml=25000, hyperferritinaemia="on",
+                   hypofibrinogenaemia="on", astct_grade=2),
     "response": dict(visit="W4", date="2024-04-09", marrow_blasts_pct=0.4, mrd_pct=0,
                      peripheral_blasts="false", extramedullary="none", anc_per_uL=1500,
                      platelets_per_uL=120000, response="CR"),
@@ -52,4 +55,6 @@ VALID = {
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
     "conmed": dict(drug="tocilizumab", dose=8, dose_unit="mg/kg", route="iv",
                    start_date="2024-03-14", stop_date="2024-03-14", indication="CRS grade 2"),
+    "secondary-malignancy": dict(diagnosis_date="2024-05-01", malignancy_type="myeloid"),
+    "rcl-test": dict(timepoint="M3", sample_date="2024-06-11", result="negative"),
 }

@@ -19,6 +19,10 @@ from safety.models import (
     DltAdjudication,
     GvhdDetails,
     IcansDetails,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
 )
 
 CONSENT = date(2024, 3, 1)
@@ -120,6 +124,32 @@ def gvhd_details(ae, **fields):
     values = dict(skin_stage=2, liver_stage=0, upper_gi_stage=0, lower_gi_stage=0, magic_grade=1)
     values.update(fields)
     return save(GvhdDetails(adverse_event=ae, **values))
+
+
+def infection_details(ae, **fields):
+    values = dict(pathogen_type="bacterial", organism="Escherichia coli", site="bloodstream")
+    values.update(fields)
+    return save(InfectionDetails(adverse_event=ae, **values))
+
+
+def iec_hs_details(ae, **fields):
+    values = dict(onset_date=ae.onset_date, ferritin_peak_ng_ml=30000.0, hyperferritinaemia=True,
+                  transaminase_elevation=True, astct_grade=ae.grade)
+    values.update(fields)
+    return save(IecHsDetails(adverse_event=ae, **values))
+
+
+def secondary_malignancy(p, on, **fields):
+    values = dict(malignancy_type="t_cell", sample_sent=True, sample_sent_date=on,
+                  transgene_result="pending")
+    values.update(fields)
+    return save(SecondaryMalignancy(patient=p, diagnosis_date=on, **values))
+
+
+def rcl_test(p, timepoint="M3", on=None, result="negative"):
+    day = {"M3": 91, "M6": 182, "M12": 365}.get(timepoint, 365 * int(timepoint[1:] or 0))
+    return save(RclTest(patient=p, timepoint=timepoint,
+                        sample_date=on or CONSENT + timedelta(days=11 + day), result=result))
 
 
 def adjudication(ae, decision="confirmed", by=None):

@@ -4,9 +4,10 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), tocilizumab linked to
-  its CRS among them, infused from a product lot released for it (its chain of identity; a
-  quarantined lot beside it); a pending DLT candidate
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death): tocilizumab linked to
+  its CRS, infused from a product lot released for it (its chain of identity; a quarantined lot
+  beside it), the CAR-T safety events (sepsis with infection details, IEC-HS, T-cell aplasia, a
+  secondary malignancy, an RCL test); a pending DLT candidate
   (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
@@ -30,6 +31,7 @@ from monitoring import reviews
 from monitoring.services import query_answer, query_close, query_raise, query_reopen
 from patients.models import Patient
 from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
+from safety.dlt_rules import KIND_TERMS
 from safety.models import DltAdjudication
 from safety.services import dlt_candidate_raise
 from signoff.services import casebook_sign, casebook_signature_revoke
@@ -43,6 +45,7 @@ IMPORTED_PATIENTS = 2
 # every other page is one more per record for each role that walks them.
 KEEP = {"adverse_events": 2, "pk_samples": 2, "response_assessments": 2}
 DAY0 = CONSENT + timedelta(days=11)  # the factories' first infusion
+IEC_HS = KIND_TERMS["iec_hs"][0]
 
 
 @dataclass
@@ -115,6 +118,7 @@ def _every_crf(states: TrialStates, users: dict):
     factories.pk_sample(patient, day=7)
     factories.lab_result(patient, day=1, test="anc", value=0.3, ref_low=1.8, ref_high=7.5)
     factories.contact(patient, DAY0 + timedelta(days=60))
+    _cart_safety_events(states, patient)
     states.patients["every CRF"] = patient
     states.records["treatment of a CRS"] = tocilizumab
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
@@ -126,6 +130,26 @@ def _every_crf(states: TrialStates, users: dict):
     _voided_records(states, patient, users)
     _queries(states, patient, users)
     _monitoring(states, patient, users)
+
+
+def _cart_safety_events(states: TrialStates, patient):
+    """The safety events CAR-T brings: an infection, IEC-HS, T-cell aplasia, a secondary
+    malignancy and an RCL test."""
+    sepsis = factories.adverse_event(patient, term="Sepsis", grade=3, relatedness="possible",
+                                     onset_date=DAY0 + timedelta(days=9),
+                                     resolution_date=DAY0 + timedelta(days=12))
+    iec_hs = factories.adverse_event(patient, term=IEC_HS, grade=3,
+                                     onset_date=DAY0 + timedelta(days=11),
+                                     resolution_date=DAY0 + timedelta(days=15))
+    factories.adverse_event(patient, term="T-cell aplasia", grade=4, relatedness="definite",
+                            onset_date=DAY0 + timedelta(days=14))
+    states.records.update({
+        "infection details": factories.infection_details(sepsis),
+        "IEC-HS details": factories.iec_hs_details(iec_hs),
+        "secondary malignancy": factories.secondary_malignancy(
+            patient, DAY0 + timedelta(days=70)),
+        "RCL test": factories.rcl_test(patient, "M3", on=DAY0 + timedelta(days=90)),
+    })
 
 
 def _dlt_states(states: TrialStates, investigator):

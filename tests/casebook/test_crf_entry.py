@@ -23,6 +23,8 @@ BAD_VALUES = [
     ("crs", {"max_temp_c": 50}, "max_temp_c", "is not a body temperature in °C"),
     ("icans", {"capd_score": 5}, "capd_score", "only when CAPD is the instrument"),
     ("gvhd", {"upper_gi_stage": 3}, "upper_gi_stage", "is not a MAGIC upper-GI stage"),
+    ("infection", {"pathogen_type": "unknown"}, "organism", "only when the pathogen is identified"),
+    ("iec-hs", {"astct_grade": 4}, "astct_grade", "the ASTCT IEC-HS grade is the event"),
     ("response", {"mrd_pct": 150}, "mrd_pct", "is not a percentage"),
     ("disease-event", {"date": TODAY_PLUS}, "date", "in the future"),
     ("hsct", {"date": TODAY_PLUS}, "date", "in the future"),
@@ -32,6 +34,9 @@ BAD_VALUES = [
     ("follow-up", {"contact_date": TODAY_PLUS}, "contact_date", "in the future"),
     ("conmed", {"stop_date": "2024-03-13"}, "stop_date",
      "EC-CM-01 (hard): the stop date 2024-03-13 is before the start date 2024-03-14"),
+    ("secondary-malignancy", {"sample_sent": "on"}, "sample_sent_date",
+     "required when a sample was sent"),
+    ("rcl-test", {"sample_date": TODAY_PLUS}, "sample_date", "in the future"),
 ]
 
 

@@ -18,7 +18,7 @@ from patients.models import Patient
 from safety.models import AdverseEvent, CrsDetails, DltCandidate
 from safety.services import dlt_candidate_raise
 from tests import factories
-from tests.security.routes import ROLES, DemoTrial, all_routes, demo_trial
+from tests.security.routes import ROLES, DemoTrial, all_routes, cart_safety_events, demo_trial
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,9 @@ def voided(django_db_setup, django_db_blocker):
         admin, coordinator = factories.user("admin"), factories.user("coordinator")
         factories.eligibility(kept)  # the bundle has none, and the admin walk opens one
         factories.conmed(kept, start=kept.adverse_events.order_by("onset_date")[0].onset_date)
+        # nor the CAR-T safety forms (the replace voided the first import's)
+        cart_safety_events(kept, AdverseEvent.objects.filter(patient=kept).order_by(
+            "onset_date")[0].onset_date)
         # through the admin: an event with details and a candidate
         by_admin = _graded_event(kept)
         browser = Client()

@@ -14,9 +14,9 @@ from tests.exports.conftest import FREE_TEXT
 
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
-         "icans", "gvhd", "conmed", "response", "disease_event", "hsct", "death", "pk_sample",
-         "lab_result",
-         "follow_up", "dlt_adjudication"]
+         "icans", "gvhd", "infection", "iec_hs", "conmed", "response", "disease_event", "hsct",
+         "death", "pk_sample", "secondary_malignancy", "rcl_test", "lab_result", "follow_up",
+         "dlt_adjudication"]
 
 
 def read(files, name) -> list[dict]:

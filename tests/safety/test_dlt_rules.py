@@ -47,7 +47,7 @@ def rules(facts: AeFacts, settings: DltSettings = DEFAULTS, **kwargs) -> list[st
     ("Alanine aminotransferase increased", "lab_abnormality_without_clinical_meaning"),
     ("Hypokalemia", "other"),       # electrolytes: CTCAE grade ≥ 3 is clinical
     ("Encephalopathy", "other"),    # not ICANS unless recorded as ICANS
-    ("Sepsis", "other"),
+    ("Sepsis", "infection"),  # its pathogen and site in the infection details; D4 reads it
 ])
 def test_ae_kind(term, kind):
     assert ae_kind(term) == kind

@@ -99,7 +99,9 @@ class DemoTrial:
             "record_pk": ProductLot.objects.order_by("pk").first().pk,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
-            values["pk"] = route.model._default_manager.order_by("pk").first().pk
+            # a trial without a row of this listing asks for one that does not exist (404)
+            first = route.model._default_manager.order_by("pk").first()
+            values["pk"] = first.pk if first else 0
         unnamed = iter(())
         model = admin_model(route)
         if model is not None:  # the admin's pages of one row: its first row
@@ -131,6 +133,19 @@ def _first_row(model):
     return rows.first()
 
 
+def cart_safety_events(patient, on):
+    """An infection, IEC-HS, a secondary malignancy and an RCL test, dated within the patient's
+    adverse events (so before any death)."""
+    factories.infection_details(factories.adverse_event(
+        patient, term="Lung infection", grade=2, onset_date=on, relatedness="possible"),
+        organism=FREE_TEXT)
+    factories.iec_hs_details(factories.adverse_event(
+        patient, term="Immune effector cell-associated HLH-like syndrome", grade=2,
+        onset_date=on, relatedness="possible"))
+    factories.secondary_malignancy(patient, on)
+    factories.rcl_test(patient, "M3", on=on)
+
+
 def demo_trial() -> DemoTrial:
     """A few synthetic patients through the real import, the DLT rules and the endpoints, so
     that every model the admin lists holds a row."""
@@ -149,6 +164,7 @@ def demo_trial() -> DemoTrial:
     factories.conmed(patient, drug="other", drug_specify=f"ruxolitinib, {FREE_TEXT}", dose=5,
                      dose_unit="mg", start=adverse_event.onset_date, indication=FREE_TEXT,
                      treated_event=adverse_event)
+    cart_safety_events(patient, adverse_event.onset_date)
     # Free text of every kind a sponsor must never receive: narrative, reason, query.
     adverse_event.narrative = FREE_TEXT
     record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
