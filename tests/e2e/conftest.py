@@ -68,18 +68,30 @@ def screenshot(page, request):
     return take
 
 
+def sign_in_on(page, username: str, password: str = PASSWORD):
+    """Sign in on this tab through the real login form, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def signed_in_tab(browser, live_server, username: str, *, width: int = 1280,
+                  timeout_ms: int = TIMEOUT_MS):
+    """A second person at another screen: their own browser context, signed in."""
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": width, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    tab = context.new_page()
+    sign_in_on(tab, username)
+    return context, tab
+
+
 @pytest.fixture
 def sign_in(page):
-    """`sign_in("ana")` through the real login form, as a person would."""
-
-    def submit(username: str, password: str = PASSWORD):
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
-
-    return submit
+    """`sign_in("ana")` on the test's page."""
+    return lambda username, password=PASSWORD: sign_in_on(page, username, password)
 
 
 PREVIEW_DEBOUNCE_MS = 250  # hx-trigger's delay on the CRF forms' live preview

@@ -12,10 +12,10 @@ from exchange.services import bundle_import_json
 from safety.models import DltCandidate
 from tests import factories
 from tests.dlt import reconcile_candidates
+from tests.e2e.conftest import PASSWORD, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-long-test-passphrase"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 SLOW_PAGE_MS = 60_000  # the report draws its plots server-side
 PHONE = {"width": 390, "height": 844}
@@ -66,15 +66,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser, live_s
                                                                  width):
     found, overflowing = {}, {}
     for user in ("ana", "ivan"):
-        context = browser.new_context(base_url=live_server.url,
-                                      viewport={"width": width, "height": 900})
-        context.set_default_timeout(SLOW_PAGE_MS)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        context, page = signed_in_tab(browser, live_server, user, width=width,
+                                      timeout_ms=SLOW_PAGE_MS)
         for who, label, url in pages(trial):
             if who != user:
                 continue

@@ -6,22 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from safety.models import AdverseEvent
-from tests.e2e.conftest import PASSWORD, TIMEOUT_MS, preview_answered
+from tests.e2e.conftest import preview_answered, signed_in_tab
 
 pytestmark = pytest.mark.e2e
-
-
-def signed_in_page(browser, live_server, username):
-    context = browser.new_context(base_url=live_server.url,
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    tab.goto("/accounts/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_load_state()
-    return context, tab
 
 
 def test_a_lock_arriving_mid_edit_keeps_what_was_typed(browser, live_server, page, sign_in,
@@ -37,7 +24,7 @@ def test_a_lock_arriving_mid_edit_keeps_what_was_typed(browser, live_server, pag
     page.get_by_label("Reason for change").fill("Source re-checked: grade 2")
 
     # when a monitor, in another browser, locks the casebook with a reason
-    monitor_context, monitor = signed_in_page(browser, live_server, "mona")
+    monitor_context, monitor = signed_in_tab(browser, live_server, "mona")
     try:
         monitor.goto("/patients/RD-001/")
         monitor.get_by_label("Why lock the casebook").fill("Ready for the database lock")

@@ -1,6 +1,8 @@
 """In Chromium: a coordinator enters a W4 assessment outside its window, is warned with every typed
 value kept, confirms the soft check with a reason; the monitor sees the system query it opened, on
-the query list and beside the field."""
+the query list, beside the field and in the casebook's status grid."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -23,8 +25,12 @@ def infused(transactional_db):
 def test_a_soft_check_is_confirmed_with_a_reason_and_queried(page, sign_in, screenshot, save,
                                                             coordinator_user, monitor_user,
                                                             infused):
-    # given the coordinator types a W4 assessment on day 39
+    # given the casebook's grid shows the W4 assessment overdue
     sign_in("ana")
+    page.goto("/patients/RD-001/")
+    w4 = page.locator(".status-grid .cell", has_text="W4 response assessment")
+    expect(w4).to_have_class(re.compile(r"\bstate-overdue\b"))
+    # and the coordinator types a W4 assessment on day 39
     page.goto("/patients/RD-001/response/new/")
     page.locator("#id_visit").select_option("W4")
     page.locator("#id_date").fill("2024-04-20")
@@ -61,3 +67,13 @@ def test_a_soft_check_is_confirmed_with_a_reason_and_queried(page, sign_in, scre
     page.goto(f"/patients/RD-001/response/{assessment.pk}/")
     expect(page.locator("main")).to_contain_text("EC-RESP-02")
     screenshot("monitor-record")
+
+    # and the casebook's grid shows the W4 assessment queried, the coordinator's reason being
+    # the query's answer that the monitor closes or re-opens, one click from the record
+    page.goto("/patients/RD-001/")
+    w4 = page.locator(".status-grid .cell", has_text="W4 response assessment")
+    expect(w4).to_have_class(re.compile(r"\bstate-query_answered\b"))
+    expect(w4).to_contain_text("Query answered")
+    screenshot("monitor-grid")
+    w4.click()
+    expect(page).to_have_url(re.compile(f"/patients/RD-001/response/{assessment.pk}/$"))

@@ -1,6 +1,7 @@
 """Sign-in: lockout after repeated wrong passwords (django-axes, per username and address),
 reset by an admin; sessions that end when idle and at browser close; strong passwords."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.sessions import RENEWED_AT
 from tests import factories
 from tests.test_settings import PRODUCTION, settings_seen
 
@@ -124,12 +128,33 @@ def test_an_idle_session_ends_and_the_next_page_asks_to_sign_in(client, ana):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_each_request_renews_the_idle_clock(client, ana, settings):
+def _last_renewal_ago(client, seconds):
+    session = client.session
+    session[RENEWED_AT] = int(time.time()) - seconds
+    session.save()
+
+
+def test_a_request_renews_the_idle_clock_once_a_minute_has_passed(client, ana, settings):
     assert sign_in(client, PASSWORD).status_code == 302
+    _last_renewal_ago(client, settings.SESSION_RENEW_SECONDS + 1)
     Session.objects.update(expire_date=timezone.now() + timedelta(seconds=5))
     client.get(reverse("home"))
     renewed = Session.objects.get().expire_date
     assert renewed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_pages_read_within_a_minute_of_the_last_renewal_write_nothing(client, ana, settings):
+    # given a session whose idle clock was renewed ten seconds ago
+    assert sign_in(client, PASSWORD).status_code == 302
+    _last_renewal_ago(client, 10)
+    expiry = Session.objects.get().expire_date
+    # when the user reads a page
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("patients:list")).status_code == 200
+    # then the session is neither written nor its expiry moved
+    assert not [q for q in queries if "django_session" in q["sql"]
+                and not q["sql"].startswith("SELECT")]
+    assert Session.objects.get().expire_date == expiry
 
 
 def test_the_session_cookie_ends_with_the_browser(client, ana):
