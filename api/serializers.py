@@ -18,7 +18,16 @@ from core.roles import role_of
 from core.sponsor_share import withheld_fields
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import Patient
+from patients.models import (
+    EXTRAMEDULLARY_SITES,
+    VITAL_VALUES,
+    BridgingTherapy,
+    DiseaseAtScreening,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
@@ -166,6 +175,39 @@ class PkSampleRowSerializer(PatientRecordSerializer):
         model = PkSample
         fields = (*PatientRecordSerializer.LEAD, "nominal_day", "collected_at", "matrix",
                   "car_copies_per_ug_gdna", "below_lloq", "car_t_cells_per_uL")
+
+
+class MedicalHistoryRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = MedicalHistory
+        fields = (*PatientRecordSerializer.LEAD, "condition", "start", "ongoing")
+
+
+class PriorTherapyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = PriorTherapy
+        fields = (*PatientRecordSerializer.LEAD, "line_number", "therapy_type", "regimen",
+                  "start", "end", "best_response", "hsct_donor_type", "car_t_target")
+
+
+class DiseaseAtScreeningRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = DiseaseAtScreening
+        fields = (*PatientRecordSerializer.LEAD, "assessed_on", "cns_status",
+                  *(name for name, _label in EXTRAMEDULLARY_SITES), "em_other")
+
+
+class BridgingTherapyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = BridgingTherapy
+        fields = (*PatientRecordSerializer.LEAD, "regimen", "start_date", "end_date")
+
+
+class VitalSignsRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = VitalSigns
+        fields = (*PatientRecordSerializer.LEAD, "measured_at", "timepoint", *VITAL_VALUES,
+                  "oxygen_support")
 
 
 @extend_schema_field({"type": "string", "nullable": True,

@@ -18,6 +18,13 @@ router.register("disease-events", listings.DiseaseEventViewSet, basename="api-di
 router.register("hsct", listings.HsctViewSet, basename="api-hsct")
 router.register("deaths", listings.DeathViewSet, basename="api-death")
 router.register("pk-samples", listings.PkSampleViewSet, basename="api-pk-sample")
+router.register("medical-history", listings.MedicalHistoryViewSet, basename="api-medical-history")
+router.register("prior-therapies", listings.PriorTherapyViewSet, basename="api-prior-therapy")
+router.register("disease-at-screening", listings.DiseaseAtScreeningViewSet,
+                basename="api-disease-at-screening")
+router.register("bridging-therapies", listings.BridgingTherapyViewSet,
+                basename="api-bridging-therapy")
+router.register("vital-signs", listings.VitalSignsViewSet, basename="api-vital-signs")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 

@@ -69,7 +69,8 @@ def _after_save(crf, record, patient):
 
 PREVIEW = "_preview"
 # Log forms, entered several at a sitting: their new-record page offers "Save and add another".
-LOG_CRFS = frozenset({"adverse-event", "pk-sample"})
+LOG_CRFS = frozenset({"adverse-event", "pk-sample", "medical-history", "prior-therapy",
+                      "bridging-therapy", "vital-signs"})
 ANOTHER = "_another"
 CONFIRM_CHECK, CONFIRM_REASON = "confirm_check", "confirm_reason_"
 

@@ -11,7 +11,16 @@ from django.http import Http404
 
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
-from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
+from patients.forms import (
+    BridgingTherapyForm,
+    DiseaseAtScreeningForm,
+    EligibilityForm,
+    FollowUpContactForm,
+    MedicalHistoryForm,
+    PatientForm,
+    PriorTherapyForm,
+    VitalSignsForm,
+)
 from patients.models import Patient
 from pk.forms import PkSampleForm
 from safety.forms import AdverseEventForm, CrsDetailsForm, GvhdDetailsForm, IcansDetailsForm
@@ -48,6 +57,10 @@ class Crf:
 CRFS = {crf.slug: crf for crf in (
     Crf("patient", "Patient", PatientForm),
     Crf("eligibility", "Eligibility", EligibilityForm),
+    Crf("medical-history", "Medical history", MedicalHistoryForm),
+    Crf("prior-therapy", "Prior therapy", PriorTherapyForm),
+    Crf("disease-at-screening", "Disease at screening", DiseaseAtScreeningForm),
+    Crf("bridging-therapy", "Bridging therapy", BridgingTherapyForm),
     Crf("lymphodepletion", "Lymphodepletion", LymphodepletionForm),
     Crf("infusion", "Infusion", InfusionForm),
     Crf("adverse-event", "Adverse event", AdverseEventForm, derives=True),
@@ -59,6 +72,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("hsct", "HSCT", HsctForm),
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
+    Crf("vital-signs", "Vital signs", VitalSignsForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

@@ -29,7 +29,16 @@ from django.utils import timezone
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
 from safety.models import AdverseEvent
@@ -49,17 +58,32 @@ TO_DO = ("overdue", "missing", "query_open", "query_answered", "changed")
 # (slug, model, key field) of every form the grid shows; the key places a record in its visit.
 GRID_FORMS = (
     ("patient", Patient, None), ("eligibility", EligibilityAssessment, None),
+    ("disease-at-screening", DiseaseAtScreening, None), ("medical-history", MedicalHistory, None),
+    ("prior-therapy", PriorTherapy, None), ("bridging-therapy", BridgingTherapy, None),
     ("lymphodepletion", Lymphodepletion, None), ("infusion", Infusion, "number"),
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
+    ("vital-signs", VitalSigns, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
-               Hsct: "date", Death: "date", FollowUpContact: "contact_date"}
-LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
-        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"))
+               Hsct: "date", Death: "date", FollowUpContact: "contact_date",
+               DiseaseAtScreening: "assessed_on", BridgingTherapy: "start_date",
+               VitalSigns: "measured_at",
+               # dated in part (YYYY[-MM[-DD]]) or not at all: no date in the grid
+               MedicalHistory: None, PriorTherapy: None}
+_DATETIME_FIELDS = frozenset({"collected_at", "measured_at"})
+# (slug, row title, one record's name) of the log forms, rows after the visits.
+LOGS = (("medical-history", "Medical history", "Medical history"),
+        ("prior-therapy", "Prior therapies", "Prior therapy"),
+        ("bridging-therapy", "Bridging therapies", "Bridging therapy"),
+        ("vital-signs", "Vital signs", "Vital signs"),
+        ("adverse-event", "Adverse events", "Adverse event"),
+        ("disease-event", "Relapse or progression", "Relapse or progression"),
+        ("hsct", "HSCT", "HSCT"), ("death", "Death", "Death"),
+        ("follow-up", "Follow-up contacts", "Follow-up contact"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -132,13 +156,20 @@ def monitoring_of(patient_ids, signatures: dict) -> Monitoring:
                       {pid: s.signed_at for pid, s in signatures.items()})
 
 
+def _on(date_field: str | None):
+    """The record's date as the grid's UNION reads it."""
+    if date_field is None:
+        return Value(None, output_field=DateField())
+    if date_field in _DATETIME_FIELDS:
+        return TruncDate(date_field)
+    return Cast(F(date_field), DateField())
+
+
 def records_of(patient_ids) -> list[Rec]:
     """Every current record of these patients in one query (UNION ALL over the forms)."""
     parts = []
     for slug, model, key in GRID_FORMS:
-        date_field = _DATE_FIELD[model]
-        on = (TruncDate(date_field) if date_field == "collected_at"
-              else Cast(F(date_field), DateField()))
+        on = _on(_DATE_FIELD[model])
         qs = (model.objects.filter(**({"pk__in": patient_ids} if model is Patient
                                       else {"patient_id__in": patient_ids}))
               .order_by()
@@ -157,7 +188,8 @@ def rec_of(slug: str, record) -> Rec:
     """A loaded record as the grid reads it (no query)."""
     model = _MODEL[slug]
     key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day"}.get(slug)
-    on = getattr(record, _DATE_FIELD[model])
+    date_field = _DATE_FIELD[model]
+    on = getattr(record, date_field) if date_field else None
     if isinstance(on, datetime):
         on = timezone.localtime(on).date()
     return Rec(slug, record.pk, record.pk if model is Patient else record.patient_id,
@@ -238,7 +270,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
     enrolled = patient.enrollment_date is not None
     rows = [
         GridRow("Screening", b.once("Patient", "patient", True)
-                + b.once("Eligibility", "eligibility", not ended)),
+                + b.once("Eligibility", "eligibility", not ended)
+                + b.once("Disease at screening", "disease-at-screening", not ended)),
         GridRow("Lymphodepletion", b.once("Lymphodepletion", "lymphodepletion",
                                           enrolled and not ended)),
     ]
@@ -269,9 +302,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
     if others:
         rows.append(GridRow("Other assessments", [
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
-    for slug, title in LOGS:
+    for slug, title, noun in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = title.rstrip("s") if slug in ("adverse-event", "follow-up") else title
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 

@@ -14,7 +14,18 @@ from django.db import models
 from core.models import Study
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    EXTRAMEDULLARY_SITES,
+    VITAL_VALUES,
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 
@@ -88,14 +99,27 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+MEDICAL_HISTORY = Part(MedicalHistory, _same("condition", "start", "ongoing"))
+PRIOR_THERAPY = Part(PriorTherapy, _same(
+    "line_number", "therapy_type", "regimen", "start", "end", "best_response", "hsct_donor_type",
+    "car_t_target"))
+DISEASE_AT_SCREENING = Part(DiseaseAtScreening, _same(
+    "assessed_on", "cns_status", *(name for name, _label in EXTRAMEDULLARY_SITES), "em_other"))
+BRIDGING_THERAPY = Part(BridgingTherapy, _same("regimen", "start_date", "end_date"))
+VITAL_SIGNS = Part(VitalSigns, _same("measured_at", "timepoint", *VITAL_VALUES,
+                                     "oxygen_support"))
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
-PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT,
-                   "death": DEATH}
-PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
-                 "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+# The baseline's keys (disease_at_screening and the four lists) are optional: a bundle written
+# before they existed imports as it did, with no baseline records.
+PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "disease_at_screening": DISEASE_AT_SCREENING,
+                   "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT, "death": DEATH}
+PATIENT_LISTS = {"medical_history": MEDICAL_HISTORY, "prior_therapies": PRIOR_THERAPY,
+                 "bridging_therapies": BRIDGING_THERAPY, "infusions": INFUSION,
+                 "adverse_events": ADVERSE_EVENT, "response_assessments": RESPONSE,
+                 "disease_events": DISEASE_EVENT, "pk_samples": PK_SAMPLE,
+                 "vital_signs": VITAL_SIGNS, "follow_up_contacts": CONTACT}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

@@ -24,8 +24,8 @@ TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_
 # What a foreign key is exported as: the related row's code.
 RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username"}
 # Forms of which a patient (or an adverse event) has at most one current record.
-SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
-                    "gvhd", "dlt-adjudication"})
+SINGLE = frozenset({"patient", "eligibility", "disease-at-screening", "lymphodepletion", "hsct",
+                    "death", "crs", "icans", "gvhd", "dlt-adjudication"})
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ texts and integers, the CRF label as the question) and a code list per vocabular
 holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 
 How the CRFs map onto ODM:
-- Four study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
-  events, and follow-up (response assessments, PK samples, relapse/progression, HSCT, death,
-  contacts). A form with several records per patient is Repeating, one FormData per record
-  with FormRepeatKey 1, 2, … in date order.
+- Four study events: screening and enrolment (with the baseline: medical history, prior
+  therapy, disease at screening), treatment (bridging, lymphodepletion, infusions), adverse
+  events, and follow-up (response assessments, PK samples, vital signs, relapse/progression,
+  HSCT, death, contacts). A form with several records per patient is Repeating, one FormData
+  per record with FormRepeatKey 1, 2, … in date order.
 - An adverse event's CRS, ICANS and GVHD details and its DLT adjudication are item groups of
   the adverse-event form (FormRepeatKey = the event's AESEQ), beside the event's own group.
 - OIDs are made from the form slugs and field names, so the same metadata gives the same OIDs:
@@ -27,12 +28,13 @@ ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 METADATA_VERSION_OID = "MDV.1"
 EVENTS = (  # (key, name, type, form slugs)
-    ("SCREENING", "Screening and enrolment", "Scheduled", ("patient", "eligibility")),
-    ("TREATMENT", "Lymphodepletion and RD13-02 infusion", "Scheduled",
-     ("lymphodepletion", "infusion")),
+    ("SCREENING", "Screening and enrolment", "Scheduled",
+     ("patient", "eligibility", "medical-history", "prior-therapy", "disease-at-screening")),
+    ("TREATMENT", "Bridging, lymphodepletion and RD13-02 infusion", "Scheduled",
+     ("bridging-therapy", "lymphodepletion", "infusion")),
     ("ADVERSE_EVENTS", "Adverse events", "Common", ("adverse-event",)),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
-     ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
+     ("response", "pk-sample", "vital-signs", "disease-event", "hsct", "death", "follow-up")),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",
              "datetime": "datetime", "time": "time", "boolean": "boolean"}

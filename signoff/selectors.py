@@ -10,7 +10,16 @@ from django.db.models import CharField, Exists, OuterRef, Value
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 from signoff.models import CasebookSignature
@@ -20,7 +29,8 @@ from signoff.models import CasebookSignature
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
-    FollowUpContact, DltAdjudication,
+    FollowUpContact, DltAdjudication, MedicalHistory, PriorTherapy, DiseaseAtScreening,
+    BridgingTherapy, VitalSigns,
 )
 
 

@@ -4,8 +4,9 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); a pending DLT candidate
-  (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), the baseline's
+  (medical history, prior therapies, disease at screening, bridging, vital signs) included; a
+  pending DLT candidate (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
   queries; a verified record (locked and unlocked since), one changed since verification, a
@@ -17,7 +18,7 @@ Beside a few imported patients of the synthetic trial, one patient per state:
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from casebook.crfs import crf_of_model
 from core.audit import record_save, record_void
@@ -104,6 +105,7 @@ def _every_crf(states: TrialStates, users: dict):
     response = factories.response(patient, on=DAY0 + timedelta(days=28))
     factories.pk_sample(patient, day=7)
     factories.contact(patient, DAY0 + timedelta(days=60))
+    _baseline(patient, crs)
     states.patients["every CRF"] = patient
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
                            "raised DLT": nausea, "open query": crs, "answered query": response,
@@ -114,6 +116,23 @@ def _every_crf(states: TrialStates, users: dict):
     _voided_records(states, patient, users)
     _queries(states, patient, users)
     _monitoring(states, patient, users)
+
+
+def _baseline(patient, crs):
+    """The baseline forms, a prior transplant and CAR-T among the lines, and vital signs taken
+    during the CRS episode (shown on its CRS details page)."""
+    factories.medical_history(patient)
+    factories.prior_therapy(patient)
+    factories.prior_therapy(patient, line=2, therapy_type="hsct", regimen="TBI/cyclophosphamide",
+                            start="2023-09-14", end="", hsct_donor_type="haploidentical")
+    factories.prior_therapy(patient, line=3, therapy_type="car_t", regimen="CD7 CAR-T",
+                            start="2024-01", end="", best_response="PD", car_t_target="CD7")
+    factories.disease_at_screening(patient)
+    factories.bridging_therapy(patient)
+    factories.vital_signs(patient)
+    factories.vital_signs(patient, at=datetime.combine(crs.onset_date, time(14), tzinfo=UTC),
+                          timepoint="during_crs", temperature_c=39.4, heart_rate=128,
+                          oxygen_support="low_flow")
 
 
 def _dlt_states(states: TrialStates, investigator):
