@@ -17,6 +17,7 @@ from casebook.record_view import (
     adverse_event_parts,
     derived_values,
     dlt_preview,
+    episode_vital_signs,
     readable_trail,
     record_facts,
 )
@@ -190,7 +191,7 @@ def crf_detail(request, subject_id, slug, pk):
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
         "record_wide_queries": beside.get("", []),
-        "derived": derived_values(record),
+        "derived": derived_values(record), "episode_vitals": episode_vital_signs(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
         "queries": queries, "review": review, "locks": locks_on(record),

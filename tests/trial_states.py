@@ -4,12 +4,12 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), the baseline's
-  (medical history, prior therapies, disease at screening, bridging, vital signs) included; a
-  pending DLT candidate (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
-  candidate; voided records of several kinds (an adverse event, CRS details, a response
-  assessment, a PK sample queried and verified first); open, answered, closed and re-opened
-  queries; a verified record (locked and unlocked since), one changed since verification, a
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death), the baseline's (medical
+  history, prior therapies, disease at screening, bridging, vital signs) included; a pending DLT
+  candidate (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an
+  investigator-raised candidate; voided records of several kinds (an adverse event, CRS details, a
+  response assessment, a PK sample queried and verified first); open, answered, closed and re-
+  opened queries; a verified record (locked and unlocked since), one changed since verification, a
   locked form;
 - RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
   was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its

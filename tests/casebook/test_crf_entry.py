@@ -29,6 +29,11 @@ BAD_VALUES = [
     ("death", {"date": "2024-02-01"}, "date", "before the consent date"),
     ("pk-sample", {"below_lloq": "on"}, "car_copies_per_ug_gdna", "no quantified value"),
     ("follow-up", {"contact_date": TODAY_PLUS}, "contact_date", "in the future"),
+    ("medical-history", {"start": "2019-13"}, "start", "is not a date YYYY, YYYY-MM or"),
+    ("prior-therapy", {"end": "2022-11"}, "end", "is before the start date 2023-01"),
+    ("disease-at-screening", {"assessed_on": TODAY_PLUS}, "assessed_on", "in the future"),
+    ("bridging-therapy", {"end_date": "2024-03-01"}, "end_date", "is before the start date"),
+    ("vital-signs", {"diastolic_bp": 130}, "diastolic_bp", "is not below the systolic"),
 ]
 
 
