@@ -8,9 +8,9 @@ Beside a few imported patients of the synthetic trial, one patient per state:
   history, prior therapies, disease at screening, bridging, vital signs) included; a pending DLT
   candidate (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an
   investigator-raised candidate; voided records of several kinds (an adverse event, CRS details, a
-  response assessment, a PK sample queried and verified first); open, answered, closed and re-
-  opened queries; a verified record (locked and unlocked since), one changed since verification, a
-  locked form;
+  response assessment, a PK sample queried and verified first); open, answered, closed and
+  re-opened queries; a verified record (locked and unlocked since), one changed since
+  verification, a locked form;
 - RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
   was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
   signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
