@@ -81,7 +81,7 @@ HEART_RATE = Range(20, 250, "a heart rate in beats/min (20–250)")
 SYSTOLIC_BP = Range(40, 260, "a systolic blood pressure in mmHg (40–260)")
 DIASTOLIC_BP = Range(20, 160, "a diastolic blood pressure in mmHg (20–160)")
 RESPIRATORY_RATE = Range(4, 80, "a respiratory rate in breaths/min (4–80)")
-SPO2_PERCENT = Range(50, 100, "an oxygen saturation in % (50–100)")
+SPO2_PERCENT = Range(50, 100, "an oxygen saturation in percent (50–100)")
 THERAPY_LINE = Range(1, 20, "a line of therapy (1–20)")
 
 # No clinical date (nor a report's cutoff) comes before this: a year such as 0024 is a typing
