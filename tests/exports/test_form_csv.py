@@ -15,7 +15,8 @@ from tests.exports.conftest import FREE_TEXT
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
          "icans", "gvhd", "response", "disease_event", "hsct", "death", "pk_sample",
-         "follow_up", "dlt_adjudication"]
+         "follow_up", "dlt_adjudication", "medical_history", "prior_therapy",
+         "disease_at_screening", "bridging_therapy", "vital_signs"]
 
 
 def read(files, name) -> list[dict]:
