@@ -20,7 +20,7 @@ from efficacy.models import (
     Visit,
 )
 from labs.models import LabTest
-from patients.models import Diagnosis, Sex
+from patients.models import CnsStatus, Diagnosis, Sex, TherapyType, VitalTimepoint
 from pk.models import Matrix
 from safety.models import (
     DltDecision,
@@ -165,6 +165,35 @@ class ConcomitantMedicationFilter(PatientRecordFilter):
     treated_event = filters.NumberFilter(
         help_text="Only the medications linked to this adverse event (its id).")
     start_date = _date_range("start_date", "Start date")
+
+
+class MedicalHistoryFilter(PatientRecordFilter):
+    ongoing = StrictBooleanFilter(help_text="Only conditions ongoing (true) or not (false) at "
+                                            "screening.")
+
+
+class PriorTherapyFilter(PatientRecordFilter):
+    therapy_type = filters.ChoiceFilter(choices=TherapyType.choices,
+                                        help_text="Only therapies of this type.")
+    line_number = filters.NumberFilter(help_text="Only this line of therapy.")
+
+
+class DiseaseAtScreeningFilter(PatientRecordFilter):
+    cns_status = filters.ChoiceFilter(choices=CnsStatus.choices,
+                                      help_text="Only patients of this CNS status.")
+
+
+class BridgingTherapyFilter(PatientRecordFilter):
+    start_date = _date_range("start_date", "Start date")
+
+
+class VitalSignsFilter(PatientRecordFilter):
+    timepoint = filters.ChoiceFilter(choices=VitalTimepoint.choices,
+                                     help_text="Only vital signs of this time point.")
+    measured = IsoDateRangeFilter(
+        field_name="measured_at__date",
+        help_text="Measurement date: `measured_after` and/or `measured_before`, YYYY-MM-DD, "
+                  "both inclusive.")
 
 
 class DltAdjudicationFilter(PatientRecordFilter):

@@ -24,6 +24,13 @@ from core.roles import VIEW_REPORTS
 from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    MedicalHistory,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import (
     AdverseEvent,
@@ -160,6 +167,26 @@ ConcomitantMedicationViewSet = _listing(
     ConcomitantMedication, s.ConcomitantMedicationRowSerializer, f.ConcomitantMedicationFilter,
     what="concomitant medications", ordering=("subject_id", "start_date"),
     ordering_fields=("subject_id", "start_date", "drug", "dose_level_code"))
+MedicalHistoryViewSet = _listing(
+    MedicalHistory, s.MedicalHistoryRowSerializer, f.MedicalHistoryFilter,
+    what="medical history", ordering=("subject_id", "start"),
+    ordering_fields=("subject_id", "start", "dose_level_code"))
+PriorTherapyViewSet = _listing(
+    PriorTherapy, s.PriorTherapyRowSerializer, f.PriorTherapyFilter, what="prior therapies",
+    ordering=("subject_id", "line_number", "start"),
+    ordering_fields=("subject_id", "line_number", "start", "dose_level_code"))
+DiseaseAtScreeningViewSet = _listing(
+    DiseaseAtScreening, s.DiseaseAtScreeningRowSerializer, f.DiseaseAtScreeningFilter,
+    what="disease at screening", ordering=("subject_id",),
+    ordering_fields=("subject_id", "assessed_on", "dose_level_code"))
+BridgingTherapyViewSet = _listing(
+    BridgingTherapy, s.BridgingTherapyRowSerializer, f.BridgingTherapyFilter,
+    what="bridging therapies", ordering=("subject_id", "start_date"),
+    ordering_fields=("subject_id", "start_date", "dose_level_code"))
+VitalSignsViewSet = _listing(
+    VitalSigns, s.VitalSignsRowSerializer, f.VitalSignsFilter, what="vital signs",
+    ordering=("subject_id", "measured_at"),
+    ordering_fields=("subject_id", "measured_at", "dose_level_code"))
 DltAdjudicationViewSet = _listing(
     DltAdjudication, s.DltAdjudicationRowSerializer, f.DltAdjudicationFilter,
     what="DLT adjudications", ordering=("subject_id", "signed_at"),

@@ -19,7 +19,16 @@ from core.sponsor_share import withheld_fields
 from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
-from patients.models import Patient
+from patients.models import (
+    EXTRAMEDULLARY_SITES,
+    VITAL_VALUES,
+    BridgingTherapy,
+    DiseaseAtScreening,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.grading import lab_grade
@@ -282,6 +291,39 @@ class IecHsRowSerializer(AdverseEventPartSerializer):
         model = IecHsDetails
         fields = (*AdverseEventPartSerializer.LEAD, "onset_date", "ferritin_peak_ng_ml",
                   *IecHsDetails.CRITERIA, "astct_grade")
+
+
+class MedicalHistoryRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = MedicalHistory
+        fields = (*PatientRecordSerializer.LEAD, "condition", "start", "ongoing")
+
+
+class PriorTherapyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = PriorTherapy
+        fields = (*PatientRecordSerializer.LEAD, "line_number", "therapy_type", "regimen",
+                  "start", "end", "best_response", "hsct_donor_type", "car_t_target")
+
+
+class DiseaseAtScreeningRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = DiseaseAtScreening
+        fields = (*PatientRecordSerializer.LEAD, "assessed_on", "cns_status",
+                  *(name for name, _label in EXTRAMEDULLARY_SITES), "em_other")
+
+
+class BridgingTherapyRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = BridgingTherapy
+        fields = (*PatientRecordSerializer.LEAD, "regimen", "start_date", "end_date")
+
+
+class VitalSignsRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = VitalSigns
+        fields = (*PatientRecordSerializer.LEAD, "measured_at", "timepoint", *VITAL_VALUES,
+                  "oxygen_support")
 
 
 @extend_schema_field({"type": "string", "nullable": True,

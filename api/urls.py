@@ -23,6 +23,13 @@ router.register("lab-results", listings.LabResultViewSet, basename="api-lab-resu
 router.register("product-lots", listings.ProductLotViewSet, basename="api-product-lot")
 router.register("concomitant-medications", listings.ConcomitantMedicationViewSet,
                 basename="api-concomitant-medication")
+router.register("medical-history", listings.MedicalHistoryViewSet, basename="api-medical-history")
+router.register("prior-therapies", listings.PriorTherapyViewSet, basename="api-prior-therapy")
+router.register("disease-at-screening", listings.DiseaseAtScreeningViewSet,
+                basename="api-disease-at-screening")
+router.register("bridging-therapies", listings.BridgingTherapyViewSet,
+                basename="api-bridging-therapy")
+router.register("vital-signs", listings.VitalSignsViewSet, basename="api-vital-signs")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 router.register("infections", listings.InfectionViewSet, basename="api-infection")

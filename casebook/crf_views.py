@@ -17,6 +17,7 @@ from casebook.record_view import (
     adverse_event_parts,
     derived_values,
     dlt_preview,
+    episode_vital_signs,
     readable_trail,
     record_facts,
 )
@@ -72,7 +73,8 @@ PREVIEW = "_preview"
 # Details pages that show the treatments given during their event's episode.
 EPISODE_DETAILS = frozenset({"crs", "icans"})
 # Log forms, entered several at a sitting: their new-record page offers "Save and add another".
-LOG_CRFS = frozenset({"adverse-event", "pk-sample", "lab-result", "conmed"})
+LOG_CRFS = frozenset({"adverse-event", "pk-sample", "lab-result", "conmed", "medical-history",
+                      "prior-therapy", "bridging-therapy", "vital-signs"})
 ANOTHER = "_another"
 CONFIRM_CHECK, CONFIRM_REASON = "confirm_check", "confirm_reason_"
 
@@ -192,7 +194,7 @@ def crf_detail(request, subject_id, slug, pk):
     return render(request, "crf/detail.html", {
         "crf": crf, "record": record, "patient": patient, "facts": record_facts(record, beside),
         "record_wide_queries": beside.get("", []),
-        "derived": derived_values(record),
+        "derived": derived_values(record), "episode_vitals": episode_vital_signs(record),
         "parts": adverse_event_parts(record) if slug == "adverse-event" else [],
         "dlt_flags": dlt_flags(record) if slug == "adverse-event" else [],
         "chain": product_chain(record) if slug == "infusion" else [],

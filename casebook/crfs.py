@@ -13,7 +13,16 @@ from django.http import Http404
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
 from labs.forms import LabResultForm
-from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
+from patients.forms import (
+    BridgingTherapyForm,
+    DiseaseAtScreeningForm,
+    EligibilityForm,
+    FollowUpContactForm,
+    MedicalHistoryForm,
+    PatientForm,
+    PriorTherapyForm,
+    VitalSignsForm,
+)
 from patients.models import Patient
 from pk.forms import PkSampleForm
 from safety.forms import (
@@ -60,6 +69,10 @@ class Crf:
 CRFS = {crf.slug: crf for crf in (
     Crf("patient", "Patient", PatientForm),
     Crf("eligibility", "Eligibility", EligibilityForm),
+    Crf("medical-history", "Medical history", MedicalHistoryForm),
+    Crf("prior-therapy", "Prior therapy", PriorTherapyForm),
+    Crf("disease-at-screening", "Disease at screening", DiseaseAtScreeningForm),
+    Crf("bridging-therapy", "Bridging therapy", BridgingTherapyForm),
     Crf("lymphodepletion", "Lymphodepletion", LymphodepletionForm),
     Crf("infusion", "Infusion", InfusionForm),
     Crf("adverse-event", "Adverse event", AdverseEventForm, derives=True),
@@ -77,6 +90,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("lab-result", "Laboratory result", LabResultForm, derives=True),
     Crf("secondary-malignancy", "Secondary malignancy", SecondaryMalignancyForm),
     Crf("rcl-test", "RCL test", RclTestForm),
+    Crf("vital-signs", "Vital signs", VitalSignsForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import EligibilityAssessment, FollowUpContact
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+)
 from patients.schedule import study_day
 from safety.models import AdverseEvent, DltAdjudication, SecondaryMalignancy
 
@@ -29,6 +34,11 @@ def _record_events(record) -> list[tuple[date | None, str]]:
         case EligibilityAssessment():
             verdict = "eligible" if record.is_eligible else "not eligible"
             return [(record.assessed_on, f"Eligibility assessed: {verdict}")]
+        case DiseaseAtScreening():
+            return [(record.assessed_on, f"Disease at screening: {record.cns_status}")]
+        case BridgingTherapy():
+            return [(record.start_date, f"Bridging therapy starts: {record.regimen}"),
+                    (record.end_date, f"Bridging therapy ends: {record.regimen}")]
         case Lymphodepletion():
             return [(record.start_date, f"Lymphodepletion starts ({record.days} days)")]
         case Infusion():
@@ -52,7 +62,9 @@ def _record_events(record) -> list[tuple[date | None, str]]:
                      f"Secondary malignancy: {record.get_malignancy_type_display()}")]
         case FollowUpContact():
             return [(record.contact_date, f"Follow-up contact: {record.get_method_display()}")]
-    return []  # PK samples and RCL tests have their own schedule tables
+    # PK samples and RCL tests have their own schedule tables; vital signs, medical history and
+    # prior therapy their casebook sections
+    return []
 
 
 def chronicle(patient, sections) -> list[Event]:

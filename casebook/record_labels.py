@@ -14,7 +14,16 @@ from django.utils.text import capfirst
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from labs.models import LabResult
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import AdverseEvent, ConcomitantMedication, RclTest, SecondaryMalignancy
 
@@ -69,14 +78,33 @@ def record_label(record) -> str:
         return f"RCL test {record.timepoint}, {_day(record.sample_date)}"
     if isinstance(record, SecondaryMalignancy):
         return f"Secondary malignancy, diagnosed {_day(record.diagnosis_date)}"
+    if baseline := _baseline_label(record):
+        return baseline
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",
-             FollowUpContact: "contact_date"}
+             FollowUpContact: "contact_date", DiseaseAtScreening: "assessed_on",
+             BridgingTherapy: "start_date"}
     for model, name in dated.items():
         if isinstance(record, model):
             return f"{capfirst(model._meta.verbose_name)}, {_day(getattr(record, name))}"
     when = getattr(record, "date", None)
     kind = capfirst(record._meta.verbose_name)
     return f"{kind}, {_day(when)}" if when is not None else kind
+
+
+def _baseline_label(record) -> str | None:
+    """Medical history and prior therapy by what they are (their dates may be partial); vital
+    signs by their time point and time."""
+    if isinstance(record, MedicalHistory):
+        since = f" (since {record.start})" if record.start else ""
+        return f"Medical history {record.condition}{since}"
+    if isinstance(record, PriorTherapy):
+        return f"Prior therapy line {record.line_number}, {record.regimen} ({record.start})"
+    if isinstance(record, VitalSigns):
+        at = record.measured_at
+        when = dateformat.format(timezone.localtime(at), f"{DATE_FORMAT} H:i") if at else \
+            "time not given"
+        return f"Vital signs ({record.get_timepoint_display().lower()}), {when}"
+    return None
 
 
 def field_label(model, field_name: str) -> str:

@@ -14,6 +14,7 @@ from efficacy.models import ResponseAssessment
 from efficacy.selectors import derived_response
 from labs.models import LabResult
 from monitoring.reviews import review_trail
+from patients.models import VITAL_VALUES, VitalSigns
 from safety.dlt_rules import ae_kind
 from safety.grading import LAB_TERMS, lab_grade
 from safety.models import AdverseEvent, CrsDetails, GvhdDetails, IcansDetails
@@ -73,6 +74,22 @@ def _lab_grade(result: LabResult) -> list[Derived]:
     graded = lab_grade(result.test, result.value, low=result.ref_low, high=result.ref_high)
     return [Derived("Derived CTCAE v5.0 grade", "not graded: the reference limit it needs is "
                     "missing" if graded is None else graded.describe(LAB_TERMS[result.test]))]
+EPISODE_VITALS = ("measured_at", "timepoint", *VITAL_VALUES, "oxygen_support")
+
+
+def episode_vital_signs(record) -> dict | None:
+    """For CRS details: the patient's vital signs measured from the event's onset to its
+    resolution (to today while it goes on), as a table; None for any other record. One query."""
+    if not isinstance(record, CrsDetails):
+        return None
+    event = record.adverse_event
+    during = VitalSigns.objects.filter(patient_id=event.patient_id,
+                                       measured_at__date__gte=event.onset_date)
+    if event.resolution_date:
+        during = during.filter(measured_at__date__lte=event.resolution_date)
+    headers = [label_and_unit(VitalSigns._meta.get_field(n))[0] for n in EPISODE_VITALS]
+    return {"headers": headers, "rows": [
+        (vitals, [display_value(vitals, n) for n in EPISODE_VITALS]) for vitals in during]}
 
 
 def _saved(manager_of, adverse_event):

@@ -10,7 +10,15 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
 from labs.models import LabResult
-from patients.models import EligibilityAssessment, FollowUpContact
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import (
     AdverseEvent,
@@ -24,6 +32,12 @@ from safety.selectors import derived_grades_of, dlt_flags_of
 # (title, model, columns) in the order a reader follows the patient through the trial.
 FORMS = (
     ("Eligibility", EligibilityAssessment, ("assessed_on",)),
+    ("Medical history", MedicalHistory, ("condition", "start", "ongoing")),
+    ("Prior therapies", PriorTherapy,
+     ("line_number", "therapy_type", "regimen", "start", "end", "best_response",
+      "hsct_donor_type", "car_t_target")),
+    ("Disease at screening", DiseaseAtScreening, ("assessed_on", "cns_status")),
+    ("Bridging therapies", BridgingTherapy, ("regimen", "start_date", "end_date")),
     ("Lymphodepletion", Lymphodepletion,
      ("start_date", "fludarabine_mg_m2_per_day", "cyclophosphamide_mg_m2_per_day", "days")),
     ("Infusions", Infusion,
@@ -49,6 +63,9 @@ FORMS = (
      ("diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date",
       "transgene_result")),
     ("RCL tests", RclTest, ("timepoint", "sample_date", "result")),
+    ("Vital signs", VitalSigns,
+     ("measured_at", "timepoint", "temperature_c", "heart_rate", "systolic_bp", "diastolic_bp",
+      "respiratory_rate", "spo2_pct", "oxygen_support")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
 )
 
@@ -92,8 +109,14 @@ def _derived_safety(patient, records) -> tuple[tuple[str, ...], dict]:
         ", ".join(c.rule for c in flags.get(r.pk, [])) or None] for r in records}
 
 
+def _extramedullary(_patient, records) -> tuple[tuple[str, ...], dict]:
+    return ("extramedullary sites",), {r.pk: [", ".join(r.extramedullary_sites) or "none"]
+                                       for r in records}
+
+
 # (headers, {record id: values}) derived beside a form's own columns; a fixed number of queries.
-DERIVED = {ResponseAssessment: _derived_response, AdverseEvent: _derived_safety}
+DERIVED = {ResponseAssessment: _derived_response, AdverseEvent: _derived_safety,
+           DiseaseAtScreening: _extramedullary}
 
 
 def sections(patient) -> list[Section]:

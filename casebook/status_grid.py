@@ -30,7 +30,16 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
 from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from patients.schedule import PK_SAMPLES, RCL_TESTS, RESPONSE_VISITS
 from pk.models import PkSample
 from safety.models import AdverseEvent, ConcomitantMedication, RclTest, SecondaryMalignancy
@@ -50,6 +59,8 @@ TO_DO = ("overdue", "missing", "query_open", "query_answered", "changed")
 # (slug, model, key field) of every form the grid shows; the key places a record in its visit.
 GRID_FORMS = (
     ("patient", Patient, None), ("eligibility", EligibilityAssessment, None),
+    ("disease-at-screening", DiseaseAtScreening, None), ("medical-history", MedicalHistory, None),
+    ("prior-therapy", PriorTherapy, None), ("bridging-therapy", BridgingTherapy, None),
     ("lymphodepletion", Lymphodepletion, None), ("infusion", Infusion, "number"),
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
@@ -57,21 +68,31 @@ GRID_FORMS = (
     ("lab-result", LabResult, None),
     ("conmed", ConcomitantMedication, None),
     ("rcl-test", RclTest, "timepoint"), ("secondary-malignancy", SecondaryMalignancy, None),
+    ("vital-signs", VitalSigns, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
                Hsct: "date", Death: "date", FollowUpContact: "contact_date",
                LabResult: "collected_at", ConcomitantMedication: "start_date",
-               RclTest: "sample_date", SecondaryMalignancy: "diagnosis_date"}
-LOGS = (("adverse-event", "Adverse events"), ("conmed", "Concomitant medications"),
-        ("disease-event", "Relapse or progression"),
-        ("hsct", "HSCT"), ("death", "Death"),
-        ("secondary-malignancy", "Secondary malignancies"), ("follow-up", "Follow-up contacts"),
-        ("lab-result", "Laboratory results"))
-_LOG_NOUNS = {"adverse-event": "Adverse event", "follow-up": "Follow-up contact",
-              "secondary-malignancy": "Secondary malignancy", "lab-result": "Laboratory result",
-              "conmed": "Concomitant medication"}
+               RclTest: "sample_date", SecondaryMalignancy: "diagnosis_date",
+               DiseaseAtScreening: "assessed_on", BridgingTherapy: "start_date",
+               VitalSigns: "measured_at",
+               # dated in part (YYYY[-MM[-DD]]) or not at all: no date in the grid
+               MedicalHistory: None, PriorTherapy: None}
+_DATETIME_FIELDS = frozenset({"collected_at", "measured_at"})
+# (slug, row title, one record's name) of the log forms, rows after the visits.
+LOGS = (("medical-history", "Medical history", "Medical history"),
+        ("prior-therapy", "Prior therapies", "Prior therapy"),
+        ("bridging-therapy", "Bridging therapies", "Bridging therapy"),
+        ("vital-signs", "Vital signs", "Vital signs"),
+        ("adverse-event", "Adverse events", "Adverse event"),
+        ("conmed", "Concomitant medications", "Concomitant medication"),
+        ("disease-event", "Relapse or progression", "Relapse or progression"),
+        ("hsct", "HSCT", "HSCT"), ("death", "Death", "Death"),
+        ("secondary-malignancy", "Secondary malignancies", "Secondary malignancy"),
+        ("follow-up", "Follow-up contacts", "Follow-up contact"),
+        ("lab-result", "Laboratory results", "Laboratory result"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -144,13 +165,20 @@ def monitoring_of(patient_ids, signatures: dict) -> Monitoring:
                       {pid: s.signed_at for pid, s in signatures.items()})
 
 
+def _on(date_field: str | None):
+    """The record's date as the grid's UNION reads it."""
+    if date_field is None:
+        return Value(None, output_field=DateField())
+    if date_field in _DATETIME_FIELDS:
+        return TruncDate(date_field)
+    return Cast(F(date_field), DateField())
+
+
 def records_of(patient_ids) -> list[Rec]:
     """Every current record of these patients in one query (UNION ALL over the forms)."""
     parts = []
     for slug, model, key in GRID_FORMS:
-        date_field = _DATE_FIELD[model]
-        on = (TruncDate(date_field) if date_field == "collected_at"
-              else Cast(F(date_field), DateField()))
+        on = _on(_DATE_FIELD[model])
         qs = (model.objects.filter(**({"pk__in": patient_ids} if model is Patient
                                       else {"patient_id__in": patient_ids}))
               .order_by()
@@ -170,7 +198,8 @@ def rec_of(slug: str, record) -> Rec:
     model = _MODEL[slug]
     key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day",
            "rcl-test": "timepoint"}.get(slug)
-    on = getattr(record, _DATE_FIELD[model])
+    date_field = _DATE_FIELD[model]
+    on = getattr(record, date_field) if date_field else None
     if isinstance(on, datetime):
         on = timezone.localtime(on).date()
     return Rec(slug, record.pk, record.pk if model is Patient else record.patient_id,
@@ -251,7 +280,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
     enrolled = patient.enrollment_date is not None
     rows = [
         GridRow("Screening", b.once("Patient", "patient", True)
-                + b.once("Eligibility", "eligibility", not ended)),
+                + b.once("Eligibility", "eligibility", not ended)
+                + b.once("Disease at screening", "disease-at-screening", not ended)),
         GridRow("Lymphodepletion", b.once("Lymphodepletion", "lymphodepletion",
                                           enrolled and not ended)),
     ]
@@ -283,9 +313,9 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
         rows.append(GridRow("Other assessments", [
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     rows.append(GridRow("RCL tests", _rcl_cells(b, schedule, ended)))
-    for slug, title in LOGS:
+    for slug, title, noun in LOGS:
         recs = b.by_slug.get(slug, [])
-        rows.append(GridRow(title, [b.entered(_LOG_NOUNS.get(slug, title), r) for r in recs]))
+        rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 
 

@@ -75,6 +75,14 @@ ICE_SCORE = Range(0, 10, "an ICE score (0–10)")
 CAPD_SCORE = Range(0, 32, "a CAPD score (0–32)")
 WEIGHT_KG = Range(1, 300, "a body weight in kg (1–300)")
 STUDY_DAY = Range(0, 3650, "a study day (0–3650)")
+# Vital signs: wide enough for a neonate's and a septic adult's values, narrow enough to refuse a
+# slip of the keyboard (a heart rate of 720, a temperature in °F).
+HEART_RATE = Range(20, 250, "a heart rate in beats/min (20–250)")
+SYSTOLIC_BP = Range(40, 260, "a systolic blood pressure in mmHg (40–260)")
+DIASTOLIC_BP = Range(20, 160, "a diastolic blood pressure in mmHg (20–160)")
+RESPIRATORY_RATE = Range(4, 80, "a respiratory rate in breaths/min (4–80)")
+SPO2_PERCENT = Range(50, 100, "an oxygen saturation in percent (50–100)")
+THERAPY_LINE = Range(1, 20, "a line of therapy (1–20)")
 
 # No clinical date (nor a report's cutoff) comes before this: a year such as 0024 is a typing
 # slip for 2024, and dates before it are of no patient of this trial.

@@ -12,9 +12,11 @@ match to the recipient ("5/10", a count, not a tissue type).
 
 Withheld: every free text a person types (a `TextField`, or a `CharField` without a vocabulary
 that is not one of the codes above: narratives, reasons, rationales, the relapse site, the donor
-type, the consent version, the off-study reason's words, a donor's HLA typing) and every
-reference to a person (a user account, a printed name), because free text may name someone
-(docs/spec/contract.md §6, CON-ROLE-04: "never free text that may hold identifying details").
+type, a past condition, a regimen or a CAR-T product as typed, the consent version, the
+off-study reason's words, a donor's HLA typing) and every reference to a person (a user account,
+a printed name),
+because free text may name someone (docs/spec/contract.md §6, CON-ROLE-04: "never free text
+that may hold identifying details").
 
 The API's listings (`api.serializers`), the forms CSV and ODM-XML (`exports.catalog`)
 and the SDTM datasets (`exports.sdtm`) all ask `withheld_from_sponsor`; a test compares what each
@@ -23,6 +25,8 @@ channel actually sends, field by field.
 
 from django.conf import settings
 from django.db import models
+
+from core.fields import PartialDateField
 
 # Text without a vocabulary that holds a code, not prose.
 CODED_TEXT = frozenset({"subject_id", "term", "product_lot", "lot_number", "donor_code",
@@ -35,6 +39,8 @@ def withheld_from_sponsor(field: models.Field) -> bool:
     """Whether a sponsor's share leaves this model field out (module docstring)."""
     if field.name in IDENTIFYING or isinstance(field, models.TextField):
         return True
+    if isinstance(field, PartialDateField):  # a date as recorded (YYYY[-MM[-DD]]), not prose
+        return False
     if isinstance(field, models.ForeignKey):
         return field.related_model._meta.label == settings.AUTH_USER_MODEL
     if isinstance(field, models.CharField):

@@ -1,4 +1,6 @@
-"""Edit checks of the dosing forms: an infusion against lymphodepletion and its dose level.
+"""Edit checks of the dosing forms: an infusion against lymphodepletion and its dose level;
+bridging therapy (a patients form) against lymphodepletion, here because it reads the
+conditioning, which lives on this floor.
 
 Declared once here (`core.edit_checks`); listed in docs/edit-checks.md.
 """
@@ -9,6 +11,7 @@ from django.utils.timezone import localdate
 
 from core.edit_checks import HARD, SOFT, EditCheck, declare
 from dosing.models import RELEASED, Infusion, Lymphodepletion
+from patients.models import BridgingTherapy
 from patients.schedule import Window, study_day
 
 # How far an infused dose may lie from its level's dose and still be "the dose of the level":
@@ -134,6 +137,43 @@ def _thawed_after_start(infusion, records):
     if start is None and infusion.date and localdate(thawed) > infusion.date:
         return (f"Thaw started at: {thawed:%Y-%m-%d %H:%M} is after the infusion date "
                 f"{infusion.date}: a product is thawed before it is infused")
+def _last_day(bridging) -> date | None:
+    """The last day a bridging therapy is known to have been given: its end, else its start."""
+    return bridging.end_date or bridging.start_date
+
+
+def _lymphodepletion_start(records) -> date | None:
+    starts = [c.start_date for c in records.of(Lymphodepletion) if c.start_date]
+    return min(starts, default=None)
+
+
+def _bridging_after_lymphodepletion(bridging, records):
+    start, last = _lymphodepletion_start(records), _last_day(bridging)
+    if start is None or last is None or last <= start:
+        return None
+    return (f"bridging therapy given until {last} is after the lymphodepletion start {start}: "
+            "bridging ends before the conditioning begins (a therapy given during or after "
+            "lymphodepletion is a concomitant medication)")
+
+
+def _bridging_not_ended(bridging, records):
+    start = _lymphodepletion_start(records)
+    if start is None or bridging.end_date is not None or bridging.start_date is None or \
+            bridging.start_date > start:
+        return None
+    return (f"bridging therapy has no end date although lymphodepletion started on {start}: "
+            "give the day it ended")
+
+
+def _lymphodepletion_before_bridging(course, records):
+    if course.start_date is None:
+        return None
+    for bridging in records.of(BridgingTherapy):
+        last = _last_day(bridging)
+        if last is not None and last > course.start_date:
+            return (f"{course.start_date} is before the end of the bridging therapy "
+                    f"{bridging.regimen} (given until {last}): lymphodepletion starts once "
+                    "bridging has ended")
     return None
 
 
@@ -152,6 +192,19 @@ THAWED_AFTER_START = EditCheck(
     _thawed_after_start)
 
 
+BRIDGING_AFTER_LYMPHODEPLETION = EditCheck(
+    "EC-BRIDGE-01", HARD, "end_date", "Bridging therapy after the lymphodepletion start",
+    _bridging_after_lymphodepletion)
+BRIDGING_NOT_ENDED = EditCheck(
+    "EC-BRIDGE-02", SOFT, "end_date", "Bridging therapy without an end once lymphodepletion "
+    "started", _bridging_not_ended)
+LYMPHODEPLETION_BEFORE_BRIDGING_ENDS = EditCheck(
+    "EC-LD-01", HARD, "start_date", "Lymphodepletion before bridging therapy ended",
+    _lymphodepletion_before_bridging)
+
+
 def declare_checks():
     declare(Infusion, DURING_LYMPHODEPLETION, NOT_THE_LEVEL_DOSE, LOT_NOT_RELEASED,
             LOT_FOR_ANOTHER_PATIENT, THAWED_AFTER_START)
+    declare(BridgingTherapy, BRIDGING_AFTER_LYMPHODEPLETION, BRIDGING_NOT_ENDED)
+    declare(Lymphodepletion, LYMPHODEPLETION_BEFORE_BRIDGING_ENDS)

@@ -52,6 +52,12 @@ def export_bundle() -> dict:
     singles = {key: {r.patient_id: r for r in part.model.objects.all()}
                for key, part in spec.PATIENT_SINGLES.items()}
     lists = {
+        "medical_history": _grouped(spec.MEDICAL_HISTORY.model, "patient_id", ()),
+        "prior_therapies": _grouped(spec.PRIOR_THERAPY.model, "patient_id",
+                                    ("line_number", "start")),
+        "bridging_therapies": _grouped(spec.BRIDGING_THERAPY.model, "patient_id",
+                                       ("start_date",)),
+        "vital_signs": _grouped(spec.VITAL_SIGNS.model, "patient_id", ("measured_at",)),
         "infusions": _grouped(spec.INFUSION.model, "patient_id", ("number",), ("dose_level",)),
         "adverse_events": _grouped(spec.ADVERSE_EVENT.model, "patient_id", ("onset_date",)),
         "response_assessments": _grouped(spec.RESPONSE.model, "patient_id", ("date",)),

@@ -515,7 +515,7 @@ def _check_timeline(r: Reader, path: str, raw: dict, plan: PatientPlan):
                     value = value.date()
                 if isinstance(value, date):
                     clinical.append((f"{path}.{key}[{j}].{bundle_key}", value))
-    for key in ("eligibility", "hsct"):
+    for key in ("eligibility", "disease_at_screening", "hsct"):
         record = plan.singles.get(key)
         if record is not None:
             part = spec.PATIENT_SINGLES[key]

@@ -15,7 +15,18 @@ from core.models import Study
 from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    EXTRAMEDULLARY_SITES,
+    VITAL_VALUES,
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import (
     AdverseEvent,
@@ -125,16 +136,29 @@ SECONDARY_MALIGNANCY = Part(SecondaryMalignancy, _same(
     "diagnosis_date", "malignancy_type", "sample_sent", "sample_sent_date", "transgene_result"))
 RCL_TEST = Part(RclTest, _same("timepoint", "sample_date", "result"))
 
+MEDICAL_HISTORY = Part(MedicalHistory, _same("condition", "start", "ongoing"))
+PRIOR_THERAPY = Part(PriorTherapy, _same(
+    "line_number", "therapy_type", "regimen", "start", "end", "best_response", "hsct_donor_type",
+    "car_t_target"))
+DISEASE_AT_SCREENING = Part(DiseaseAtScreening, _same(
+    "assessed_on", "cns_status", *(name for name, _label in EXTRAMEDULLARY_SITES), "em_other"))
+BRIDGING_THERAPY = Part(BridgingTherapy, _same("regimen", "start_date", "end_date"))
+VITAL_SIGNS = Part(VitalSigns, _same("measured_at", "timepoint", *VITAL_VALUES,
+                                     "oxygen_support"))
+
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
-# Keys added after version 1 was first written (infection, iec_hs; secondary_malignancies,
-# rcl_tests) are optional: a bundle without them reads as before, one with them round-trips.
+# Keys added after version 1 was first written are optional: a bundle without them reads as
+# before, one with them round-trips (the AE's infection and iec_hs; the patient's baseline,
+# disease_at_screening and its lists, lab_results, concomitant_medications,
+# secondary_malignancies, rcl_tests).
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD, "infection": INFECTION, "iec_hs": IEC_HS}
-PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT,
-                   "death": DEATH}
-PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
-                 "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
-                 # optional: a bundle without them imports with no results or medications
+PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "disease_at_screening": DISEASE_AT_SCREENING,
+                   "lymphodepletion": LYMPHODEPLETION, "hsct": HSCT, "death": DEATH}
+PATIENT_LISTS = {"medical_history": MEDICAL_HISTORY, "prior_therapies": PRIOR_THERAPY,
+                 "bridging_therapies": BRIDGING_THERAPY, "infusions": INFUSION,
+                 "adverse_events": ADVERSE_EVENT, "response_assessments": RESPONSE,
+                 "disease_events": DISEASE_EVENT, "pk_samples": PK_SAMPLE,
+                 "vital_signs": VITAL_SIGNS, "follow_up_contacts": CONTACT,
                  "lab_results": LAB_RESULT, "concomitant_medications": CONMED,
                  "secondary_malignancies": SECONDARY_MALIGNANCY, "rcl_tests": RCL_TEST}
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")

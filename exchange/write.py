@@ -47,7 +47,9 @@ WRITE_ORDER = (
     spec.GVHD.model, spec.INFECTION.model, spec.IEC_HS.model, spec.DLT_ADJUDICATION_MODEL,
     spec.RESPONSE.model, spec.DISEASE_EVENT.model, spec.HSCT.model, spec.DEATH.model,
     spec.PK_SAMPLE.model, spec.SECONDARY_MALIGNANCY.model, spec.RCL_TEST.model,
-    spec.LAB_RESULT.model, spec.CONMED.model,
+    spec.LAB_RESULT.model, spec.CONMED.model, spec.MEDICAL_HISTORY.model,
+    spec.PRIOR_THERAPY.model, spec.DISEASE_AT_SCREENING.model, spec.BRIDGING_THERAPY.model,
+    spec.VITAL_SIGNS.model,
 )
 # A replace voids these too: the DLT rules raise candidates again from the new data.
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)

@@ -29,8 +29,8 @@ RELATED_CODE = {"dose_level": "code", "lot": "lot_number", "signed_by": "usernam
 # subject (`ae_seq`, as the event's own rows carry it): a medication's treated event.
 AE_REFERENCES = frozenset({"treated_event"})
 # Forms of which a patient (or an adverse event) has at most one current record.
-SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
-                    "gvhd", "infection", "iec-hs", "dlt-adjudication"})
+SINGLE = frozenset({"patient", "eligibility", "disease-at-screening", "lymphodepletion", "hsct",
+                    "death", "crs", "icans", "gvhd", "infection", "iec-hs", "dlt-adjudication"})
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ texts and integers, the CRF label as the question) and a code list per vocabular
 holds one SubjectData per patient (SubjectKey = the pseudonymous subject ID).
 
 How the CRFs map onto ODM:
-- Five study events: screening and enrolment, treatment (lymphodepletion, infusions), adverse
+- Five study events: screening and enrolment (with the baseline: medical history, prior
+  therapy, disease at screening), treatment (bridging, lymphodepletion, infusions), adverse
   events with the concomitant medications (the treated event as its AESEQ), follow-up
-  (response assessments, PK samples, relapse/progression, HSCT, death, secondary malignancies,
-  RCL tests, contacts) and laboratory results. A form with several records per patient is
-  Repeating, one FormData per record with FormRepeatKey 1, 2, … in date order.
+  (response assessments, PK samples, vital signs, relapse/progression, HSCT, death, secondary
+  malignancies, RCL tests, contacts) and laboratory results. A form with several records per
+  patient is Repeating, one FormData per record with FormRepeatKey 1, 2, … in date order.
 - An adverse event's CRS, ICANS, GVHD, infection and IEC-HS details and its DLT adjudication
   are item groups of the adverse-event form (FormRepeatKey = the event's AESEQ), beside the
   event's own group.
@@ -32,14 +33,15 @@ ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 METADATA_VERSION_OID = "MDV.1"
 EVENTS = (  # (key, name, type, form slugs)
-    ("SCREENING", "Screening and enrolment", "Scheduled", ("patient", "eligibility")),
-    ("TREATMENT", "Lymphodepletion and RD13-02 infusion", "Scheduled",
-     ("lymphodepletion", "infusion")),
+    ("SCREENING", "Screening and enrolment", "Scheduled",
+     ("patient", "eligibility", "medical-history", "prior-therapy", "disease-at-screening")),
+    ("TREATMENT", "Bridging, lymphodepletion and RD13-02 infusion", "Scheduled",
+     ("bridging-therapy", "lymphodepletion", "infusion")),
     ("ADVERSE_EVENTS", "Adverse events and their treatments", "Common",
      ("adverse-event", "conmed")),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
-     ("response", "pk-sample", "disease-event", "hsct", "death", "secondary-malignancy",
-      "rcl-test", "follow-up")),
+     ("response", "pk-sample", "vital-signs", "disease-event", "hsct", "death",
+      "secondary-malignancy", "rcl-test", "follow-up")),
     ("LABORATORY", "Laboratory results", "Common", ("lab-result",)),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",

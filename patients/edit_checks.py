@@ -7,7 +7,7 @@ list with each check's kind and message is docs/edit-checks.md.
 from datetime import date
 
 from core.edit_checks import SOFT, EditCheck, declare
-from patients.models import EligibilityAssessment, Patient
+from patients.models import DiseaseAtScreening, EligibilityAssessment, Patient
 
 # The trial enrols from the age of 3 (docs/spec/clinical-rules.md, CLIN-ICANS-09).
 MIN_AGE_YEARS = 3
@@ -56,6 +56,10 @@ def _ineligible_yet_enrolled(eligibility, records):
             f"{patient.enrollment_date}: an eligibility deviation")
 
 
+def _screening_before_consent(disease, records):
+    return before_consent(disease.assessed_on, records.patient, "the screening assessment")
+
+
 AGE_BELOW_MINIMUM = EditCheck(
     "EC-PAT-01", SOFT, "age_at_consent", "Age at consent below the protocol's minimum",
     _age_below_minimum)
@@ -69,7 +73,12 @@ INELIGIBLE_YET_ENROLLED = EditCheck(
     "EC-ELIG-02", SOFT, "age_in_range", "Unmet eligibility criterion of an enrolled patient",
     _ineligible_yet_enrolled)
 
+SCREENING_BEFORE_CONSENT = EditCheck(
+    "EC-SCR-01", SOFT, "assessed_on", "Disease at screening assessed before consent",
+    _screening_before_consent)
+
 
 def declare_checks():
     declare(Patient, AGE_BELOW_MINIMUM, ENROLLED_THOUGH_INELIGIBLE)
     declare(EligibilityAssessment, ELIGIBILITY_BEFORE_CONSENT, INELIGIBLE_YET_ENROLLED)
+    declare(DiseaseAtScreening, SCREENING_BEFORE_CONSENT)

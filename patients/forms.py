@@ -1,7 +1,19 @@
-"""Browser forms for enrolment, eligibility and follow-up contacts."""
+"""Browser forms for enrolment, eligibility, follow-up contacts and the baseline (medical
+history, prior therapy, disease at screening, bridging therapy, vital signs)."""
 
 from core.forms import CrfForm
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    EXTRAMEDULLARY_SITES,
+    VITAL_VALUES,
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 
 
 class PatientForm(CrfForm):
@@ -24,3 +36,35 @@ class FollowUpContactForm(CrfForm):
     class Meta:
         model = FollowUpContact
         fields = ["contact_date", "method"]
+
+
+class MedicalHistoryForm(CrfForm):
+    class Meta:
+        model = MedicalHistory
+        fields = ["condition", "start", "ongoing"]
+
+
+class PriorTherapyForm(CrfForm):
+    class Meta:
+        model = PriorTherapy
+        fields = ["line_number", "therapy_type", "regimen", "start", "end", "best_response",
+                  "hsct_donor_type", "car_t_target"]
+
+
+class DiseaseAtScreeningForm(CrfForm):
+    class Meta:
+        model = DiseaseAtScreening
+        fields = ["assessed_on", "cns_status", *(name for name, _label in EXTRAMEDULLARY_SITES),
+                  "em_other"]
+
+
+class BridgingTherapyForm(CrfForm):
+    class Meta:
+        model = BridgingTherapy
+        fields = ["regimen", "start_date", "end_date"]
+
+
+class VitalSignsForm(CrfForm):
+    class Meta:
+        model = VitalSigns
+        fields = ["measured_at", "timepoint", *VITAL_VALUES, "oxygen_support"]

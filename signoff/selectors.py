@@ -11,7 +11,16 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import (
     AdverseEvent,
@@ -31,10 +40,10 @@ from signoff.models import CasebookSignature
 # the browser EDC, `casebook.crfs.CRFS`) and the investigator's DLT decisions.
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
-    IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample, LabResult,
-    FollowUpContact, ConcomitantMedication, DltAdjudication,
     IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails, ResponseAssessment, DiseaseEvent,
-    Hsct, Death, PkSample, SecondaryMalignancy, RclTest, FollowUpContact, DltAdjudication,
+    Hsct, Death, PkSample, LabResult, SecondaryMalignancy, RclTest, FollowUpContact,
+    ConcomitantMedication, DltAdjudication, MedicalHistory, PriorTherapy, DiseaseAtScreening,
+    BridgingTherapy, VitalSigns,
 )
 
 

@@ -10,7 +10,16 @@ from core.audit import ClinicalRecord, record_save
 from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import TEST_UNITS, LabResult
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    EligibilityAssessment,
+    FollowUpContact,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
 from safety.models import (
     AdverseEvent,
@@ -205,3 +214,33 @@ def conmed(p, drug="tocilizumab", start=None, **fields):
     if values.get("ongoing"):
         values["stop_date"] = None
     return save(ConcomitantMedication(patient=p, drug=drug, start_date=start, **values))
+def medical_history(p, condition="Asthma", start="2015", ongoing=True):
+    return save(MedicalHistory(patient=p, condition=condition, start=start, ongoing=ongoing))
+
+
+def prior_therapy(p, line=1, **fields):
+    values = dict(therapy_type="chemotherapy", regimen="hyper-CVAD", start="2023-01",
+                  end="2023-06", best_response="CR")
+    values.update(fields)
+    return save(PriorTherapy(patient=p, line_number=line, **values))
+
+
+def disease_at_screening(p, **fields):
+    values = dict(assessed_on=p.consent_date, cns_status="CNS1", em_mediastinum=True)
+    values.update(fields)
+    return save(DiseaseAtScreening(patient=p, **values))
+
+
+def bridging_therapy(p, start=None, end=None, **fields):
+    start = start or CONSENT + timedelta(days=1)
+    return save(BridgingTherapy(patient=p, regimen=fields.pop("regimen", "dexamethasone"),
+                                start_date=start, end_date=end or start + timedelta(days=3),
+                                **fields))
+
+
+def vital_signs(p, at=None, **fields):
+    values = dict(timepoint="screening", temperature_c=36.8, heart_rate=82, systolic_bp=118,
+                  diastolic_bp=74, respiratory_rate=16, spo2_pct=98.0)
+    values.update(fields)
+    at = at or datetime.combine(CONSENT, datetime.min.time(), tzinfo=UTC).replace(hour=9)
+    return save(VitalSigns(patient=p, measured_at=at, **values))

@@ -4,15 +4,15 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death): tocilizumab linked to
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death): the baseline's (medical
+  history, prior therapies, disease at screening, bridging, vital signs), tocilizumab linked to
   its CRS, infused from a product lot released for it (its chain of identity; a quarantined lot
   beside it), the CAR-T safety events (sepsis with infection details, IEC-HS, T-cell aplasia, a
-  secondary malignancy, an RCL test); a pending DLT candidate
-  (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
-  candidate; voided records of several kinds (an adverse event, CRS details, a response
-  assessment, a PK sample queried and verified first); open, answered, closed and re-opened
-  queries; a verified record (locked and unlocked since), one changed since verification, a
-  locked form;
+  secondary malignancy, an RCL test); a pending DLT candidate (CRS grade 3), a signed decision
+  (ICANS), a revoked one (neutropenia), an investigator-raised candidate; voided records of
+  several kinds (an adverse event, CRS details, a response assessment, a PK sample queried and
+  verified first); open, answered, closed and re-opened queries; a verified record (locked and
+  unlocked since), one changed since verification, a locked form;
 - RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
   was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
   signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
@@ -20,7 +20,7 @@ Beside a few imported patients of the synthetic trial, one patient per state:
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from casebook.crfs import crf_of_model
 from core.audit import record_save, record_void
@@ -119,6 +119,7 @@ def _every_crf(states: TrialStates, users: dict):
     factories.lab_result(patient, day=1, test="anc", value=0.3, ref_low=1.8, ref_high=7.5)
     factories.contact(patient, DAY0 + timedelta(days=60))
     _cart_safety_events(states, patient)
+    _baseline(patient, crs)
     states.patients["every CRF"] = patient
     states.records["treatment of a CRS"] = tocilizumab
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
@@ -150,6 +151,21 @@ def _cart_safety_events(states: TrialStates, patient):
             patient, DAY0 + timedelta(days=70)),
         "RCL test": factories.rcl_test(patient, "M3", on=DAY0 + timedelta(days=90)),
     })
+def _baseline(patient, crs):
+    """The baseline forms, a prior transplant and CAR-T among the lines, and vital signs taken
+    during the CRS episode (shown on its CRS details page)."""
+    factories.medical_history(patient)
+    factories.prior_therapy(patient)
+    factories.prior_therapy(patient, line=2, therapy_type="hsct", regimen="TBI/cyclophosphamide",
+                            start="2023-09-14", end="", hsct_donor_type="haploidentical")
+    factories.prior_therapy(patient, line=3, therapy_type="car_t", regimen="CD7 CAR-T",
+                            start="2024-01", end="", best_response="PD", car_t_target="CD7")
+    factories.disease_at_screening(patient)
+    factories.bridging_therapy(patient)
+    factories.vital_signs(patient)
+    factories.vital_signs(patient, at=datetime.combine(crs.onset_date, time(14), tzinfo=UTC),
+                          timepoint="during_crs", temperature_c=39.4, heart_rate=128,
+                          oxygen_support="low_flow")
 
 
 def _dlt_states(states: TrialStates, investigator):

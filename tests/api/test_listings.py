@@ -11,15 +11,17 @@ from safety.models import AdverseEvent
 from tests import factories
 
 LISTINGS = ("patients", "infusions", "adverse-events", "response-assessments", "disease-events",
-            "hsct", "deaths", "pk-samples", "lab-results", "dlt-adjudications")
+            "hsct", "deaths", "pk-samples", "lab-results", "dlt-adjudications", "medical-history",
+            "prior-therapies", "disease-at-screening", "bridging-therapies", "vital-signs")
 
 # Keys a sponsor must never receive: free text typed into CRFs, staff names (trial_edc.
 # sponsor_share), and what the EDC never keeps.
 NEVER_FOR_SPONSORS = {"narrative", "rationale", "signer_printed_name", "site", "donor_type",
                       "off_study_reason", "consent_version", "void_reason", "initials", "name",
-                      "date_of_birth"}
+                      "date_of_birth", "condition", "regimen", "em_other"}
 FREE_TEXT_IN_TRIAL = ("aunt Maria", "wife called", "St Mary", "haploidentical",
-                      "per protocol", "Test Investigator")
+                      "per protocol", "Test Investigator", "Dr Okafor", "Leeds General",
+                      "Mrs Smith", "neighbour")
 
 
 def rows(client, url):

@@ -37,6 +37,11 @@ BAD_VALUES = [
     ("secondary-malignancy", {"sample_sent": "on"}, "sample_sent_date",
      "required when a sample was sent"),
     ("rcl-test", {"sample_date": TODAY_PLUS}, "sample_date", "in the future"),
+    ("medical-history", {"start": "2019-13"}, "start", "is not a date YYYY, YYYY-MM or"),
+    ("prior-therapy", {"end": "2022-11"}, "end", "is before the start date 2023-01"),
+    ("disease-at-screening", {"assessed_on": TODAY_PLUS}, "assessed_on", "in the future"),
+    ("bridging-therapy", {"end_date": "2024-03-01"}, "end_date", "is before the start date"),
+    ("vital-signs", {"diastolic_bp": 130}, "diastolic_bp", "is not below the systolic"),
 ]
 
 

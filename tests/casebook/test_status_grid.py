@@ -102,6 +102,12 @@ def test_the_patient_list_counts_each_patients_forms_by_state(client, monitor, i
     assert rows["RD-001"] == {"overdue": 17 + rcl_overdue, "missing": 1, "entered": 4}
     # RD-002: eligibility and lymphodepletion missing, the rest waits for the infusion
     assert rows["RD-002"] == {"missing": 2, "entered": 1}
+    # RD-001: patient, lymphodepletion, infusion 1 and W4 entered; eligibility and disease at
+    # screening missing; W8 … M12 (5) and every PK sample (12) overdue
+    assert rows["RD-001"] == {"overdue": 17, "missing": 2, "entered": 4}
+    # RD-002: eligibility, disease at screening and lymphodepletion missing, the rest waits for
+    # the infusion
+    assert rows["RD-002"] == {"missing": 3, "entered": 1}
     page = response.content.decode()
     assert f"{17 + rcl_overdue} overdue" in page and "4 entered" in page
 

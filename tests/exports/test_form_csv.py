@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
          "icans", "gvhd", "infection", "iec_hs", "conmed", "response", "disease_event", "hsct",
          "death", "pk_sample", "secondary_malignancy", "rcl_test", "lab_result", "follow_up",
-         "dlt_adjudication"]
+         "dlt_adjudication", "medical_history", "prior_therapy", "disease_at_screening",
+         "bridging_therapy", "vital_signs"]
 
 
 def read(files, name) -> list[dict]:

@@ -46,7 +46,9 @@ def test_the_metadata_has_the_expected_oids(full_patient):
     assert oids(tree, "FormDef") == {
         "F.PATIENT", "F.ELIGIBILITY", "F.LYMPHODEPLETION", "F.INFUSION", "F.ADVERSE_EVENT",
         "F.RESPONSE", "F.PK_SAMPLE", "F.DISEASE_EVENT", "F.HSCT", "F.DEATH",
-        "F.SECONDARY_MALIGNANCY", "F.RCL_TEST", "F.FOLLOW_UP", "F.LAB_RESULT", "F.CONMED"}
+        "F.SECONDARY_MALIGNANCY", "F.RCL_TEST", "F.FOLLOW_UP", "F.LAB_RESULT", "F.CONMED",
+        "F.MEDICAL_HISTORY", "F.PRIOR_THERAPY", "F.DISEASE_AT_SCREENING", "F.BRIDGING_THERAPY",
+        "F.VITAL_SIGNS"}
     assert {"IG.ADVERSE_EVENT", "IG.CRS", "IG.ICANS", "IG.GVHD", "IG.INFECTION", "IG.IEC_HS",
             "IG.DLT_ADJUDICATION"} <= oids(tree, "ItemGroupDef")
     items = {e.get("OID"): e for e in tree.iterfind(".//odm:ItemDef", NS)}

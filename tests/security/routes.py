@@ -3,6 +3,7 @@ trial, so that the security tests follow the routes the project has rather than 
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
@@ -144,6 +145,15 @@ def cart_safety_events(patient, on):
         onset_date=on, relatedness="possible"))
     factories.secondary_malignancy(patient, on)
     factories.rcl_test(patient, "M3", on=on)
+def _baseline(patient):
+    """One record of each baseline form (the bundle has none), free text in each text field."""
+    consent = patient.consent_date
+    factories.medical_history(patient, condition=f"asthma ({FREE_TEXT})")
+    factories.prior_therapy(patient, regimen=f"hyper-CVAD ({FREE_TEXT})")
+    factories.disease_at_screening(patient, em_other=f"orbit ({FREE_TEXT})")
+    factories.bridging_therapy(patient, start=consent, end=consent,
+                               regimen=f"dexamethasone ({FREE_TEXT})")
+    factories.vital_signs(patient, at=datetime.combine(consent, time(9), tzinfo=UTC))
 
 
 def demo_trial() -> DemoTrial:
@@ -156,6 +166,7 @@ def demo_trial() -> DemoTrial:
     # The bundle has no eligibility form, and few trials this small have GVHD.
     patient = adverse_event.patient
     factories.eligibility(patient)
+    _baseline(patient)
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
         narrative=FREE_TEXT))
