@@ -19,6 +19,7 @@ from efficacy.models import (
     Response,
     Visit,
 )
+from monitoring.models import DeviationCategory
 from patients.models import Diagnosis, Sex
 from pk.models import Matrix
 from safety.models import DltDecision, Relatedness
@@ -142,6 +143,14 @@ class PkSampleFilter(PatientRecordFilter):
         field_name="collected_at__date",
         help_text="Collection date: `collected_after` and/or `collected_before`, YYYY-MM-DD, "
                   "both inclusive.")
+
+
+class ProtocolDeviationFilter(PatientRecordFilter):
+    category = filters.ChoiceFilter(choices=DeviationCategory.choices,
+                                    help_text="Only deviations of this category.")
+    important = StrictBooleanFilter(help_text="Only deviations the investigator assessed as "
+                                              "important (true) or not (false).")
+    deviation_date = _date_range("deviation_date", "Date of the deviation")
 
 
 class DltAdjudicationFilter(PatientRecordFilter):

@@ -22,6 +22,7 @@ from core.models import Study
 from core.roles import VIEW_REPORTS
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 
@@ -148,3 +149,7 @@ DltAdjudicationViewSet = _listing(
     patient_path="adverse_event__patient",
     related=("adverse_event", "signed_by"),
     prefetch=("signed_by__groups",))
+ProtocolDeviationViewSet = _listing(
+    ProtocolDeviation, s.ProtocolDeviationRowSerializer, f.ProtocolDeviationFilter,
+    what="protocol deviations", ordering=("subject_id", "deviation_date"),
+    ordering_fields=("subject_id", "deviation_date", "category", "dose_level_code"))

@@ -18,6 +18,7 @@ from core.roles import role_of
 from core.sponsor_share import withheld_fields
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from patients.models import Patient
 from patients.status import patient_status
 from pk.models import PkSample
@@ -180,6 +181,18 @@ class SignerRoleField(serializers.Field):
 
     def to_representation(self, adjudication):
         return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
+
+
+class ProtocolDeviationRowSerializer(PatientRecordSerializer):
+    """A sponsor receives what the deviation is, when, and the investigator's assessment
+    (`core.sponsor_share.ONLY_SHARED`)."""
+
+    class Meta:
+        model = ProtocolDeviation
+        fields = (*PatientRecordSerializer.LEAD, "category", "deviation_date", "identified_on",
+                  "source", "edit_check", "description", "withdrawn_at", "withdrawn_reason",
+                  "important", "impact_on_safety", "impact_on_data", "corrective_action",
+                  "assessed_at")
 
 
 class DltAdjudicationRowSerializer(PatientRecordSerializer):

@@ -11,11 +11,15 @@ from django.http import Http404
 
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
+from monitoring.forms import ProtocolDeviationForm
 from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
 from patients.models import Patient
 from pk.forms import PkSampleForm
 from safety.forms import AdverseEventForm, CrsDetailsForm, GvhdDetailsForm, IcansDetailsForm
 from safety.models import AdverseEvent
+
+# CRFs a monitor enters too (RAISE_QUERY), besides the coordinators (ENTER_CRF).
+MONITOR_ENTERED = frozenset({"protocol-deviation"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
+    Crf("protocol-deviation", "Protocol deviation", ProtocolDeviationForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")
 _BY_MODEL = {crf.model: crf for crf in CRFS.values()}

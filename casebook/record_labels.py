@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
+from monitoring.models import ProtocolDeviation
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent
@@ -55,7 +56,7 @@ def record_label(record) -> str:
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",
-             FollowUpContact: "contact_date"}
+             FollowUpContact: "contact_date", ProtocolDeviation: "deviation_date"}
     for model, name in dated.items():
         if isinstance(record, model):
             return f"{capfirst(model._meta.verbose_name)}, {_day(getattr(record, name))}"

@@ -9,6 +9,7 @@ from casebook.display import display_value, label_and_unit
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
+from monitoring.models import ProtocolDeviation
 from patients.models import EligibilityAssessment, FollowUpContact
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
@@ -33,6 +34,9 @@ FORMS = (
     ("PK samples", PkSample,
      ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
+    ("Protocol deviations", ProtocolDeviation,
+     ("category", "deviation_date", "identified_on", "source", "edit_check", "important",
+      "withdrawn_at")),
 )
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
+from monitoring.models import OUTSTANDING, DataQuery, FormReview, ProtocolDeviation, QueryStatus
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
@@ -53,13 +53,17 @@ GRID_FORMS = (
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
+    ("protocol-deviation", ProtocolDeviation, None),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
-               Hsct: "date", Death: "date", FollowUpContact: "contact_date"}
+               Hsct: "date", Death: "date", FollowUpContact: "contact_date",
+               ProtocolDeviation: "deviation_date"}
 LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
-        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"))
+        ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"),
+        ("protocol-deviation", "Protocol deviations"))
+_PLURAL_LOGS = ("adverse-event", "follow-up", "protocol-deviation")
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -271,7 +275,7 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
-        noun = title.rstrip("s") if slug in ("adverse-event", "follow-up") else title
+        noun = title.rstrip("s") if slug in _PLURAL_LOGS else title
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
 

@@ -14,6 +14,7 @@ from django.db import models
 from core.models import Study
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -88,6 +89,13 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+# Besides these keys, a deviation an edit check raised names its record by its JSON path within
+# the patient object ("record": "response_assessments[1]", "eligibility"); null when by hand.
+DEVIATION = Part(ProtocolDeviation, _same(
+    "category", "description", "deviation_date", "identified_on", "source", "edit_check",
+    "withdrawn_at", "withdrawn_reason", "important", "impact_on_safety", "impact_on_data",
+    "corrective_action", "assessed_at"))
+DEVIATION_RECORD_KEY = "record"
 
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 AE_DETAILS = {"crs": CRS, "icans": ICANS, "gvhd": GVHD}
@@ -95,7 +103,12 @@ PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETIO
                    "death": DEATH}
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
-                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT}
+                 "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
+                 "protocol_deviations": DEVIATION}
+# Lists a bundle may leave out (added after version 1 was published): absent means none.
+OPTIONAL_LISTS = ("protocol_deviations",)
+# Lists outside the date-order rules: a deviation may predate consent (that is the deviation).
+UNTIMED_LISTS = ("infusions", "protocol_deviations")
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

@@ -11,6 +11,7 @@ e-signed decision is current: an import neither makes a signature nor overturns 
 
 from collections.abc import Callable
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -45,7 +46,7 @@ WRITE_ORDER = (
     spec.PATIENT.model, spec.ELIGIBILITY.model, spec.CONTACT.model, spec.LYMPHODEPLETION.model,
     spec.INFUSION.model, spec.ADVERSE_EVENT.model, spec.CRS.model, spec.ICANS.model,
     spec.GVHD.model, spec.DLT_ADJUDICATION_MODEL, spec.RESPONSE.model, spec.DISEASE_EVENT.model,
-    spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model,
+    spec.HSCT.model, spec.DEATH.model, spec.PK_SAMPLE.model, spec.DEVIATION.model,
 )
 # A replace voids these too: the DLT rules raise candidates again from the new data.
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
@@ -72,6 +73,8 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
         counts = {}
         for model in WRITE_ORDER:
             objs = rows.get(model, [])
+            if model is spec.DEVIATION.model:
+                _link_records(objs)  # their records have their keys now
             for start in range(0, len(objs), BATCH):
                 insert_with_history(model, objs[start:start + BATCH], user=by,
                                     reason=IMPORT_REASON, when=now)
@@ -82,6 +85,14 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
         if sum(counts.values()) >= ANALYZE_AFTER_ROWS:
             transaction.on_commit(_refresh_planner_statistics)
     return counts
+
+
+def _link_records(deviations) -> None:
+    for deviation in deviations:
+        record = getattr(deviation, "bundle_record", None)
+        if record is not None:
+            deviation.record_type = ContentType.objects.get_for_model(record)
+            deviation.record_id = record.pk
 
 
 def _confirmed_soft_checks(plan: Plan, by) -> None:

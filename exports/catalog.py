@@ -22,7 +22,8 @@ from safety.models import DltAdjudication
 TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_at",
                        "voided_by", "void_reason", "patient", "adverse_event"})
 # What a foreign key is exported as: the related row's code.
-RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username"}
+RELATED_CODE = {"dose_level": "code", "signed_by": "username", "raised_by": "username",
+                "assessed_by": "username", "record_type": "model"}
 # Forms of which a patient (or an adverse event) has at most one current record.
 SINGLE = frozenset({"patient", "eligibility", "lymphodepletion", "hsct", "death", "crs", "icans",
                     "gvhd", "dlt-adjudication"})

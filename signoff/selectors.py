@@ -10,6 +10,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -20,7 +21,7 @@ from signoff.models import CasebookSignature
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
-    FollowUpContact, DltAdjudication,
+    FollowUpContact, ProtocolDeviation, DltAdjudication,
 )
 
 

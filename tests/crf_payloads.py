@@ -48,4 +48,7 @@ VALID = {
     "pk-sample": dict(nominal_day=7, collected_at="2024-03-19T09:00", matrix="peripheral_blood",
                       car_copies_per_ug_gdna=1000),
     "follow-up": dict(contact_date="2024-05-01", method="visit"),
+    "protocol-deviation": dict(category="missed_assessment",
+                               description="Day-14 ICE score not done", deviation_date="2024-03-26",
+                               identified_on="2024-03-28"),
 }

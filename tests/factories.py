@@ -9,6 +9,7 @@ from core.accounts import user_set_role
 from core.audit import ClinicalRecord, record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from patients.models import EligibilityAssessment, FollowUpContact, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
@@ -127,3 +128,12 @@ def pk_sample(p, day=7, value=120000.0, **fields):
 
 def contact(p, on):
     return save(FollowUpContact(patient=p, contact_date=on))
+
+
+def deviation(p, on=None, category="prohibited_medication", **fields):
+    """A deviation entered by hand (coordinator)."""
+    on = on or CONSENT + timedelta(days=20)
+    values = dict(description="Dexamethasone 10 mg given for nausea (prohibited before day 28)",
+                  deviation_date=on, identified_on=on + timedelta(days=2))
+    values.update(fields)
+    return save(ProtocolDeviation(patient=p, category=category, **values))

@@ -4,7 +4,9 @@ verification, the e-signatures), so that a test walking the pages meets each sta
 
 Beside a few imported patients of the synthetic trial, one patient per state:
 
-- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); a pending DLT candidate
+- RD-101: every kind of CRF but those of RD-106 (HSCT, relapse, death); protocol deviations
+  entered by hand (one assessed by the investigator), raised by an edit check (an M6 visit out of
+  its window) and withdrawn (its out-of-window PK sample voided); a pending DLT candidate
   (CRS grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
@@ -17,7 +19,7 @@ Beside a few imported patients of the synthetic trial, one patient per state:
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from casebook.crfs import crf_of_model
 from core.audit import record_save, record_void
@@ -25,8 +27,11 @@ from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, ICANS, demo_bundle
 from exchange.services import bundle_import_json
 from monitoring import reviews
+from monitoring.deviations import deviation_assess
+from monitoring.models import ProtocolDeviation
 from monitoring.services import query_answer, query_close, query_raise, query_reopen
 from patients.models import Patient
+from pk.models import PkSample
 from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from safety.models import DltAdjudication
 from safety.services import dlt_candidate_raise
@@ -114,6 +119,7 @@ def _every_crf(states: TrialStates, users: dict):
     _voided_records(states, patient, users)
     _queries(states, patient, users)
     _monitoring(states, patient, users)
+    _deviations(states, patient, users)
 
 
 def _dlt_states(states: TrialStates, investigator):
@@ -183,6 +189,26 @@ def _monitoring(states: TrialStates, patient, users: dict):
     record_save(changed, by=users["coordinator"], reason="grade re-read in the notes")
     reviews.form_verify(record=records["locked form"], patient=patient, by=monitor)
     reviews.form_lock(record=records["locked form"], patient=patient, by=monitor)
+
+
+def _deviations(states: TrialStates, patient, users: dict):
+    """By hand (assessed and not), raised by an edit check, and withdrawn by a correction."""
+    states.records["deviation by hand"] = factories.deviation(patient)
+    assessed = factories.deviation(patient, category="missed_assessment",
+                                   description="Day-14 ICE score not done")
+    states.records["assessed deviation"] = deviation_assess(
+        assessed, important=False, impact_on_safety=False, impact_on_data=True,
+        corrective_action="ICE reminders added to the day-14 checklist",
+        by=users["investigator"])
+    late_m6 = factories.response(patient, visit="M6", on=DAY0 + timedelta(days=150))
+    states.records["deviation by an edit check"] = ProtocolDeviation.objects.get(
+        record_id=late_m6.pk, edit_check="EC-RESP-02")
+    early = factories.save(PkSample(
+        patient=patient, nominal_day=21, collected_at=datetime.combine(
+            DAY0 + timedelta(days=17), time(9), tzinfo=UTC), car_copies_per_ug_gdna=900.0))
+    record_void(early, by=users["coordinator"], reason="sample of another patient")
+    states.records["withdrawn deviation"] = ProtocolDeviation.objects.get(
+        record_id=early.pk, edit_check="EC-PK-02")
 
 
 def _casebook_states(states: TrialStates, users: dict):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("patients/", include("casebook.patient_urls")),
     path("queries/", include("casebook.monitoring_urls")),
     path("dlt-review/", include("casebook.dlt_urls")),
+    path("deviations/", include("casebook.deviation_urls")),
     path("casebook-signature/", include("casebook.signoff_urls")),
     path("reports/", include("reporting.urls")),
     path("notifications/", my_notifications, name="my-notifications"),
