@@ -20,7 +20,7 @@ from efficacy.models import (
     Visit,
 )
 from monitoring.models import DeviationCategory
-from patients.models import Diagnosis, Sex
+from patients.models import Diagnosis, Sex, VitalStatus
 from pk.models import Matrix
 from safety.models import DltDecision, Relatedness
 
@@ -143,6 +143,15 @@ class PkSampleFilter(PatientRecordFilter):
         field_name="collected_at__date",
         help_text="Collection date: `collected_after` and/or `collected_before`, YYYY-MM-DD, "
                   "both inclusive.")
+
+
+class LtfuVisitFilter(PatientRecordFilter):
+    visit = filters.CharFilter(help_text="Only this follow-up year (Y2 … Y15).")
+    vital_status = filters.ChoiceFilter(choices=VitalStatus.choices,
+                                        help_text="Only this vital status.")
+    new_malignancy = StrictBooleanFilter(help_text="Only visits with (true) or without (false) "
+                                                   "a new malignancy.")
+    contact_date = _date_range("contact_date", "Contact date")
 
 
 class ProtocolDeviationFilter(PatientRecordFilter):

@@ -23,6 +23,7 @@ from core.roles import VIEW_REPORTS
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import ProtocolDeviation
+from patients.models import LtfuVisit
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 
@@ -153,3 +154,7 @@ ProtocolDeviationViewSet = _listing(
     ProtocolDeviation, s.ProtocolDeviationRowSerializer, f.ProtocolDeviationFilter,
     what="protocol deviations", ordering=("subject_id", "deviation_date"),
     ordering_fields=("subject_id", "deviation_date", "category", "dose_level_code"))
+LtfuVisitViewSet = _listing(
+    LtfuVisit, s.LtfuVisitRowSerializer, f.LtfuVisitFilter,
+    what="long-term follow-up visits", ordering=("subject_id", "contact_date"),
+    ordering_fields=("subject_id", "contact_date", "visit", "dose_level_code"))

@@ -19,7 +19,7 @@ from core.sponsor_share import withheld_fields
 from dosing.models import Infusion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import ProtocolDeviation
-from patients.models import Patient
+from patients.models import LtfuVisit, Patient
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
@@ -181,6 +181,13 @@ class SignerRoleField(serializers.Field):
 
     def to_representation(self, adjudication):
         return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
+
+
+class LtfuVisitRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = LtfuVisit
+        fields = (*PatientRecordSerializer.LEAD, "visit", "contact_date", "vital_status",
+                  *LtfuVisit.FINDINGS, "subsequent_therapy")
 
 
 class ProtocolDeviationRowSerializer(PatientRecordSerializer):

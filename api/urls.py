@@ -18,6 +18,7 @@ router.register("disease-events", listings.DiseaseEventViewSet, basename="api-di
 router.register("hsct", listings.HsctViewSet, basename="api-hsct")
 router.register("deaths", listings.DeathViewSet, basename="api-death")
 router.register("pk-samples", listings.PkSampleViewSet, basename="api-pk-sample")
+router.register("ltfu-visits", listings.LtfuVisitViewSet, basename="api-ltfu-visit")
 router.register("protocol-deviations", listings.ProtocolDeviationViewSet,
                 basename="api-protocol-deviation")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,

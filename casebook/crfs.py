@@ -12,7 +12,7 @@ from django.http import Http404
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
 from monitoring.forms import ProtocolDeviationForm
-from patients.forms import EligibilityForm, FollowUpContactForm, PatientForm
+from patients.forms import EligibilityForm, FollowUpContactForm, LtfuVisitForm, PatientForm
 from patients.models import Patient
 from pk.forms import PkSampleForm
 from safety.forms import AdverseEventForm, CrsDetailsForm, GvhdDetailsForm, IcansDetailsForm
@@ -64,6 +64,7 @@ CRFS = {crf.slug: crf for crf in (
     Crf("death", "Death", DeathForm),
     Crf("pk-sample", "PK sample", PkSampleForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
+    Crf("ltfu-visit", "Long-term follow-up visit", LtfuVisitForm),
     Crf("protocol-deviation", "Protocol deviation", ProtocolDeviationForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")

@@ -19,6 +19,7 @@ from efficacy.models import ResponseAssessment
 from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
+from patients.models import LtfuVisit
 from patients.status import patient_status
 from pk.models import PkSample
 from signoff.models import CASEBOOK_SIGNATURE_MEANING
@@ -95,7 +96,8 @@ def patient_casebook(request, subject_id):
     # The schedule from the records the sections read (no query of its own).
     current = {section.model: [record for record, _values in section.rows]
                for section in sections}
-    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample], as_of=today)
+    schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample],
+                           current[LtfuVisit], as_of=today)
     signature = casebook_signature(patient)
     grid = status_grid.grid(
         patient, status_grid.records_for_page(patient, sections), schedule,

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from monitoring.models import ProtocolDeviation
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent
 
@@ -53,6 +53,8 @@ def record_label(record) -> str:
     if hasattr(record, "adverse_event_id") and record.adverse_event_id is not None:
         kind = capfirst(record._meta.verbose_name)
         return f"{kind} of {record_label(record.adverse_event).replace('Adverse event ', '', 1)}"
+    if isinstance(record, LtfuVisit):
+        return f"{record.visit} long-term follow-up visit, {_day(record.contact_date)}"
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",

@@ -10,7 +10,7 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
 from monitoring.models import ProtocolDeviation
-from patients.models import EligibilityAssessment, FollowUpContact
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit
 from pk.models import PkSample
 from safety.models import AdverseEvent, DltAdjudication
 from safety.selectors import derived_grades_of, dlt_flags_of
@@ -34,6 +34,8 @@ FORMS = (
     ("PK samples", PkSample,
      ("nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
+    ("Long-term follow-up", LtfuVisit,
+     ("visit", "contact_date", "vital_status", "new_malignancy", "subsequent_anticancer_therapy")),
     ("Protocol deviations", ProtocolDeviation,
      ("category", "deviation_date", "identified_on", "source", "edit_check", "important",
       "withdrawn_at")),

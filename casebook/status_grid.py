@@ -3,6 +3,9 @@ its state — as REDCap's record status dashboard and Rave's subject matrix show
 
 States, one per cell (the first that applies, in this order, is the one shown and counted):
 
+The visits run from screening through M12 and the long-term follow-up years Y2 … Y15
+(`patients.schedule.LTFU_VISITS`), each year's reduced form due in its window.
+
 - for a form not entered: `overdue` (its window closed: late or missed), `missing` (due now, or
   expected with no window: eligibility, lymphodepletion, infusion 1), `upcoming` (its window has
   not opened) or `not_expected` (the patient died or went off study first);
@@ -29,8 +32,8 @@ from django.utils import timezone
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import OUTSTANDING, DataQuery, FormReview, ProtocolDeviation, QueryStatus
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
-from patients.schedule import PK_SAMPLES, RESPONSE_VISITS
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
+from patients.schedule import LTFU_VISITS, PK_SAMPLES, RESPONSE_VISITS
 from pk.models import PkSample
 from safety.models import AdverseEvent
 
@@ -53,13 +56,13 @@ GRID_FORMS = (
     ("response", ResponseAssessment, "visit"), ("pk-sample", PkSample, "nominal_day"),
     ("adverse-event", AdverseEvent, None), ("disease-event", DiseaseEvent, None),
     ("hsct", Hsct, None), ("death", Death, None), ("follow-up", FollowUpContact, None),
-    ("protocol-deviation", ProtocolDeviation, None),
+    ("protocol-deviation", ProtocolDeviation, None), ("ltfu-visit", LtfuVisit, "visit"),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
                PkSample: "collected_at", AdverseEvent: "onset_date", DiseaseEvent: "date",
                Hsct: "date", Death: "date", FollowUpContact: "contact_date",
-               ProtocolDeviation: "deviation_date"}
+               ProtocolDeviation: "deviation_date", LtfuVisit: "contact_date"}
 LOGS = (("adverse-event", "Adverse events"), ("disease-event", "Relapse or progression"),
         ("hsct", "HSCT"), ("death", "Death"), ("follow-up", "Follow-up contacts"),
         ("protocol-deviation", "Protocol deviations"))
@@ -160,7 +163,8 @@ def records_of(patient_ids) -> list[Rec]:
 def rec_of(slug: str, record) -> Rec:
     """A loaded record as the grid reads it (no query)."""
     model = _MODEL[slug]
-    key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day"}.get(slug)
+    key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day",
+           "ltfu-visit": "visit"}.get(slug)
     on = getattr(record, _DATE_FIELD[model])
     if isinstance(on, datetime):
         on = timezone.localtime(on).date()
@@ -273,11 +277,21 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
     if others:
         rows.append(GridRow("Other assessments", [
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
+    if day0:
+        rows += _ltfu_rows(b, schedule)
     for slug, title in LOGS:
         recs = b.by_slug.get(slug, [])
         noun = title.rstrip("s") if slug in _PLURAL_LOGS else title
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
     return rows
+
+
+def _ltfu_rows(b: _Builder, schedule) -> list[GridRow]:
+    """One row per long-term follow-up year, Y2 … Y15, once the patient is infused."""
+    statuses = {s.visit: s.status for s in schedule.ltfu}
+    return [GridRow(w.key, [b.scheduled(f"{w.key} long-term follow-up", "ltfu-visit", w.key,
+                                        statuses.get(w.key, "not_expected"))])
+            for w in LTFU_VISITS]
 
 
 def counts(rows: list[GridRow]) -> dict[str, int]:

@@ -1,40 +1,65 @@
-"""Visit calendars: what `patients.schedule` says of the recorded assessments and PK samples.
+"""Visit calendars: what `patients.schedule` says of the recorded assessments, PK samples and
+long-term follow-up visits.
 
-`calendars` serves the patient list's overdue count (two queries whatever the number of
-patients); `patient_schedule` the casebook's table for one patient, through the same reads."""
+`calendars` serves the patient list's overdue count (three queries whatever the number of
+patients, none when the status grid's records are given); `patient_schedule` the casebook's table
+for one patient, through the same reads."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
 
 from efficacy.models import ResponseAssessment
-from patients.schedule import UNWINDOWED_VISITS, VisitStatus, pk_statuses, visit_statuses
+from patients.models import LtfuVisit
+from patients.schedule import (
+    UNWINDOWED_VISITS,
+    VisitStatus,
+    ltfu_statuses,
+    pk_statuses,
+    visit_statuses,
+)
 from pk.models import PkSample
 
 OVERDUE = ("late", "missed")
 
 
-def _collect(assessments, samples) -> tuple[dict, dict]:
-    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}, from
-    (patient id, visit, date) and (patient id, nominal day, collected at) rows."""
-    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+def _per_patient():
+    return defaultdict(lambda: defaultdict(list))
+
+
+@dataclass(frozen=True)
+class Done:
+    """Per patient: {visit code: [dates]}, {PK nominal day: [dates]}, {LTFU visit: [dates]}."""
+    visits: dict = field(default_factory=_per_patient)
+    samples: dict = field(default_factory=_per_patient)
+    ltfu: dict = field(default_factory=_per_patient)
+
+
+def _collect(assessments, samples, ltfu=()) -> Done:
+    """From (patient id, visit, date), (patient id, nominal day, collected at) and (patient id,
+    LTFU visit, contact date) rows."""
+    done = Done()
     for patient_id, visit, on in assessments:
         if visit not in UNWINDOWED_VISITS:
-            visits[patient_id][visit].append(on)
+            done.visits[patient_id][visit].append(on)
     for patient_id, day, at in samples:
-        taken[patient_id][day].append(timezone.localtime(at).date())
-    return visits, taken
+        done.samples[patient_id][day].append(timezone.localtime(at).date())
+    for patient_id, visit, on in ltfu:
+        done.ltfu[patient_id][visit].append(on)
+    return done
 
 
-def _done_dates(patient_ids) -> tuple[dict, dict]:
-    """Per patient: {visit code: [dates]} and {PK nominal day: [dates]}: two queries."""
+def _done_dates(patient_ids) -> Done:
+    """The done dates of these patients: three queries."""
     return _collect(
         ResponseAssessment.objects.filter(patient_id__in=patient_ids).values_list(
             "patient_id", "visit", "date"),
         PkSample.objects.filter(patient_id__in=patient_ids).values_list(
-            "patient_id", "nominal_day", "collected_at"))
+            "patient_id", "nominal_day", "collected_at"),
+        LtfuVisit.objects.filter(patient_id__in=patient_ids).values_list(
+            "patient_id", "visit", "contact_date"))
 
 
 def _end_date(death_date: date | None, off_study_date: date | None) -> date | None:
@@ -43,28 +68,35 @@ def _end_date(death_date: date | None, off_study_date: date | None) -> date | No
     return min(ends) if ends else None
 
 
-def done_dates_of(records) -> tuple[dict, dict]:
+def done_dates_of(records) -> Done:
     """`_done_dates` from the status grid's records (`status_grid.records_of`), already read."""
-    visits, taken = defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))
+    done = Done()
     for rec in records:
         if rec.slug == "response" and rec.key not in UNWINDOWED_VISITS:
-            visits[rec.patient_id][rec.key].append(rec.on)
+            done.visits[rec.patient_id][rec.key].append(rec.on)
         elif rec.slug == "pk-sample":
-            taken[rec.patient_id][int(rec.key)].append(rec.on)
-    return visits, taken
+            done.samples[rec.patient_id][int(rec.key)].append(rec.on)
+        elif rec.slug == "ltfu-visit":
+            done.ltfu[rec.patient_id][rec.key].append(rec.on)
+    return done
 
 
-def calendars(patients, today: date, done=None) -> dict[int, dict[str, list[VisitStatus]]]:
-    """{patient id: {"response": [...], "pk": [...]}} for infused patients (annotated with
-    `first_infusion_date` and `death_date`, as `selectors.patient_list` gives them). `done`:
-    the done dates already read (`done_dates_of`), else two queries read them."""
+def _calendar(day0: date, today: date, done: Done, patient_id: int, end: date | None) -> dict:
+    return {"response": visit_statuses(day0, today, done.visits[patient_id], end),
+            "pk": pk_statuses(day0, today, done.samples[patient_id], end),
+            "ltfu": ltfu_statuses(day0, today, done.ltfu[patient_id], end)}
+
+
+def calendars(patients, today: date, done: Done | None = None
+              ) -> dict[int, dict[str, list[VisitStatus]]]:
+    """{patient id: {"response": [...], "pk": [...], "ltfu": [...]}} for infused patients
+    (annotated with `first_infusion_date` and `death_date`, as `selectors.patient_list` gives
+    them). `done`: the done dates already read (`done_dates_of`), else three queries read them."""
     infused = [p for p in patients if p.first_infusion_date]
-    visits, samples = done or _done_dates([p.pk for p in infused])
-    ends = {p.pk: _end_date(getattr(p, "death_date", None), p.off_study_date) for p in infused}
-    return {p.pk: {
-        "response": visit_statuses(p.first_infusion_date, today, visits[p.pk], ends[p.pk]),
-        "pk": pk_statuses(p.first_infusion_date, today, samples[p.pk], ends[p.pk]),
-    } for p in infused}
+    done = done or _done_dates([p.pk for p in infused])
+    return {p.pk: _calendar(p.first_infusion_date, today, done, p.pk,
+                            _end_date(getattr(p, "death_date", None), p.off_study_date))
+            for p in infused}
 
 
 @dataclass(frozen=True)
@@ -72,31 +104,36 @@ class Schedule:
     day0: date | None
     visits: list[VisitStatus]
     pk_samples: list[VisitStatus]
+    ltfu: list[VisitStatus] = field(default_factory=list)
+
+
+def _schedule(day0: date, as_of: date, done: Done, patient_id: int, end: date | None):
+    calendar = _calendar(day0, as_of, done, patient_id, end)
+    return Schedule(day0, calendar["response"], calendar["pk"], calendar["ltfu"])
 
 
 def patient_schedule(patient, *, as_of: date) -> Schedule:
-    """One patient's response visits and PK samples with window and status: four queries."""
+    """One patient's response visits, PK samples and LTFU visits with window and status: five
+    queries."""
     first = patient.infusions.order_by("number").values_list("date", flat=True).first()
     if first is None:
         return Schedule(None, [], [])
-    visits, samples = _done_dates([patient.pk])
     end = _end_date(patient.deaths.values_list("date", flat=True).first(),
                     patient.off_study_date)
-    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
-                    pk_statuses(first, as_of, samples[patient.pk], end))
+    return _schedule(first, as_of, _done_dates([patient.pk]), patient.pk, end)
 
 
-def schedule_of(patient, assessments, samples, *, as_of: date) -> Schedule:
+def schedule_of(patient, assessments, samples, ltfu=(), *, as_of: date) -> Schedule:
     """`patient_schedule` from records already read (the casebook page's): no query. `patient`
     is annotated with `first_infusion_date` and `death_date` (`selectors.patient_list`)."""
     first = patient.first_infusion_date
     if first is None:
         return Schedule(None, [], [])
-    visits, samples = _collect(((a.patient_id, a.visit, a.date) for a in assessments),
-                               ((s.patient_id, s.nominal_day, s.collected_at) for s in samples))
-    end = _end_date(patient.death_date, patient.off_study_date)
-    return Schedule(first, visit_statuses(first, as_of, visits[patient.pk], end),
-                    pk_statuses(first, as_of, samples[patient.pk], end))
+    done = _collect(((a.patient_id, a.visit, a.date) for a in assessments),
+                    ((s.patient_id, s.nominal_day, s.collected_at) for s in samples),
+                    ((v.patient_id, v.visit, v.contact_date) for v in ltfu))
+    return _schedule(first, as_of, done, patient.pk,
+                     _end_date(patient.death_date, patient.off_study_date))
 
 
 def overdue_count(calendar: dict[str, list[VisitStatus]] | None) -> int:

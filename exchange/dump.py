@@ -71,6 +71,7 @@ def export_bundle() -> dict:
         "disease_events": _grouped(spec.DISEASE_EVENT.model, "patient_id", ("date",)),
         "pk_samples": _grouped(spec.PK_SAMPLE.model, "patient_id", ("collected_at",)),
         "follow_up_contacts": _grouped(spec.CONTACT.model, "patient_id", ("contact_date",)),
+        "ltfu_visits": _grouped(spec.LTFU_VISIT.model, "patient_id", ("contact_date",)),
         "protocol_deviations": _grouped(spec.DEVIATION.model, "patient_id",
                                         ("deviation_date", "identified_on")),
     }

@@ -15,7 +15,7 @@ from core.models import Study
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import ProtocolDeviation
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 
@@ -89,6 +89,8 @@ CONTACT = Part(FollowUpContact, {"date": "contact_date", "method": "method"})
 PK_SAMPLE = Part(PkSample, _same(
     "nominal_day", "collected_at", "matrix", "car_copies_per_ug_gdna", "below_lloq",
     "car_t_cells_per_uL"))
+LTFU_VISIT = Part(LtfuVisit, _same("visit", "contact_date", "vital_status", *LtfuVisit.FINDINGS,
+                                   "subsequent_therapy"))
 # Besides these keys, a deviation an edit check raised names its record by its JSON path within
 # the patient object ("record": "response_assessments[1]", "eligibility"); null when by hand.
 DEVIATION = Part(ProtocolDeviation, _same(
@@ -104,9 +106,9 @@ PATIENT_SINGLES = {"eligibility": ELIGIBILITY, "lymphodepletion": LYMPHODEPLETIO
 PATIENT_LISTS = {"infusions": INFUSION, "adverse_events": ADVERSE_EVENT,
                  "response_assessments": RESPONSE, "disease_events": DISEASE_EVENT,
                  "pk_samples": PK_SAMPLE, "follow_up_contacts": CONTACT,
-                 "protocol_deviations": DEVIATION}
-# Lists a bundle may leave out (added after version 1 was published): absent means none.
-OPTIONAL_LISTS = ("protocol_deviations",)
+                 "ltfu_visits": LTFU_VISIT, "protocol_deviations": DEVIATION}
+# Every list may be left out of a bundle (absent means none): so a bundle written before
+# "ltfu_visits" and "protocol_deviations" were added still imports.
 # Lists outside the date-order rules: a deviation may predate consent (that is the deviation).
 UNTIMED_LISTS = ("infusions", "protocol_deviations")
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")

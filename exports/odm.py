@@ -33,6 +33,7 @@ EVENTS = (  # (key, name, type, form slugs)
     ("ADVERSE_EVENTS", "Adverse events", "Common", ("adverse-event",)),
     ("FOLLOW_UP", "Response, PK and follow-up", "Common",
      ("response", "pk-sample", "disease-event", "hsct", "death", "follow-up")),
+    ("LONG_TERM_FOLLOW_UP", "Long-term follow-up, years 2 to 15", "Scheduled", ("ltfu-visit",)),
     ("DEVIATIONS", "Protocol deviations", "Common", ("protocol-deviation",)),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",

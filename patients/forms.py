@@ -1,7 +1,7 @@
-"""Browser forms for enrolment, eligibility and follow-up contacts."""
+"""Browser forms for enrolment, eligibility, follow-up contacts and long-term follow-up."""
 
 from core.forms import CrfForm
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
 
 
 class PatientForm(CrfForm):
@@ -24,3 +24,10 @@ class FollowUpContactForm(CrfForm):
     class Meta:
         model = FollowUpContact
         fields = ["contact_date", "method"]
+
+
+class LtfuVisitForm(CrfForm):
+    class Meta:
+        model = LtfuVisit
+        fields = ["visit", "contact_date", "vital_status", *LtfuVisit.FINDINGS,
+                  "subsequent_therapy"]

@@ -11,7 +11,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import ProtocolDeviation
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 from signoff.models import CasebookSignature
@@ -21,7 +21,7 @@ from signoff.models import CasebookSignature
 SIGNED_MODELS = (
     Patient, EligibilityAssessment, Lymphodepletion, Infusion, AdverseEvent, CrsDetails,
     IcansDetails, GvhdDetails, ResponseAssessment, DiseaseEvent, Hsct, Death, PkSample,
-    FollowUpContact, ProtocolDeviation, DltAdjudication,
+    FollowUpContact, LtfuVisit, ProtocolDeviation, DltAdjudication,
 )
 
 

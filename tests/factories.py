@@ -10,7 +10,7 @@ from core.audit import ClinicalRecord, record_save
 from dosing.models import DoseLevel, Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from monitoring.models import ProtocolDeviation
-from patients.models import EligibilityAssessment, FollowUpContact, Patient
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit, Patient
 from pk.models import PkSample
 from safety.models import AdverseEvent, CrsDetails, DltAdjudication, GvhdDetails, IcansDetails
 
@@ -137,3 +137,15 @@ def deviation(p, on=None, category="prohibited_medication", **fields):
                   deviation_date=on, identified_on=on + timedelta(days=2))
     values.update(fields)
     return save(ProtocolDeviation(patient=p, category=category, **values))
+
+
+def ltfu_visit(p, visit="Y2", on=None, **fields):
+    """A long-term follow-up visit of a patient reached alive with nothing new (day 0 is the
+    factories' infusion, 2024-03-12: year n is day 365 × n)."""
+    year = int(visit[1:])
+    values = dict.fromkeys(LtfuVisit.FINDINGS, False)
+    values.update(vital_status="alive")
+    values.update(fields)
+    return save(LtfuVisit(patient=p, visit=visit,
+                          contact_date=on or CONSENT + timedelta(days=11 + 365 * year),
+                          **values))

@@ -109,6 +109,7 @@ def _every_crf(states: TrialStates, users: dict):
     response = factories.response(patient, on=DAY0 + timedelta(days=28))
     factories.pk_sample(patient, day=7)
     factories.contact(patient, DAY0 + timedelta(days=60))
+    factories.ltfu_visit(patient, "Y2")
     states.patients["every CRF"] = patient
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
                            "raised DLT": nausea, "open query": crs, "answered query": response,

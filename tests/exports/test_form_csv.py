@@ -15,7 +15,7 @@ from tests.exports.conftest import FREE_TEXT
 pytestmark = pytest.mark.django_db
 FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event", "crs",
          "icans", "gvhd", "response", "disease_event", "hsct", "death", "pk_sample",
-         "follow_up", "dlt_adjudication"]
+         "follow_up", "ltfu_visit", "protocol_deviation", "dlt_adjudication"]
 
 
 def read(files, name) -> list[dict]:
