@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
-from patients.models import EligibilityAssessment, FollowUpContact
+from monitoring.models import ProtocolDeviation
+from patients.models import EligibilityAssessment, FollowUpContact, LtfuVisit
 from patients.schedule import study_day
 from safety.models import AdverseEvent, DltAdjudication
 
@@ -49,6 +50,12 @@ def _record_events(record) -> list[tuple[date | None, str]]:
             return [(record.date, f"Death: {record.get_cause_display().lower()}")]
         case FollowUpContact():
             return [(record.contact_date, f"Follow-up contact: {record.get_method_display()}")]
+        case LtfuVisit():
+            return [(record.contact_date, f"Long-term follow-up {record.visit}: "
+                                          f"{record.get_vital_status_display().lower()}")]
+        case ProtocolDeviation():
+            return [(record.deviation_date,
+                     f"Protocol deviation: {record.get_category_display().lower()}")]
     return []  # PK samples have their own schedule table
 
 

@@ -140,6 +140,8 @@ def test_a_monitor_enters_a_deviation_by_hand_and_may_not_enter_other_crfs(clien
     assert client.get("/patients/RD-001/adverse-event/new/").status_code == 403
     assert client.get(f"/patients/RD-001/protocol-deviation/{deviation.pk}/").status_code == 200
     assert "Dexamethasone" in client.get("/deviations/").content.decode()
+    casebook = client.get("/patients/RD-001/").content.decode()
+    assert "Protocol deviation: prohibited medication" in casebook  # the timeline
 
 
 def test_the_investigator_assesses_a_deviation_and_a_coordinator_may_not(
