@@ -29,8 +29,9 @@ def deviation_list(request):
 
 @login_required
 @permission_required(SIGN_CASEBOOK, raise_exception=True)
-def deviation_assess_page(request, pk):
-    deviation = get_object_or_404(ProtocolDeviation.objects.select_related("patient"), pk=pk)
+def deviation_assess_page(request, deviation_pk):
+    deviation = get_object_or_404(ProtocolDeviation.objects.select_related("patient"),
+                                  pk=deviation_pk)
     initial = {"important": deviation.important, "impact_on_safety": deviation.impact_on_safety,
                "impact_on_data": deviation.impact_on_data,
                "corrective_action": deviation.corrective_action}

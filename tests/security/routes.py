@@ -17,6 +17,7 @@ from core.audit import record_save
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
 from exchange.services import bundle_import_json
+from monitoring.models import ProtocolDeviation
 from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
@@ -94,6 +95,7 @@ class DemoTrial:
             "object_id": "0",
             "format": "json",  # DRF's format suffixes
             "name": "km-dor",  # a plot of the report pages
+            "deviation_pk": ProtocolDeviation.objects.order_by("pk").first().pk,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
             values["pk"] = route.model._default_manager.order_by("pk").first().pk
@@ -128,6 +130,15 @@ def _first_row(model):
     return rows.first()
 
 
+def _long_term_follow_up():
+    """A patient infused in 2024 with a year-2 follow-up visit and a protocol deviation."""
+    patient = factories.patient("RD-990")
+    factories.lymphodepletion(patient)
+    factories.infusion(patient)
+    factories.ltfu_visit(patient, "Y2")
+    factories.deviation(patient)
+
+
 def demo_trial() -> DemoTrial:
     """A few synthetic patients through the real import, the DLT rules and the endpoints, so
     that every model the admin lists holds a row."""
@@ -147,6 +158,7 @@ def demo_trial() -> DemoTrial:
     monitor = factories.user("monitor")
     query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
                         question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
+    _long_term_follow_up()
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")

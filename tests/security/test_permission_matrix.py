@@ -59,6 +59,8 @@ TABLE = [
     ("patients:crf-void", ENTER_CRF),
     ("patients:*", READ_CRF),
     ("monitoring:queries", READ_CRF),
+    ("deviations:list", READ_CRF),
+    ("deviations:assess", row(investigator=OK)),
     ("monitoring:answer", row(coordinator=POST_ONLY)),
     ("monitoring:*", MONITOR_ACTION),
     ("safety:raise", INVESTIGATOR_ACTION),
