@@ -29,6 +29,10 @@ BAD_VALUES = [
     ("death", {"date": "2024-02-01"}, "date", "before the consent date"),
     ("pk-sample", {"below_lloq": "on"}, "car_copies_per_ug_gdna", "no quantified value"),
     ("follow-up", {"contact_date": TODAY_PLUS}, "contact_date", "in the future"),
+    ("ltfu-visit", {"subsequent_anticancer_therapy": "true"}, "subsequent_therapy",
+     "Name the therapy"),
+    ("protocol-deviation", {"category": "sideways"}, "category",
+     "is not one of the available choices"),
 ]
 
 
