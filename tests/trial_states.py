@@ -54,6 +54,9 @@ class TrialStates:
     records: dict = field(default_factory=dict)  # what the state is → the record in it
     patients: dict = field(default_factory=dict)  # what the state is → the patient in it
     queries: dict = field(default_factory=dict)  # status → a query in it
+    # What the state is → a protocol deviation in it (its CRF page; deviations are not in the
+    # admin, as queries are not)
+    deviations: dict = field(default_factory=dict)
 
     def crf_page(self, state: str) -> str:
         """The browser page of the record kept under `state`."""
@@ -194,21 +197,21 @@ def _monitoring(states: TrialStates, patient, users: dict):
 
 def _deviations(states: TrialStates, patient, users: dict):
     """By hand (assessed and not), raised by an edit check, and withdrawn by a correction."""
-    states.records["deviation by hand"] = factories.deviation(patient)
+    states.deviations["deviation by hand"] = factories.deviation(patient)
     assessed = factories.deviation(patient, category="missed_assessment",
                                    description="Day-14 ICE score not done")
-    states.records["assessed deviation"] = deviation_assess(
+    states.deviations["assessed deviation"] = deviation_assess(
         assessed, important=False, impact_on_safety=False, impact_on_data=True,
         corrective_action="ICE reminders added to the day-14 checklist",
         by=users["investigator"])
     late_m6 = factories.response(patient, visit="M6", on=DAY0 + timedelta(days=150))
-    states.records["deviation by an edit check"] = ProtocolDeviation.objects.get(
+    states.deviations["deviation by an edit check"] = ProtocolDeviation.objects.get(
         record_id=late_m6.pk, edit_check="EC-RESP-02")
     early = factories.save(PkSample(
         patient=patient, nominal_day=21, collected_at=datetime.combine(
             DAY0 + timedelta(days=17), time(9), tzinfo=UTC), car_copies_per_ug_gdna=900.0))
     record_void(early, by=users["coordinator"], reason="sample of another patient")
-    states.records["withdrawn deviation"] = ProtocolDeviation.objects.get(
+    states.deviations["withdrawn deviation"] = ProtocolDeviation.objects.get(
         record_id=early.pk, edit_check="EC-PK-02")
 
 
