@@ -20,7 +20,8 @@ from efficacy.models import (
     Visit,
 )
 from labs.models import LabTest
-from patients.models import CnsStatus, Diagnosis, Sex, TherapyType, VitalTimepoint
+from monitoring.models import DeviationCategory
+from patients.models import CnsStatus, Diagnosis, Sex, TherapyType, VitalStatus, VitalTimepoint
 from pk.models import Matrix
 from safety.models import (
     DltDecision,
@@ -194,6 +195,23 @@ class VitalSignsFilter(PatientRecordFilter):
         field_name="measured_at__date",
         help_text="Measurement date: `measured_after` and/or `measured_before`, YYYY-MM-DD, "
                   "both inclusive.")
+
+
+class LtfuVisitFilter(PatientRecordFilter):
+    visit = filters.CharFilter(help_text="Only this follow-up year (Y2 … Y15).")
+    vital_status = filters.ChoiceFilter(choices=VitalStatus.choices,
+                                        help_text="Only this vital status.")
+    new_malignancy = StrictBooleanFilter(help_text="Only visits with (true) or without (false) "
+                                                   "a new malignancy.")
+    contact_date = _date_range("contact_date", "Contact date")
+
+
+class ProtocolDeviationFilter(PatientRecordFilter):
+    category = filters.ChoiceFilter(choices=DeviationCategory.choices,
+                                    help_text="Only deviations of this category.")
+    important = StrictBooleanFilter(help_text="Only deviations the investigator assessed as "
+                                              "important (true) or not (false).")
+    deviation_date = _date_range("deviation_date", "Date of the deviation")
 
 
 class DltAdjudicationFilter(PatientRecordFilter):

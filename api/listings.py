@@ -24,9 +24,11 @@ from core.roles import VIEW_REPORTS
 from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
+    LtfuVisit,
     MedicalHistory,
     PriorTherapy,
     VitalSigns,
@@ -233,3 +235,11 @@ IecHsViewSet = _listing(
     ordering=("subject_id", "onset_date"),
     ordering_fields=("subject_id", "onset_date", "astct_grade", "dose_level_code"),
     patient_path="adverse_event__patient", related=("adverse_event",))
+ProtocolDeviationViewSet = _listing(
+    ProtocolDeviation, s.ProtocolDeviationRowSerializer, f.ProtocolDeviationFilter,
+    what="protocol deviations", ordering=("subject_id", "deviation_date"),
+    ordering_fields=("subject_id", "deviation_date", "category", "dose_level_code"))
+LtfuVisitViewSet = _listing(
+    LtfuVisit, s.LtfuVisitRowSerializer, f.LtfuVisitFilter,
+    what="long-term follow-up visits", ordering=("subject_id", "contact_date"),
+    ordering_fields=("subject_id", "contact_date", "visit", "dose_level_code"))

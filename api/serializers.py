@@ -19,11 +19,13 @@ from core.sponsor_share import withheld_fields
 from dosing.models import Infusion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     EXTRAMEDULLARY_SITES,
     VITAL_VALUES,
     BridgingTherapy,
     DiseaseAtScreening,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -338,6 +340,25 @@ class SignerRoleField(serializers.Field):
 
     def to_representation(self, adjudication):
         return "system" if adjudication.is_migrated else role_of(adjudication.signed_by)
+
+
+class LtfuVisitRowSerializer(PatientRecordSerializer):
+    class Meta:
+        model = LtfuVisit
+        fields = (*PatientRecordSerializer.LEAD, "visit", "contact_date", "vital_status",
+                  *LtfuVisit.FINDINGS, "subsequent_therapy")
+
+
+class ProtocolDeviationRowSerializer(PatientRecordSerializer):
+    """A sponsor receives what the deviation is, when, and the investigator's assessment
+    (`core.sponsor_share.ONLY_SHARED`)."""
+
+    class Meta:
+        model = ProtocolDeviation
+        fields = (*PatientRecordSerializer.LEAD, "category", "deviation_date", "identified_on",
+                  "source", "edit_check", "description", "withdrawn_at", "withdrawn_reason",
+                  "important", "impact_on_safety", "impact_on_data", "corrective_action",
+                  "assessed_at")
 
 
 class DltAdjudicationRowSerializer(AdverseEventPartSerializer):

@@ -30,6 +30,9 @@ router.register("disease-at-screening", listings.DiseaseAtScreeningViewSet,
 router.register("bridging-therapies", listings.BridgingTherapyViewSet,
                 basename="api-bridging-therapy")
 router.register("vital-signs", listings.VitalSignsViewSet, basename="api-vital-signs")
+router.register("ltfu-visits", listings.LtfuVisitViewSet, basename="api-ltfu-visit")
+router.register("protocol-deviations", listings.ProtocolDeviationViewSet,
+                basename="api-protocol-deviation")
 router.register("dlt-adjudications", listings.DltAdjudicationViewSet,
                 basename="api-dlt-adjudication")
 router.register("infections", listings.InfectionViewSet, basename="api-infection")

@@ -1,11 +1,14 @@
 """CRF entry in the browser: enrol, create, edit, void, read one record and its audit trail.
 
-Coordinators (ENTER_CRF) write; every role that reads CRFs (VIEW_CRF) reads; sponsors get 403.
+Coordinators (ENTER_CRF) write, monitors too for a protocol deviation; every role that reads
+CRFs (VIEW_CRF) reads; sponsors get 403.
 """
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -24,7 +27,7 @@ from casebook.record_view import (
 from core.audit import LockedRecordError, StaleRecordError, void_plan
 from core.edit_checks import SoftCheckUnconfirmed
 from core.forms import VoidForm
-from core.roles import ENTER_CRF, VIEW_CRF
+from core.roles import ENTER_CRF, RAISE_QUERY, VIEW_CRF
 from core.text_rules import is_blank
 from dosing.selectors import product_chain
 from monitoring.forms import QueryAnswerForm, QueryRaiseForm, QueryReopenForm, field_choices
@@ -33,6 +36,21 @@ from monitoring.reviews import review_of
 from monitoring.selectors import beside_fields, record_queries
 from patients.models import Patient
 from safety.selectors import dlt_flags, treatments_of
+
+
+def may_enter(user, slug: str) -> bool:
+    """Coordinators enter every CRF; monitors, too, those of `crfs.MONITOR_ENTERED`."""
+    return user.has_perm(ENTER_CRF) or (slug in crfs.MONITOR_ENTERED
+                                        and user.has_perm(RAISE_QUERY))
+
+
+def enters_crf(view):
+    @wraps(view)
+    def checked(request, *args, slug, **kwargs):
+        if not may_enter(request.user, slug):
+            raise PermissionDenied
+        return view(request, *args, slug=slug, **kwargs)
+    return checked
 
 
 def _patient(subject_id):
@@ -162,7 +180,7 @@ def patient_enrol(request):
 
 
 @login_required
-@permission_required(ENTER_CRF, raise_exception=True)
+@enters_crf
 def crf_create(request, subject_id, slug, adverse_event_pk=None):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.new_record(crf, patient, adverse_event_pk)
@@ -172,7 +190,7 @@ def crf_create(request, subject_id, slug, adverse_event_pk=None):
 
 
 @login_required
-@permission_required(ENTER_CRF, raise_exception=True)
+@enters_crf
 def crf_edit(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk)
@@ -215,7 +233,7 @@ def crf_history(request, subject_id, slug, pk):
 
 
 @login_required
-@permission_required(ENTER_CRF, raise_exception=True)
+@enters_crf
 def crf_void(request, subject_id, slug, pk):
     patient, crf = _patient(subject_id), crfs.crf_or_404(slug)
     record = crfs.record_or_404(crf, patient, pk)

@@ -13,11 +13,13 @@ from django.http import Http404
 from dosing.forms import InfusionForm, LymphodepletionForm
 from efficacy.forms import DeathForm, DiseaseEventForm, HsctForm, ResponseAssessmentForm
 from labs.forms import LabResultForm
+from monitoring.forms import ProtocolDeviationForm
 from patients.forms import (
     BridgingTherapyForm,
     DiseaseAtScreeningForm,
     EligibilityForm,
     FollowUpContactForm,
+    LtfuVisitForm,
     MedicalHistoryForm,
     PatientForm,
     PriorTherapyForm,
@@ -37,6 +39,9 @@ from safety.forms import (
     SecondaryMalignancyForm,
 )
 from safety.models import AdverseEvent
+
+# CRFs a monitor enters too (RAISE_QUERY), besides the coordinators (ENTER_CRF).
+MONITOR_ENTERED = frozenset({"protocol-deviation"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ CRFS = {crf.slug: crf for crf in (
     Crf("rcl-test", "RCL test", RclTestForm),
     Crf("vital-signs", "Vital signs", VitalSignsForm),
     Crf("follow-up", "Follow-up contact", FollowUpContactForm),
+    Crf("ltfu-visit", "Long-term follow-up visit", LtfuVisitForm),
+    Crf("protocol-deviation", "Protocol deviation", ProtocolDeviationForm),
 )}
 AE_DETAILS = tuple(crf for crf in CRFS.values() if crf.parent == "adverse_event")
 _BY_MODEL = {crf.model: crf for crf in CRFS.values()}

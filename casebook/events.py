@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
 )
 from patients.schedule import study_day
 from safety.models import AdverseEvent, DltAdjudication, SecondaryMalignancy
@@ -62,6 +64,12 @@ def _record_events(record) -> list[tuple[date | None, str]]:
                      f"Secondary malignancy: {record.get_malignancy_type_display()}")]
         case FollowUpContact():
             return [(record.contact_date, f"Follow-up contact: {record.get_method_display()}")]
+        case LtfuVisit():
+            return [(record.contact_date, f"Long-term follow-up {record.visit}: "
+                                          f"{record.get_vital_status_display().lower()}")]
+        case ProtocolDeviation():
+            return [(record.deviation_date,
+                     f"Protocol deviation: {record.get_category_display().lower()}")]
     # PK samples and RCL tests have their own schedule tables; vital signs, medical history and
     # prior therapy their casebook sections
     return []

@@ -19,6 +19,7 @@ from efficacy.models import ResponseAssessment
 from monitoring.locks import locked_patient_ids
 from monitoring.reviews import casebook_lock_of
 from monitoring.selectors import casebook_lock_trail, open_query_counts
+from patients.models import LtfuVisit
 from patients.status import patient_status
 from pk.models import PkSample
 from safety.models import RclTest
@@ -73,7 +74,7 @@ def patient_index(request):
     def summary(p):
         calendar = by_patient.get(p.pk)
         schedule = (Schedule(p.first_infusion_date, calendar["response"], calendar["pk"],
-                             calendar["rcl"]) if calendar else None)
+                             calendar["rcl"], calendar["ltfu"]) if calendar else None)
         return status_grid.counts(status_grid.grid(p, records[p.pk], schedule, monitoring,
                                                    today=today, links=False))
 
@@ -97,7 +98,7 @@ def patient_casebook(request, subject_id):
     current = {section.model: [record for record, _values in section.rows]
                for section in sections}
     schedule = schedule_of(patient, current[ResponseAssessment], current[PkSample],
-                           current[RclTest], as_of=today)
+                           current[RclTest], current[LtfuVisit], as_of=today)
     signature = casebook_signature(patient)
     grid = status_grid.grid(
         patient, status_grid.records_for_page(patient, sections), schedule,

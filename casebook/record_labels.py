@@ -14,11 +14,13 @@ from django.utils.text import capfirst
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment, Visit
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -72,6 +74,8 @@ def record_label(record) -> str:
         value = "" if record.value is None else f"{record.value:g} "
         return (f"{record.get_test_display()} {'< ' if record.below_detection else ''}"
                 f"{value}{record.get_unit_display()}, {_local_day(record.collected_at)}")
+    if isinstance(record, LtfuVisit):
+        return f"{record.visit} long-term follow-up visit, {_day(record.contact_date)}"
     if isinstance(record, PkSample):
         return f"PK sample day {record.nominal_day}, {record.get_matrix_display().lower()}"
     if isinstance(record, RclTest):
@@ -82,7 +86,7 @@ def record_label(record) -> str:
         return baseline
     dated = {EligibilityAssessment: "assessed_on", Lymphodepletion: "start_date",
              FollowUpContact: "contact_date", DiseaseAtScreening: "assessed_on",
-             BridgingTherapy: "start_date"}
+             BridgingTherapy: "start_date", ProtocolDeviation: "deviation_date"}
     for model, name in dated.items():
         if isinstance(record, model):
             return f"{capfirst(model._meta.verbose_name)}, {_day(getattr(record, name))}"

@@ -10,11 +10,13 @@ from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from efficacy.selectors import derived_responses
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     PriorTherapy,
     VitalSigns,
@@ -67,6 +69,11 @@ FORMS = (
      ("measured_at", "timepoint", "temperature_c", "heart_rate", "systolic_bp", "diastolic_bp",
       "respiratory_rate", "spo2_pct", "oxygen_support")),
     ("Follow-up contacts", FollowUpContact, ("contact_date", "method")),
+    ("Long-term follow-up", LtfuVisit,
+     ("visit", "contact_date", "vital_status", "new_malignancy", "subsequent_anticancer_therapy")),
+    ("Protocol deviations", ProtocolDeviation,
+     ("category", "deviation_date", "identified_on", "source", "edit_check", "important",
+      "withdrawn_at")),
 )
 
 

@@ -92,8 +92,8 @@ def _day(on) -> str:
 
 def _missing(patient, records, today) -> list[Item]:
     """Forms the protocol owes by now: eligibility once enrolled, lymphodepletion once infused,
-    and each response visit, PK sample and RCL test whose window has closed (late or missed, per
-    `patients.schedule`). Five queries (the schedule's)."""
+    and each response visit, PK sample, RCL test and long-term follow-up visit whose window has
+    closed (late or missed, per `patients.schedule`). Six queries (the schedule's)."""
     casebook = reverse("patients:casebook", args=[patient.subject_id])
     kinds = {type(record) for _, record in records}
     items = []
@@ -102,21 +102,13 @@ def _missing(patient, records, today) -> list[Item]:
     if Infusion in kinds and Lymphodepletion not in kinds:
         items.append(Item(MISSING, "Lymphodepletion (patient infused)", casebook))
     schedule = patient_schedule(patient, as_of=today)
-    for visit in schedule.visits:
-        if visit.status in OVERDUE:
-            items.append(Item(MISSING, f"{visit.visit} response assessment: {visit.status} "
-                          f"(window {_day(visit.due_from)} – {_day(visit.due_to)})",
-                          casebook + "#schedule"))
-    for sample in schedule.pk_samples:
-        if sample.status in OVERDUE:
-            items.append(Item(MISSING, f"PK sample day {sample.visit}: {sample.status} "
-                          f"(window {_day(sample.due_from)} – "
-                          f"{_day(sample.due_to)})", casebook + "#schedule"))
-    for test in schedule.rcl_tests:
-        if test.status in OVERDUE:
-            items.append(Item(MISSING, f"{test.visit} RCL test: {test.status} "
-                          f"(window {_day(test.due_from)} – {_day(test.due_to)})",
-                          casebook + "#schedule"))
+    for statuses, name in ((schedule.visits, "{} response assessment"),
+                           (schedule.pk_samples, "PK sample day {}"),
+                           (schedule.rcl_tests, "{} RCL test"),
+                           (schedule.ltfu, "{} long-term follow-up visit")):
+        items += [Item(MISSING, f"{name.format(s.visit)}: {s.status} (window "
+                       f"{_day(s.due_from)} – {_day(s.due_to)})", casebook + "#schedule")
+                  for s in statuses if s.status in OVERDUE]
     return items
 
 

@@ -3,6 +3,9 @@ its state — as REDCap's record status dashboard and Rave's subject matrix show
 
 States, one per cell (the first that applies, in this order, is the one shown and counted):
 
+The visits run from screening through M12 and the long-term follow-up years Y2 … Y15
+(`patients.schedule.LTFU_VISITS`), each year's reduced form due in its window.
+
 - for a form not entered: `overdue` (its window closed: late or missed), `missing` (due now, or
   expected with no window: eligibility, lymphodepletion, infusion 1), `upcoming` (its window has
   not opened) or `not_expected` (the patient died or went off study first);
@@ -29,18 +32,19 @@ from django.utils import timezone
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
-from monitoring.models import OUTSTANDING, DataQuery, FormReview, QueryStatus
+from monitoring.models import OUTSTANDING, DataQuery, FormReview, ProtocolDeviation, QueryStatus
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
     VitalSigns,
 )
-from patients.schedule import PK_SAMPLES, RCL_TESTS, RESPONSE_VISITS
+from patients.schedule import LTFU_VISITS, PK_SAMPLES, RCL_TESTS, RESPONSE_VISITS
 from pk.models import PkSample
 from safety.models import AdverseEvent, ConcomitantMedication, RclTest, SecondaryMalignancy
 
@@ -69,6 +73,7 @@ GRID_FORMS = (
     ("conmed", ConcomitantMedication, None),
     ("rcl-test", RclTest, "timepoint"), ("secondary-malignancy", SecondaryMalignancy, None),
     ("vital-signs", VitalSigns, None),
+    ("protocol-deviation", ProtocolDeviation, None), ("ltfu-visit", LtfuVisit, "visit"),
 )
 _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                Lymphodepletion: "start_date", Infusion: "date", ResponseAssessment: "date",
@@ -77,7 +82,8 @@ _DATE_FIELD = {Patient: "consent_date", EligibilityAssessment: "assessed_on",
                LabResult: "collected_at", ConcomitantMedication: "start_date",
                RclTest: "sample_date", SecondaryMalignancy: "diagnosis_date",
                DiseaseAtScreening: "assessed_on", BridgingTherapy: "start_date",
-               VitalSigns: "measured_at",
+               VitalSigns: "measured_at", ProtocolDeviation: "deviation_date",
+               LtfuVisit: "contact_date",
                # dated in part (YYYY[-MM[-DD]]) or not at all: no date in the grid
                MedicalHistory: None, PriorTherapy: None}
 _DATETIME_FIELDS = frozenset({"collected_at", "measured_at"})
@@ -92,7 +98,8 @@ LOGS = (("medical-history", "Medical history", "Medical history"),
         ("hsct", "HSCT", "HSCT"), ("death", "Death", "Death"),
         ("secondary-malignancy", "Secondary malignancies", "Secondary malignancy"),
         ("follow-up", "Follow-up contacts", "Follow-up contact"),
-        ("lab-result", "Laboratory results", "Laboratory result"))
+        ("lab-result", "Laboratory results", "Laboratory result"),
+        ("protocol-deviation", "Protocol deviations", "Protocol deviation"))
 _MODEL = {slug: model for slug, model, _key in GRID_FORMS}
 _VISIT_OF_DAY = {w.target_day: w.key for w in RESPONSE_VISITS}
 
@@ -197,7 +204,7 @@ def rec_of(slug: str, record) -> Rec:
     """A loaded record as the grid reads it (no query)."""
     model = _MODEL[slug]
     key = {"infusion": "number", "response": "visit", "pk-sample": "nominal_day",
-           "rcl-test": "timepoint"}.get(slug)
+           "rcl-test": "timepoint", "ltfu-visit": "visit"}.get(slug)
     date_field = _DATE_FIELD[model]
     on = getattr(record, date_field) if date_field else None
     if isinstance(on, datetime):
@@ -313,6 +320,8 @@ def grid(patient, records: list[Rec], schedule, monitoring: Monitoring, *,
         rows.append(GridRow("Other assessments", [
             b.entered(f"{r.key.capitalize()} response assessment", r) for r in others]))
     rows.append(GridRow("RCL tests", _rcl_cells(b, schedule, ended)))
+    if day0:
+        rows += _ltfu_rows(b, schedule)
     for slug, title, noun in LOGS:
         recs = b.by_slug.get(slug, [])
         rows.append(GridRow(title, [b.entered(noun, r) for r in recs]))
@@ -333,6 +342,14 @@ def _rcl_cells(b: _Builder, schedule, ended: bool) -> list[Cell]:
             continue
         cells.append(cell)
     return cells
+
+
+def _ltfu_rows(b: _Builder, schedule) -> list[GridRow]:
+    """One row per long-term follow-up year, Y2 … Y15, once the patient is infused."""
+    statuses = {s.visit: s.status for s in schedule.ltfu}
+    return [GridRow(w.key, [b.scheduled(f"{w.key} long-term follow-up", "ltfu-visit", w.key,
+                                        statuses.get(w.key, "not_expected"))])
+            for w in LTFU_VISITS]
 
 
 def counts(rows: list[GridRow]) -> dict[str, int]:

@@ -33,10 +33,18 @@ CODED_TEXT = frozenset({"subject_id", "term", "product_lot", "lot_number", "dono
                         "hla_match"})
 # A person's name is identifying even though it is not free text.
 IDENTIFYING = frozenset({"signer_printed_name"})
+# Models of which a sponsor receives only these fields: of a protocol deviation, what it is, when,
+# and the investigator's assessment; not the site's words, the check or the record it is on.
+ONLY_SHARED = {"monitoring.protocoldeviation": frozenset({"id",
+    "category", "deviation_date", "identified_on", "important", "impact_on_safety",
+    "impact_on_data", "assessed_at"})}
 
 
 def withheld_from_sponsor(field: models.Field) -> bool:
     """Whether a sponsor's share leaves this model field out (module docstring)."""
+    only = ONLY_SHARED.get(field.model._meta.label_lower)
+    if only is not None:
+        return field.name not in only
     if field.name in IDENTIFYING or isinstance(field, models.TextField):
         return True
     if isinstance(field, PartialDateField):  # a date as recorded (YYYY[-MM[-DD]]), not prose

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NamedTuple
 
-from django.db.models import Max
-
 from core.fast_reads import values_rows
 from core.models import Study
 from dosing.models import DoseLevel, Infusion
@@ -26,7 +24,7 @@ from endpoints.trial_data import (
     StudyData,
     TrialData,
 )
-from patients.models import FollowUpContact, Patient
+from patients.models import FollowUpContact, LtfuVisit, Patient, VitalStatus
 from pk.models import PkSample
 from safety.models import DltAdjudication, DltCandidate
 from safety.services import (
@@ -134,9 +132,20 @@ def read_trial_rows() -> TrialRows:
         hsct=dict(values_rows(Hsct.objects.all(), "patient_id", "date")),
         deaths={pid: (day, cause) for pid, day, cause in
                 values_rows(Death.objects.all(), "patient_id", "date", "cause")},
-        contacts=dict(FollowUpContact.objects.values("patient_id").annotate(
-            last=Max("contact_date")).values_list("patient_id", "last")),
+        contacts=_last_contacts(),
         cytopenia_counts=read_cytopenia_counts())
+
+
+def _last_contacts() -> dict[int, date]:
+    """Patient id → the last date known alive: follow-up contacts and long-term follow-up
+    visits that found the patient alive, in one query."""
+    alive = LtfuVisit.objects.filter(vital_status=VitalStatus.ALIVE).order_by()
+    last: dict[int, date] = {}
+    for patient_id, on in FollowUpContact.objects.order_by().values_list(
+            "patient_id", "contact_date").union(
+            alive.values_list("patient_id", "contact_date"), all=True):
+        last[patient_id] = max(on, last.get(patient_id, on))
+    return last
 
 
 def trial_data_of(rows: TrialRows, flagged: set[int]) -> TrialData:

@@ -8,6 +8,8 @@ import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 
+from django.contrib.contenttypes.models import ContentType
+
 from core.models import Study
 from dosing.models import Donor, DoseLevel, ProductLot
 from exchange import spec
@@ -41,6 +43,27 @@ def _lot_dict(lot) -> dict:
     return data
 
 
+def _paths_of(patient, singles, lists) -> dict:
+    """(content type id, pk) → the record's JSON path within the patient object."""
+    paths = {}
+    for key in spec.PATIENT_SINGLES:
+        record = singles[key].get(patient.pk)
+        if record is not None:
+            paths[(ContentType.objects.get_for_model(record).pk, record.pk)] = key
+    for key in spec.PATIENT_LISTS:
+        for j, record in enumerate(lists[key].get(patient.pk, [])):
+            paths[(ContentType.objects.get_for_model(record).pk, record.pk)] = f"{key}[{j}]"
+    return paths
+
+
+def _name_deviation_records(patient, singles, lists, data) -> None:
+    deviations = lists["protocol_deviations"].get(patient.pk, [])
+    paths = _paths_of(patient, singles, lists) if deviations else {}
+    for deviation, row in zip(deviations, data["protocol_deviations"], strict=True):
+        row[spec.DEVIATION_RECORD_KEY] = paths.get((deviation.record_type_id,
+                                                    deviation.record_id))
+
+
 def export_bundle() -> dict:
     study = Study.load()
     study_data = _as_dict(spec.STUDY, study)
@@ -69,6 +92,9 @@ def export_bundle() -> dict:
         "secondary_malignancies": _grouped(spec.SECONDARY_MALIGNANCY.model, "patient_id",
                                            ("diagnosis_date",)),
         "rcl_tests": _grouped(spec.RCL_TEST.model, "patient_id", ("sample_date",)),
+        "ltfu_visits": _grouped(spec.LTFU_VISIT.model, "patient_id", ("contact_date",)),
+        "protocol_deviations": _grouped(spec.DEVIATION.model, "patient_id",
+                                        ("deviation_date", "identified_on")),
     }
     details = {key: {r.adverse_event_id: r for r in part.model.objects.all()}
                for key, part in spec.AE_DETAILS.items()}
@@ -95,6 +121,7 @@ def export_bundle() -> dict:
                 row[key] = _as_dict(part, record) if record else None
             row["dlt_adjudication"] = decisions.get(ae.pk)
         _link_treated_events(lists, patient.pk, data)
+        _name_deviation_records(patient, singles, lists, data)
         contacts = data["follow_up_contacts"]
         data["last_known_alive_date"] = max((c["date"] for c in contacts), default=None)
         patients.append(data)

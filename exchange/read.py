@@ -401,6 +401,7 @@ def _read_patient(r: Reader, raw, path: str, level_codes: set[str],
             if record is not None:
                 plan.lists[key].append(record)
     _read_last_known_alive(r, raw, path, plan)
+    _link_deviation_records(r, path, plan)
     _check_infusion_numbers(r, path, plan)
     if len(r.problems) == before:
         _check_timeline(r, path, raw, plan)
@@ -421,6 +422,12 @@ def _record(r: Reader, part: spec.Part, item, path: str, *, skip=(), extra_keys=
 
 
 def _list_record(r, key, part, item, path, patient, level_codes, plan):
+    if key == "protocol_deviations":
+        record = _record(r, part, item, path, extra_keys=(spec.DEVIATION_RECORD_KEY,),
+                         patient=patient)
+        if record is not None:
+            record.bundle_record_ref = item.get(spec.DEVIATION_RECORD_KEY)
+        return record
     if key == "infusions":
         code = item.get("dose_level") if isinstance(item, dict) else None
         record = _record(r, part, item, path, skip=("dose_level",), patient=patient)
@@ -490,6 +497,38 @@ def _read_last_known_alive(r: Reader, raw, path: str, plan: PatientPlan):
                                            method="records"))
 
 
+_REF = re.compile(r"^([a-z_]+)(?:\[([0-9]+)\])?$")
+
+
+def _referenced(plan: PatientPlan, ref: str):
+    """The patient's record a deviation names by its path ("eligibility",
+    "response_assessments[1]"), or None."""
+    match = _REF.match(ref)
+    if match is None:
+        return None
+    key, index = match.group(1), match.group(2)
+    if index is None:
+        return plan.singles.get(key)
+    records = plan.lists.get(key, [])
+    return records[int(index)] if int(index) < len(records) else None
+
+
+def _link_deviation_records(r: Reader, path: str, plan: PatientPlan):
+    """Each deviation's `record` path made the record it names (`exchange.write` links them)."""
+    for j, deviation in enumerate(plan.lists.get("protocol_deviations", [])):
+        ref = deviation.bundle_record_ref
+        deviation.bundle_record = None
+        if ref is None:
+            continue
+        target = _referenced(plan, ref) if isinstance(ref, str) else None
+        if target is None or target is deviation:
+            r.problem(f"{path}.protocol_deviations[{j}].{spec.DEVIATION_RECORD_KEY}",
+                      f"{ref!r} names no record of this patient (e.g. \"eligibility\", "
+                      "\"response_assessments[0]\")")
+        else:
+            deviation.bundle_record = target
+
+
 def _check_infusion_numbers(r: Reader, path: str, plan: PatientPlan):
     seen = set()
     for j, infusion in enumerate(plan.lists["infusions"]):
@@ -506,7 +545,7 @@ def _check_timeline(r: Reader, path: str, raw: dict, plan: PatientPlan):
     death = plan.singles.get("death")
     clinical = []
     for key, part in spec.PATIENT_LISTS.items():
-        if key == "infusions":
+        if key in spec.UNTIMED_LISTS:
             continue
         for j, record in enumerate(plan.lists[key]):
             for bundle_key, field_name in part.keys.items():

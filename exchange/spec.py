@@ -15,6 +15,7 @@ from core.models import Study
 from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     EXTRAMEDULLARY_SITES,
     VITAL_VALUES,
@@ -22,6 +23,7 @@ from patients.models import (
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -146,6 +148,16 @@ BRIDGING_THERAPY = Part(BridgingTherapy, _same("regimen", "start_date", "end_dat
 VITAL_SIGNS = Part(VitalSigns, _same("measured_at", "timepoint", *VITAL_VALUES,
                                      "oxygen_support"))
 
+LTFU_VISIT = Part(LtfuVisit, _same("visit", "contact_date", "vital_status", *LtfuVisit.FINDINGS,
+                                   "subsequent_therapy"))
+# Besides these keys, a deviation an edit check raised names its record by its JSON path within
+# the patient object ("record": "response_assessments[1]", "eligibility"); null when by hand.
+DEVIATION = Part(ProtocolDeviation, _same(
+    "category", "description", "deviation_date", "identified_on", "source", "edit_check",
+    "withdrawn_at", "withdrawn_reason", "important", "impact_on_safety", "impact_on_data",
+    "corrective_action", "assessed_at"))
+DEVIATION_RECORD_KEY = "record"
+
 # The AE sub-objects and the patient's one-of and many-of parts, in the order they are written.
 # Keys added after version 1 was first written are optional: a bundle without them reads as
 # before, one with them round-trips (the AE's infection and iec_hs; the patient's baseline,
@@ -160,7 +172,13 @@ PATIENT_LISTS = {"medical_history": MEDICAL_HISTORY, "prior_therapies": PRIOR_TH
                  "disease_events": DISEASE_EVENT, "pk_samples": PK_SAMPLE,
                  "vital_signs": VITAL_SIGNS, "follow_up_contacts": CONTACT,
                  "lab_results": LAB_RESULT, "concomitant_medications": CONMED,
-                 "secondary_malignancies": SECONDARY_MALIGNANCY, "rcl_tests": RCL_TEST}
+                 "secondary_malignancies": SECONDARY_MALIGNANCY, "rcl_tests": RCL_TEST,
+                 "ltfu_visits": LTFU_VISIT, "protocol_deviations": DEVIATION}
+
+# Every list may be left out of a bundle (absent means none): so a bundle written before
+# "ltfu_visits" and "protocol_deviations" were added still imports.
+# Lists outside the date-order rules: a deviation may predate consent (that is the deviation).
+UNTIMED_LISTS = ("infusions", "protocol_deviations")
 DLT_ADJUDICATION_VALUES = (None, "confirmed", "rejected")
 PATIENT_EXTRA_KEYS = ("off_study", "last_known_alive_date")
 TOP_KEYS = ("format", "version", "study", "patients")

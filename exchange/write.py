@@ -11,6 +11,7 @@ e-signed decision is current: an import neither makes a signature nor overturns 
 
 from collections.abc import Callable
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -49,7 +50,7 @@ WRITE_ORDER = (
     spec.PK_SAMPLE.model, spec.SECONDARY_MALIGNANCY.model, spec.RCL_TEST.model,
     spec.LAB_RESULT.model, spec.CONMED.model, spec.MEDICAL_HISTORY.model,
     spec.PRIOR_THERAPY.model, spec.DISEASE_AT_SCREENING.model, spec.BRIDGING_THERAPY.model,
-    spec.VITAL_SIGNS.model,
+    spec.VITAL_SIGNS.model, spec.LTFU_VISIT.model, spec.DEVIATION.model,
 )
 # A replace voids these too: the DLT rules raise candidates again from the new data.
 VOIDED_ON_REPLACE = (*WRITE_ORDER, DltCandidate)
@@ -76,6 +77,8 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
         counts = {}
         for model in WRITE_ORDER:
             objs = rows.get(model, [])
+            if model is spec.DEVIATION.model:
+                _link_records(objs)  # their records have their keys now
             for start in range(0, len(objs), BATCH):
                 insert_with_history(model, objs[start:start + BATCH], user=by,
                                     reason=IMPORT_REASON, when=now)
@@ -88,6 +91,14 @@ def bundle_import(plan: Plan, *, replace: bool, by=None,
         if sum(counts.values()) >= ANALYZE_AFTER_ROWS:
             transaction.on_commit(_refresh_planner_statistics)
     return counts
+
+
+def _link_records(deviations) -> None:
+    for deviation in deviations:
+        record = getattr(deviation, "bundle_record", None)
+        if record is not None:
+            deviation.record_type = ContentType.objects.get_for_model(record)
+            deviation.record_id = record.pk
 
 
 def _confirmed_soft_checks(plan: Plan, by) -> None:

@@ -24,7 +24,8 @@ TECHNICAL = frozenset({"id", "created_at", "updated_at", "row_version", "voided_
                        "voided_by", "void_reason", "patient", "adverse_event"})
 # What a foreign key is exported as: the related row's code.
 RELATED_CODE = {"dose_level": "code", "lot": "lot_number", "signed_by": "username",
-                "raised_by": "username", "donor": "donor_code", "released_for": "subject_id"}
+                "raised_by": "username", "donor": "donor_code", "released_for": "subject_id",
+                "assessed_by": "username", "record_type": "model"}
 # A foreign key to an adverse event is exported as the event's sequence number within the
 # subject (`ae_seq`, as the event's own rows carry it): a medication's treated event.
 AE_REFERENCES = frozenset({"treated_event"})

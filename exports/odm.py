@@ -43,6 +43,8 @@ EVENTS = (  # (key, name, type, form slugs)
      ("response", "pk-sample", "vital-signs", "disease-event", "hsct", "death",
       "secondary-malignancy", "rcl-test", "follow-up")),
     ("LABORATORY", "Laboratory results", "Common", ("lab-result",)),
+    ("LONG_TERM_FOLLOW_UP", "Long-term follow-up, years 2 to 15", "Scheduled", ("ltfu-visit",)),
+    ("DEVIATIONS", "Protocol deviations", "Common", ("protocol-deviation",)),
 )
 DATA_TYPE = {"text": "text", "integer": "integer", "float": "float", "date": "date",
              "datetime": "datetime", "time": "time", "boolean": "boolean"}

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from core.forms import required_text_field
+from core.forms import CrfForm, required_text_field
+from monitoring.models import ProtocolDeviation
 from patients.models import Patient
 
 WHOLE_RECORD = ("", "The whole record")
@@ -59,3 +60,30 @@ def field_choices(crf_form) -> list[tuple[str, str]]:
     form = crf_form()
     return [(name, str(field.label)) for name, field in form.fields.items()
             if name not in ("row_version", "reason")]
+
+
+class ProtocolDeviationForm(CrfForm):
+    """A deviation entered by hand (coordinator or monitor); the investigator assesses it on
+    its own page (`DeviationAssessForm`)."""
+
+    class Meta:
+        model = ProtocolDeviation
+        fields = ["category", "description", "deviation_date", "identified_on"]
+
+
+YES_NO = ((True, "Yes"), (False, "No"))
+
+
+def _yes_no(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect,
+                                  coerce=lambda value: value in (True, "True"))
+
+
+class DeviationAssessForm(forms.Form):
+    """The investigator's assessment of one deviation."""
+
+    important = _yes_no("Important deviation")
+    impact_on_safety = _yes_no("Impact on the patient's safety")
+    impact_on_data = _yes_no("Impact on the data")
+    corrective_action = forms.CharField(label="Corrective and preventive action",
+                                        widget=forms.Textarea, required=False)

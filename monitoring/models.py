@@ -12,7 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from core.audit import AuditedModel
+from core.audit import AuditedModel, ClinicalRecord
 from core.text_validators import visible_text_required
 
 
@@ -121,3 +121,74 @@ class CasebookLock(AuditedModel):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+
+class DeviationCategory(models.TextChoices):
+    ELIGIBILITY = "eligibility", "Eligibility"
+    INFORMED_CONSENT = "informed_consent", "Informed consent"
+    OUT_OF_WINDOW = "out_of_window", "Out-of-window visit or sample"
+    DOSE = "dose", "Dose outside its level"
+    PROHIBITED_MEDICATION = "prohibited_medication", "Prohibited medication"
+    MISSED_ASSESSMENT = "missed_assessment", "Missed assessment"
+    OTHER = "other", "Other"
+
+
+class DeviationSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    EDIT_CHECK = "edit_check", "Raised by an edit check"
+
+
+class ProtocolDeviation(ClinicalRecord):
+    """A departure from the protocol of one patient (ICH E6(R3) 5.20; ICH E3 10.2): entered by
+    hand by a coordinator or monitor, or recorded by the system when a coordinator confirms a
+    soft edit check that is a deviation (`monitoring.deviations`), then assessed by the
+    investigator. An edit-check deviation is one per record and check; when the data are
+    corrected it is withdrawn (`withdrawn_at`), never deleted."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT,
+                                related_name="protocol_deviations")
+    category = models.CharField(max_length=24, choices=DeviationCategory.choices)
+    description = models.TextField(validators=[visible_text_required])
+    deviation_date = models.DateField("date of the deviation")
+    identified_on = models.DateField("date identified")
+    source = models.CharField(max_length=12, choices=DeviationSource.choices,
+                              default=DeviationSource.MANUAL, editable=False)
+    edit_check = models.CharField(
+        max_length=20, blank=True, editable=False,
+        help_text="The soft edit check that raised it (core.edit_checks); empty when entered "
+                  "by hand.")
+    record_type = models.ForeignKey(ContentType, null=True, blank=True, editable=False,
+                                    on_delete=models.PROTECT, related_name="+")
+    record_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    record = GenericForeignKey("record_type", "record_id")
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(blank=True, editable=False)
+    important = models.BooleanField(
+        "important deviation", null=True, blank=True,
+        help_text="The investigator's assessment: important (may significantly affect the "
+                  "completeness, accuracy or reliability of key data, or a subject's rights, "
+                  "safety or well-being) or not; empty until assessed.")
+    impact_on_safety = models.BooleanField(null=True, blank=True)
+    impact_on_data = models.BooleanField(null=True, blank=True)
+    corrective_action = models.TextField(blank=True, validators=[visible_text_required])
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    editable=False, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["patient", "deviation_date", "id"]
+        constraints = [models.UniqueConstraint(
+            fields=["record_type", "record_id", "edit_check"],
+            condition=~models.Q(edit_check="") & models.Q(voided_at__isnull=True),
+            name="deviation_one_per_record_and_check")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} deviation of {self.deviation_date}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.assessed_at is not None

@@ -53,6 +53,18 @@ def query_reopen(*, query: DataQuery, by, reason: str) -> DataQuery:
     return record_save(query, by=by, reason=f"re-opened: {reason}")
 
 
+def check_still_breaks(item, record, record_type, fired_ids) -> bool:
+    """Whether the record `item` (a system query or a protocol deviation: `record_type_id`,
+    `record_id`, `edit_check`) is about still breaks its check after `record` was saved with
+    the soft checks `fired_ids`: asked again of the item's own record when it is another one,
+    so correcting either record of a check spanning two clears it."""
+    if (item.record_type_id, item.record_id) == (record_type.pk, record.pk):
+        return item.edit_check in fired_ids
+    other = item.record
+    return bool(other is not None and not getattr(other, "is_voided", True)
+                and edit_checks.findings(other, only=item.edit_check))
+
+
 def system_queries_follow(record, fired, confirmations, by) -> None:
     """Open a system query for each soft edit check `record` was saved breaking (confirmed by
     `by` with a reason), and close the patient's system queries whose check no longer fires.
@@ -72,13 +84,7 @@ def system_queries_follow(record, fired, confirmations, by) -> None:
     outstanding = (DataQuery.objects.filter(patient=patient, status__in=OUTSTANDING)
                    .exclude(edit_check=""))
     for query in outstanding:
-        if (query.record_type_id, query.record_id) == (record_type.pk, record.pk):
-            holds = query.edit_check in fired_ids
-        else:
-            other = query.record
-            holds = bool(other is not None and not getattr(other, "is_voided", True)
-                         and edit_checks.findings(other, only=query.edit_check))
-        if holds:
+        if check_still_breaks(query, record, record_type, fired_ids):
             still_open.add((query.record_type_id, query.record_id, query.edit_check))
         else:
             query_close(query=query, by=system,

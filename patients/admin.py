@@ -4,6 +4,7 @@ from patients.models import (
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -14,6 +15,6 @@ register_clinical(Patient, list_display=("subject_id", "diagnosis", "consent_dat
                                          "enrollment_date", "off_study_date"),
                   search_fields=("subject_id",))
 read_current_subject_ids_with(lambda: Patient.objects.values_list("subject_id", flat=True))
-register_clinical(EligibilityAssessment, FollowUpContact, MedicalHistory, PriorTherapy,
+register_clinical(EligibilityAssessment, FollowUpContact, LtfuVisit, MedicalHistory, PriorTherapy,
                   DiseaseAtScreening, BridgingTherapy, VitalSigns,
                   list_display=("patient", "__str__"), list_select_related=("patient",))

@@ -1,5 +1,6 @@
-"""Browser forms for enrolment, eligibility, follow-up contacts and the baseline (medical
-history, prior therapy, disease at screening, bridging therapy, vital signs)."""
+"""Browser forms for enrolment, eligibility, follow-up contacts, long-term follow-up and the
+baseline (medical history, prior therapy, disease at screening, bridging therapy, vital
+signs)."""
 
 from core.forms import CrfForm
 from patients.models import (
@@ -9,6 +10,7 @@ from patients.models import (
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -68,3 +70,10 @@ class VitalSignsForm(CrfForm):
     class Meta:
         model = VitalSigns
         fields = ["measured_at", "timepoint", *VITAL_VALUES, "oxygen_support"]
+
+
+class LtfuVisitForm(CrfForm):
+    class Meta:
+        model = LtfuVisit
+        fields = ["visit", "contact_date", "vital_status", *LtfuVisit.FINDINGS,
+                  "subsequent_therapy"]

@@ -444,3 +444,69 @@ class VitalSigns(TimelineChecked, ClinicalRecord):
         if errors:
             raise ValidationError(errors)
         super().clean()
+
+
+class VitalStatus(models.TextChoices):
+    ALIVE = "alive", "Alive"
+    DEAD = "dead", "Dead"
+    LOST = "lost", "Lost to follow-up"
+
+
+class LtfuVisit(TimelineChecked, ClinicalRecord):
+    """A yearly long-term follow-up visit Y2 … Y15 (`patients.schedule.LTFU_VISITS`): the
+    reduced form of the years after the one-year efficacy period, for the late effects of an
+    integrating vector (new malignancy, neurological, autoimmune and haematological disorders,
+    serious infections) and the treatments given since.
+
+    Its own form, not a `FollowUpContact`: a contact says the patient was known alive on a day
+    (survival is censored there), while this visit records a vital status that may be dead or
+    lost. An LTFU visit with the patient alive counts as a contact for the last date known
+    alive. A death is recorded on the Death form as well; here its contact date is the date of
+    death (nothing clinical is dated after it).
+    """
+
+    FINDINGS = ("new_malignancy", "new_neurological_disorder", "new_autoimmune_disorder",
+                "new_haematological_disorder", "serious_infection",
+                "subsequent_anticancer_therapy")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="ltfu_visits")
+    visit = models.CharField(max_length=3, choices=[(f"Y{y}", f"Year {y}")
+                                                    for y in range(2, 16)])
+    contact_date = models.DateField()
+    vital_status = models.CharField(max_length=5, choices=VitalStatus.choices)
+    new_malignancy = models.BooleanField(
+        null=True, blank=True, help_text="A new malignancy since the last visit (including a "
+                                         "T-cell malignancy, which the vector could cause).")
+    new_neurological_disorder = models.BooleanField(null=True, blank=True)
+    new_autoimmune_disorder = models.BooleanField(null=True, blank=True)
+    new_haematological_disorder = models.BooleanField(null=True, blank=True)
+    serious_infection = models.BooleanField(null=True, blank=True)
+    subsequent_anticancer_therapy = models.BooleanField(null=True, blank=True)
+    subsequent_therapy = models.TextField(
+        "subsequent anti-cancer therapy", blank=True, validators=[no_hidden_characters],
+        help_text="Required when a subsequent anti-cancer therapy was given.")
+
+    TIMELINE = ("clinical", ("contact_date",))
+
+    class Meta:
+        ordering = ["patient", "contact_date"]
+        verbose_name = "long-term follow-up visit"
+        constraints = [models.UniqueConstraint(
+            fields=["patient", "visit"], condition=models.Q(voided_at__isnull=True),
+            name="ltfuvisit_one_per_year",
+            violation_error_message="This year's follow-up visit is already recorded.")]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.vital_status == VitalStatus.ALIVE:
+            for name in self.FINDINGS:
+                if getattr(self, name) is None:
+                    errors[name] = "Answer yes or no: the patient was reached alive."
+        if self.subsequent_anticancer_therapy and is_blank(self.subsequent_therapy):
+            errors["subsequent_therapy"] = "Name the therapy: a subsequent therapy was given."
+        if not self.subsequent_anticancer_therapy and not is_blank(self.subsequent_therapy):
+            errors["subsequent_therapy"] = ("Only when a subsequent anti-cancer therapy was "
+                                            "given (answer yes above).")
+        if errors:
+            raise ValidationError(errors)

@@ -1,4 +1,5 @@
-"""The visit schedule: response assessments and PK samples, their windows and their status.
+"""The visit schedule: response assessments, PK samples and long-term follow-up visits, their
+windows and their status.
 
 Source: the RD13-02 schedule of assessments (docs/spec/clinical-rules.md, "Visit schedule"). Day 0
 is the first infusion; study day n is day 0 + n calendar days (no day −1 → day 1 jump), so the
@@ -17,6 +18,14 @@ Windows (days either side of the target, inclusive):
   15-year long-term follow-up (the guidance allows archiving rather than testing the yearly
   samples once the first year was negative; each yearly sample is still recorded here):
   M3 91 ± 14, M6 182 ± 14, M12 365 ± 30, then Y2 … Y15 on each anniversary ± 30.
+- Long-term follow-up (LTFU) visits Y2 … Y15: after the one-year efficacy period (M12), a reduced
+  form once a year up to 15 years after the infusion, as the FDA asks of products made with an
+  integrating vector (FDA, "Long Term Follow-Up After Administration of Human Gene Therapy
+  Products", January 2020: 15 years for integrating vectors; RD13-02 is a lentiviral CAR-T). The
+  protocol's schedule (CLIN-VIS-02) ends at M12 and says nothing of them: the targets and the
+  windows are this module's choice. Year n is day 365 × n (no leap-day correction: 15 years
+  drift by less than 4 days, well inside the window); the window is ± 60 days, as wide as a
+  yearly contact by telephone or letter needs and far from the neighbouring years.
 
 Status, as REDCap's and Rave's calendars show it on the `as_of` date:
 - done: a date is recorded (in or out of the window; `out_of_window` tells which). With several
@@ -73,6 +82,10 @@ RCL_TESTS = (
     Window("M3", 91, 14, 14), Window("M6", 182, 14, 14), Window("M12", 365, 30, 30),
     *(Window(f"Y{year}", 365 * year, 30, 30) for year in range(2, 16)),
 )
+LTFU_FIRST_YEAR, LTFU_LAST_YEAR, LTFU_WINDOW_DAYS = 2, 15, 60
+LTFU_VISITS = tuple(Window(f"Y{year}", 365 * year, LTFU_WINDOW_DAYS, LTFU_WINDOW_DAYS)
+                    for year in range(LTFU_FIRST_YEAR, LTFU_LAST_YEAR + 1))
+LTFU_VISIT_CODES = tuple(w.key for w in LTFU_VISITS)
 PK_NOMINAL_DAYS = tuple(w.key for w in PK_SAMPLES)
 _VISITS_BY_CODE = {w.key: w for w in RESPONSE_VISITS}
 _PK_BY_DAY = {w.key: w for w in PK_SAMPLES}
@@ -173,3 +186,10 @@ def rcl_statuses(day0: date, as_of: date, done: Mapping[str, Iterable[date]],
                  end_date: date | None = None) -> list[VisitStatus]:
     """The status of each RCL test timepoint M3 … Y15 on `as_of`."""
     return _statuses(RCL_TESTS, day0, as_of, done, end_date)
+
+
+def ltfu_statuses(day0: date, as_of: date, done: Mapping[str, Iterable[date]],
+                  end_date: date | None = None) -> list[VisitStatus]:
+    """The status of each long-term follow-up visit Y2 … Y15 on `as_of`, keyed by visit code
+    (`done`: visit code → dates of its LTFU forms)."""
+    return _statuses(LTFU_VISITS, day0, as_of, done, end_date)

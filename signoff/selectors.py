@@ -11,11 +11,13 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from dosing.models import Infusion, Lymphodepletion
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -43,7 +45,7 @@ SIGNED_MODELS = (
     IcansDetails, GvhdDetails, InfectionDetails, IecHsDetails, ResponseAssessment, DiseaseEvent,
     Hsct, Death, PkSample, LabResult, SecondaryMalignancy, RclTest, FollowUpContact,
     ConcomitantMedication, DltAdjudication, MedicalHistory, PriorTherapy, DiseaseAtScreening,
-    BridgingTherapy, VitalSigns,
+    BridgingTherapy, VitalSigns, LtfuVisit, ProtocolDeviation,
 )
 
 

@@ -67,4 +67,11 @@ VALID = {
     "vital-signs": dict(measured_at="2024-03-12T10:00", timepoint="infusion",
                         temperature_c=37.2, heart_rate=90, systolic_bp=120, diastolic_bp=75,
                         respiratory_rate=18, spo2_pct=97, oxygen_support="none"),
+    "ltfu-visit": dict(visit="Y2", contact_date="2026-03-12", vital_status="alive",
+                       new_malignancy="false", new_neurological_disorder="false",
+                       new_autoimmune_disorder="false", new_haematological_disorder="false",
+                       serious_infection="false", subsequent_anticancer_therapy="false"),
+    "protocol-deviation": dict(category="missed_assessment",
+                               description="Day-14 ICE score not done", deviation_date="2024-03-26",
+                               identified_on="2024-03-28"),
 }

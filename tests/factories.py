@@ -10,11 +10,13 @@ from core.audit import ClinicalRecord, record_save
 from dosing.models import Donor, DoseLevel, Infusion, Lymphodepletion, ProductLot
 from efficacy.models import Death, DiseaseEvent, Hsct, ResponseAssessment
 from labs.models import TEST_UNITS, LabResult
+from monitoring.models import ProtocolDeviation
 from patients.models import (
     BridgingTherapy,
     DiseaseAtScreening,
     EligibilityAssessment,
     FollowUpContact,
+    LtfuVisit,
     MedicalHistory,
     Patient,
     PriorTherapy,
@@ -244,3 +246,22 @@ def vital_signs(p, at=None, **fields):
     values.update(fields)
     at = at or datetime.combine(CONSENT, datetime.min.time(), tzinfo=UTC).replace(hour=9)
     return save(VitalSigns(patient=p, measured_at=at, **values))
+def deviation(p, on=None, category="prohibited_medication", **fields):
+    """A deviation entered by hand (coordinator)."""
+    on = on or CONSENT + timedelta(days=20)
+    values = dict(description="Dexamethasone 10 mg given for nausea (prohibited before day 28)",
+                  deviation_date=on, identified_on=on + timedelta(days=2))
+    values.update(fields)
+    return save(ProtocolDeviation(patient=p, category=category, **values))
+
+
+def ltfu_visit(p, visit="Y2", on=None, **fields):
+    """A long-term follow-up visit of a patient reached alive with nothing new (day 0 is the
+    factories' infusion, 2024-03-12: year n is day 365 × n)."""
+    year = int(visit[1:])
+    values = dict.fromkeys(LtfuVisit.FINDINGS, False)
+    values.update(vital_status="alive")
+    values.update(fields)
+    return save(LtfuVisit(patient=p, visit=visit,
+                          contact_date=on or CONSENT + timedelta(days=11 + 365 * year),
+                          **values))

@@ -8,11 +8,14 @@ Beside a few imported patients of the synthetic trial, one patient per state:
   history, prior therapies, disease at screening, bridging, vital signs), tocilizumab linked to
   its CRS, infused from a product lot released for it (its chain of identity; a quarantined lot
   beside it), the CAR-T safety events (sepsis with infection details, IEC-HS, T-cell aplasia, a
-  secondary malignancy, an RCL test); a pending DLT candidate (CRS grade 3), a signed decision
-  (ICANS), a revoked one (neutropenia), an investigator-raised candidate; voided records of
-  several kinds (an adverse event, CRS details, a response assessment, a PK sample queried and
-  verified first); open, answered, closed and re-opened queries; a verified record (locked and
-  unlocked since), one changed since verification, a locked form;
+  secondary malignancy, an RCL test), a year-2 long-term follow-up visit; protocol deviations
+  entered by hand (one assessed by the investigator), raised by an edit check (an M6 visit out of
+  its window) and withdrawn (its out-of-window PK sample voided); a pending DLT candidate (CRS
+  grade 3), a signed decision (ICANS), a revoked one (neutropenia), an investigator-raised
+  candidate; voided records of several kinds (an adverse event, CRS details, a response
+  assessment, a PK sample queried and verified first); open, answered, closed and re-opened
+  queries; a verified record (locked and unlocked since), one changed since verification, a
+  locked form;
 - RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
   was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
   signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
@@ -28,8 +31,11 @@ from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, ICANS, demo_bundle
 from exchange.services import bundle_import_json
 from monitoring import reviews
+from monitoring.deviations import deviation_assess
+from monitoring.models import ProtocolDeviation
 from monitoring.services import query_answer, query_close, query_raise, query_reopen
 from patients.models import Patient
+from pk.models import PkSample
 from safety.adjudication import dlt_adjudicate, dlt_adjudication_revoke
 from safety.dlt_rules import KIND_TERMS
 from safety.models import DltAdjudication
@@ -54,6 +60,9 @@ class TrialStates:
     records: dict = field(default_factory=dict)  # what the state is → the record in it
     patients: dict = field(default_factory=dict)  # what the state is → the patient in it
     queries: dict = field(default_factory=dict)  # status → a query in it
+    # What the state is → a protocol deviation in it (its CRF page; deviations are not in the
+    # admin, as queries are not)
+    deviations: dict = field(default_factory=dict)
 
     def crf_page(self, state: str) -> str:
         """The browser page of the record kept under `state`."""
@@ -120,6 +129,7 @@ def _every_crf(states: TrialStates, users: dict):
     factories.contact(patient, DAY0 + timedelta(days=60))
     _cart_safety_events(states, patient)
     _baseline(patient, crs)
+    factories.ltfu_visit(patient, "Y2")
     states.patients["every CRF"] = patient
     states.records["treatment of a CRS"] = tocilizumab
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
@@ -131,6 +141,7 @@ def _every_crf(states: TrialStates, users: dict):
     _voided_records(states, patient, users)
     _queries(states, patient, users)
     _monitoring(states, patient, users)
+    _deviations(states, patient, users)
 
 
 def _cart_safety_events(states: TrialStates, patient):
@@ -235,6 +246,26 @@ def _monitoring(states: TrialStates, patient, users: dict):
     record_save(changed, by=users["coordinator"], reason="grade re-read in the notes")
     reviews.form_verify(record=records["locked form"], patient=patient, by=monitor)
     reviews.form_lock(record=records["locked form"], patient=patient, by=monitor)
+
+
+def _deviations(states: TrialStates, patient, users: dict):
+    """By hand (assessed and not), raised by an edit check, and withdrawn by a correction."""
+    states.deviations["deviation by hand"] = factories.deviation(patient)
+    assessed = factories.deviation(patient, category="missed_assessment",
+                                   description="Day-14 ICE score not done")
+    states.deviations["assessed deviation"] = deviation_assess(
+        assessed, important=False, impact_on_safety=False, impact_on_data=True,
+        corrective_action="ICE reminders added to the day-14 checklist",
+        by=users["investigator"])
+    late_m6 = factories.response(patient, visit="M6", on=DAY0 + timedelta(days=150))
+    states.deviations["deviation by an edit check"] = ProtocolDeviation.objects.get(
+        record_id=late_m6.pk, edit_check="EC-RESP-02")
+    early = factories.save(PkSample(
+        patient=patient, nominal_day=21, collected_at=datetime.combine(
+            DAY0 + timedelta(days=17), time(9), tzinfo=UTC), car_copies_per_ug_gdna=900.0))
+    record_void(early, by=users["coordinator"], reason="sample of another patient")
+    states.deviations["withdrawn deviation"] = ProtocolDeviation.objects.get(
+        record_id=early.pk, edit_check="EC-PK-02")
 
 
 def _casebook_states(states: TrialStates, users: dict):

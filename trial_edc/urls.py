@@ -21,6 +21,7 @@ urlpatterns = [
     path("product/", include("casebook.product_urls")),
     path("queries/", include("casebook.monitoring_urls")),
     path("dlt-review/", include("casebook.dlt_urls")),
+    path("deviations/", include("casebook.deviation_urls")),
     path("casebook-signature/", include("casebook.signoff_urls")),
     path("reports/", include("reporting.urls")),
     path("notifications/", my_notifications, name="my-notifications"),

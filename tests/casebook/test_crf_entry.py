@@ -42,6 +42,10 @@ BAD_VALUES = [
     ("disease-at-screening", {"assessed_on": TODAY_PLUS}, "assessed_on", "in the future"),
     ("bridging-therapy", {"end_date": "2024-03-01"}, "end_date", "is before the start date"),
     ("vital-signs", {"diastolic_bp": 130}, "diastolic_bp", "is not below the systolic"),
+    ("ltfu-visit", {"subsequent_anticancer_therapy": "true"}, "subsequent_therapy",
+     "Name the therapy"),
+    ("protocol-deviation", {"category": "sideways"}, "category",
+     "is not one of the available choices"),
 ]
 
 

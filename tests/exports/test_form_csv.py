@@ -17,7 +17,7 @@ FORMS = ["patient", "eligibility", "lymphodepletion", "infusion", "adverse_event
          "icans", "gvhd", "infection", "iec_hs", "conmed", "response", "disease_event", "hsct",
          "death", "pk_sample", "secondary_malignancy", "rcl_test", "lab_result", "follow_up",
          "dlt_adjudication", "medical_history", "prior_therapy", "disease_at_screening",
-         "bridging_therapy", "vital_signs"]
+         "bridging_therapy", "vital_signs", "ltfu_visit", "protocol_deviation"]
 
 
 def read(files, name) -> list[dict]:

@@ -19,6 +19,7 @@ from dosing.models import ProductLot
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
 from exchange.services import bundle_import_json
+from monitoring.models import ProtocolDeviation
 from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
 from tests import factories
@@ -98,6 +99,7 @@ class DemoTrial:
             "name": "km-dor",  # a plot of the report pages
             "kind": "lot",  # the product's master data: a lot's pages
             "record_pk": ProductLot.objects.order_by("pk").first().pk,
+            "deviation_pk": ProtocolDeviation.objects.order_by("pk").first().pk,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
             # a trial without a row of this listing asks for one that does not exist (404)
@@ -154,6 +156,13 @@ def _baseline(patient):
     factories.bridging_therapy(patient, start=consent, end=consent,
                                regimen=f"dexamethasone ({FREE_TEXT})")
     factories.vital_signs(patient, at=datetime.combine(consent, time(9), tzinfo=UTC))
+def _long_term_follow_up():
+    """A patient infused in 2024 with a year-2 follow-up visit and a protocol deviation."""
+    patient = factories.patient("RD-990")
+    factories.lymphodepletion(patient)
+    factories.infusion(patient)
+    factories.ltfu_visit(patient, "Y2")
+    factories.deviation(patient)
 
 
 def demo_trial() -> DemoTrial:
@@ -183,6 +192,7 @@ def demo_trial() -> DemoTrial:
     query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
                         question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
     factories.product_lot(released_for=patient)  # a donor and a lot for their pages
+    _long_term_follow_up()
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")

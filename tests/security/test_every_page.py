@@ -15,9 +15,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from casebook.crfs import MONITOR_ENTERED
 from tests.crawler import Crawl, Visit, crawl
 from tests.security.routes import ROLES, Route
-from tests.security.test_permission_matrix import DENIED, expected, matches
+from tests.security.test_permission_matrix import DENIED, OK, expected, matches
 from tests.trial_states import PASSWORD, trial_states
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "crawl"
@@ -78,6 +79,8 @@ def route_of(url: str) -> Route:
 def permission_mismatch(role: str, visit: Visit) -> str | None:
     """A 403 the table does not give the role, or an answer where the table gives a 403."""
     wanted = (expected(route_of(visit.url)) or {}).get(role, "unclassified")
+    if role == "monitor" and any(f"/{slug}/" in visit.url for slug in MONITOR_ENTERED):
+        wanted = OK  # the CRFs a monitor enters too (a protocol deviation)
     if visit.status == 403 and not matches("403", wanted):
         return f"{visit.url}: 403, the table says {wanted} (linked from {visit.found_on})"
     if 200 <= visit.status < 300 and wanted == DENIED:

@@ -63,6 +63,8 @@ TABLE = [
     ("product:edit", row(admin=OK, coordinator=OK)),
     ("product:*", READ_CRF),
     ("monitoring:queries", READ_CRF),
+    ("deviations:list", READ_CRF),
+    ("deviations:assess", row(investigator=OK)),
     ("monitoring:answer", row(coordinator=POST_ONLY)),
     ("monitoring:*", MONITOR_ACTION),
     ("safety:raise", INVESTIGATOR_ACTION),
