@@ -13,6 +13,11 @@ the date of the record concerned. Rules:
   thrombocytopenia) covers: none with onset on or before the count's date and unresolved on it.
   One finding per run: consecutive uncovered grade ≥ 3 counts of a kind, dated at the first,
   naming the worst; a count below grade 3, or one an AE covers, ends the run;
+- `iec_hs_labs_not_recorded`: laboratory results after the first infusion that draw the IEC-HS
+  picture (`safety.iec_hs_labs`: ferritin > 2 × ULN with, within 7 days, ALT/AST > 5 × ULN,
+  bilirubin > 1.5 × ULN, fibrinogen < 1.5 g/L or an ANC/platelet count of grade ≥ 3) on a date
+  no IEC-HS adverse event covers; one finding per episode, dated at its first ferritin,
+  `derived` naming the criteria met;
 - `sae_report_overdue`: an SAE not reported to the sponsor within the study's limit (24 h) of the
   site's awareness — still unreported at the cutoff, or reported late. Without an awareness time
   the onset date's start is taken, the conservative reading.
@@ -26,6 +31,7 @@ from efficacy.services import AssessmentRow
 from endpoints.trial_data import TrialData
 from patients.schedule import PK_SAMPLES, RESPONSE_VISITS, study_day
 from safety.dlt_rules import ae_kind
+from safety.iec_hs_labs import LabValue, iec_hs_signals
 from safety.services import GradedCount, SafetyRow
 
 WINDOWS = {w.key: w for w in RESPONSE_VISITS}
@@ -49,12 +55,14 @@ class ReviewInputs:
     sae_report_hours: int
     trial: TrialData  # the PK samples
     cytopenia_counts: list[GradedCount] = ()  # ANC and platelet counts, graded
+    iec_hs_labs: list[LabValue] = ()  # the results the IEC-HS check reads
 
 
 def data_review(cutoff: date, inputs: ReviewInputs) -> dict:
     """The listing at `cutoff`."""
     findings = [*_safety_findings(cutoff, inputs), *_response_findings(cutoff, inputs),
-                *_pk_findings(inputs.trial, cutoff), *_cytopenia_findings(cutoff, inputs)]
+                *_pk_findings(inputs.trial, cutoff), *_cytopenia_findings(cutoff, inputs),
+                *_iec_hs_findings(cutoff, inputs)]
     findings.sort(key=lambda f: (f["subject_id"], f["date"], f["rule"]))
     return {"cutoff": cutoff.isoformat(), "findings": findings}
 
@@ -166,3 +174,25 @@ def _unrecorded(run: list[GradedCount]):
                    f"{worst.graded.describe(first.kind)} on {worst.on.isoformat()}: counts of "
                    f"grade ≥ 3 from {first.on.isoformat()}{more}, and no {first.kind} adverse "
                    "event recorded over them")
+
+
+def _iec_hs_findings(cutoff: date, inputs: ReviewInputs):
+    covered: dict[str, list[tuple[date, date | None]]] = {}
+    for row in inputs.safety:
+        if ae_kind(row.term) == "iec_hs" and row.onset_date <= cutoff:
+            covered.setdefault(row.subject_id, []).append((row.onset_date, row.resolution_date))
+    labs: dict[str, list[LabValue]] = {}
+    for lab in inputs.iec_hs_labs:
+        if lab.on <= cutoff:
+            labs.setdefault(lab.subject_id, []).append(lab)
+    for patient in inputs.trial.patients:
+        day0 = patient.infusions[0].date if patient.infusions else None
+        for signal in iec_hs_signals(labs.get(patient.subject_id, []), day0,
+                                     covered.get(patient.subject_id, [])):
+            criteria = "; ".join(signal.criteria)
+            yield _finding(signal.subject_id, "iec_hs_labs_not_recorded", signal.on, None,
+                           f"ferritin > 2 × ULN; {criteria}",
+                           f"ferritin {signal.ferritin_x_uln:.1f} × ULN on "
+                           f"{signal.on.isoformat()} with {criteria} within 7 days: the "
+                           "IEC-HS picture (ASTCT 2023), and no IEC-HS adverse event recorded "
+                           "over it")

@@ -142,7 +142,7 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
     review = data_review(cutoff, ReviewInputs(
         safety=safety, candidates=candidates, decided=set(rows.adjudications),
         sae_report_hours=rows.study.sae_report_hours, trial=trial,
-        cytopenia_counts=rows.cytopenia_counts,
+        cytopenia_counts=rows.cytopenia_counts, iec_hs_labs=rows.iec_hs_labs,
         assessments=assessment_rows_of(
             rows.assessments, day0=day0,
             subjects={p.id: p.subject_id for p in rows.patients},

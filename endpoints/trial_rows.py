@@ -26,12 +26,14 @@ from endpoints.trial_data import (
 )
 from patients.models import FollowUpContact, LtfuVisit, Patient, VitalStatus
 from pk.models import PkSample
+from safety.iec_hs_labs import IEC_HS_TESTS, LabValue
 from safety.models import DltAdjudication, DltCandidate
 from safety.services import (
     AdverseEventRecord,
     GradedCount,
+    graded_counts_of,
     read_adverse_events,
-    read_cytopenia_counts,
+    read_lab_values,
 )
 
 
@@ -99,6 +101,8 @@ class TrialRows:
     deaths: dict[int, tuple[date, str]]  # patient id → (date, cause)
     contacts: dict[int, date]  # patient id → latest follow-up contact
     cytopenia_counts: list[GradedCount]  # ANC and platelet counts, graded, for D5 and the review
+    # The results the IEC-HS check reads (`safety.iec_hs_labs`), ANC and platelets among them.
+    iec_hs_labs: list[LabValue] = ()
 
     def day0(self) -> dict[int, date]:
         first: dict[int, date] = {}
@@ -133,7 +137,13 @@ def read_trial_rows() -> TrialRows:
         deaths={pid: (day, cause) for pid, day, cause in
                 values_rows(Death.objects.all(), "patient_id", "date", "cause")},
         contacts=_last_contacts(),
-        cytopenia_counts=read_cytopenia_counts())
+        **_lab_rows())
+
+
+def _lab_rows() -> dict:
+    """The counts D5 and the review grade and the IEC-HS check's results: one query."""
+    labs = read_lab_values(IEC_HS_TESTS)
+    return {"cytopenia_counts": graded_counts_of(labs), "iec_hs_labs": labs}
 
 
 def _last_contacts() -> dict[int, date]:

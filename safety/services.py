@@ -22,6 +22,7 @@ from labs.models import CYTOPENIA_TESTS, LabResult
 from patients.schedule import study_day
 from safety.dlt_rules import AeFacts, DltFlag, ae_kind, dlt_flags, dlt_settings_from
 from safety.grading import Graded, derive_grade, findings_fields, lab_grade
+from safety.iec_hs_labs import LabValue
 from safety.models import AdverseEvent, CrsDetails, DltCandidate, DltRule, GvhdDetails, IcansDetails
 
 RULES_REASON = "DLT rules re-evaluated"
@@ -76,20 +77,31 @@ class GradedCount(NamedTuple):
     graded: Graded
 
 
+def read_lab_values(tests, patient_ids=None) -> list[LabValue]:
+    """Every current result of `tests` (of `patient_ids`, or of the trial), in patient and
+    collection order: one query."""
+    results = (LabResult.objects.of_current_parents()
+               .filter(test__in=list(tests)).order_by("patient_id", "collected_at", "pk"))
+    if patient_ids is not None:
+        results = results.filter(patient_id__in=patient_ids)
+    return [LabValue(patient_id, subject_id, test, timezone.localtime(collected_at).date(),
+                     value, ref_low, ref_high)
+            for patient_id, subject_id, test, collected_at, value, ref_low, ref_high in
+            values_rows(results, "patient_id", "patient__subject_id", "test", "collected_at",
+                        "value", "ref_low", "ref_high")]
+
+
+def graded_counts_of(labs: list[LabValue]) -> list[GradedCount]:
+    """The ANC and platelet counts among `labs`, graded, in their order."""
+    return [GradedCount(lab.patient_id, lab.subject_id, CYTOPENIA_TESTS[lab.test], lab.on,
+                        lab_grade(lab.test, lab.value, low=lab.ref_low))
+            for lab in labs if lab.test in CYTOPENIA_TESTS]
+
+
 def read_cytopenia_counts(patient_ids=None) -> list[GradedCount]:
     """Every current ANC and platelet count (of `patient_ids`, or of the trial), graded, in
     patient and collection order: one query."""
-    results = (LabResult.objects.of_current_parents()
-               .filter(test__in=list(CYTOPENIA_TESTS)).order_by("patient_id", "collected_at",
-                                                                 "pk"))
-    if patient_ids is not None:
-        results = results.filter(patient_id__in=patient_ids)
-    return [GradedCount(patient_id, subject_id, CYTOPENIA_TESTS[test],
-                        timezone.localtime(collected_at).date(),
-                        lab_grade(test, value, low=ref_low))
-            for patient_id, subject_id, test, collected_at, value, ref_low in values_rows(
-                results, "patient_id", "patient__subject_id", "test", "collected_at", "value",
-                "ref_low")]
+    return graded_counts_of(read_lab_values(CYTOPENIA_TESTS, patient_ids))
 
 
 def counts_by_kind(counts: list[GradedCount]) -> dict[tuple[int, str], tuple]:
