@@ -101,6 +101,12 @@ def _patient_filter(model):
     return "patient" if "patient" in field_names else "adverse_event__patient"
 
 
+def _order_within_patient(model) -> list[str]:
+    """The model's ordering without its leading patient: one patient's records need no join to
+    the patients table to be put in order."""
+    return [o for o in model._meta.ordering if o != "patient"] or ["pk"]
+
+
 def _derived_response(patient, records) -> tuple[tuple[str, ...], dict]:
     in_series = sorted(records, key=lambda r: (r.date, r.pk))
     derived = derived_responses(in_series, patient.screening_marrow_blasts_pct)
@@ -131,7 +137,7 @@ def sections(patient) -> list[Section]:
     for title, model, columns in FORMS:
         related = [c for c in columns if model._meta.get_field(c).is_relation]
         records = list(model.all_objects.filter(**{_patient_filter(model): patient})
-                       .select_related(*related))
+                       .select_related(*related).order_by(*_order_within_patient(model)))
         current = [r for r in records if not r.is_voided]
         headers = tuple(_header(model._meta.get_field(c)) for c in columns)
         rows = [(r, [display_value(r, c) for c in columns]) for r in current]

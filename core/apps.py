@@ -13,7 +13,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Trial"
 
     def ready(self):
-        from core import accounts, roles
+        from django.contrib.auth.signals import user_logged_in
+
+        from core import accounts, roles, sessions
         from core.audit import refuse_writes_with
         from core.esignature import refuse_signature_changes
 
@@ -22,5 +24,8 @@ class CoreConfig(AppConfig):
         # No writer (form, admin, API, import) may alter who signed, when or with what meaning.
         refuse_writes_with(refuse_signature_changes)
         # Accounts are deactivated, never deleted: the audit trail keeps every entry's author.
+        # Signing in saves the session: its idle clock starts there (core.sessions).
+        user_logged_in.connect(sessions.clock_starts_at_sign_in,
+                               dispatch_uid="trial_edc.session_clock_at_sign_in")
         pre_delete.connect(accounts.refuse_account_deletion, sender=settings.AUTH_USER_MODEL,
                            dispatch_uid="trial_edc.refuse_account_deletion")

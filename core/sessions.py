@@ -22,6 +22,12 @@ def renew_idle_clock(session, now: float) -> bool:
     return True
 
 
+def clock_starts_at_sign_in(sender, request, user, **kwargs):
+    """Signing in saves the session, and with it the clock: the first page need not renew it."""
+    if getattr(request, "session", None) is not None:
+        request.session[RENEWED_AT] = int(time.time())
+
+
 class RenewIdleClockMiddleware:
     """Placed after SessionMiddleware, so that its response handling saves what this marks."""
 
