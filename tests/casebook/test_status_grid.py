@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.audit import record_save
 from monitoring.reviews import form_lock, form_verify
 from monitoring.services import query_answer, query_raise
-from patients.schedule import rcl_statuses
+from patients.schedule import ltfu_statuses, rcl_statuses
 from signoff.services import casebook_sign
 from tests import factories
 
@@ -93,23 +93,20 @@ def test_the_patient_list_counts_each_patients_forms_by_state(client, monitor, i
     response = client.get("/patients/")
     # then
     rows = {row["patient"].subject_id: row["forms"] for row in response.context["rows"]}
-    # RD-001: patient, lymphodepletion, infusion 1 and W4 entered; eligibility missing;
-    # W8 … M12 (5), every PK sample (12) and each RCL test whose window has closed by today
-    # (M3, M6, M12 at least, then one a year) overdue
-    rcl_overdue = sum(s.status in ("late", "missed") for s in rcl_statuses(
-        date(2024, 3, 12), timezone.localdate(), {}))
-    assert rcl_overdue >= 3
-    assert rows["RD-001"] == {"overdue": 17 + rcl_overdue, "missing": 1, "entered": 4}
-    # RD-002: eligibility and lymphodepletion missing, the rest waits for the infusion
-    assert rows["RD-002"] == {"missing": 2, "entered": 1}
     # RD-001: patient, lymphodepletion, infusion 1 and W4 entered; eligibility and disease at
-    # screening missing; W8 … M12 (5) and every PK sample (12) overdue
-    assert rows["RD-001"] == {"overdue": 17, "missing": 2, "entered": 4}
+    # screening missing; W8 … M12 (5), every PK sample (12), each RCL test whose window has
+    # closed by today (M3, M6, M12 at least, then one a year) and each long-term follow-up year
+    # whose window has closed overdue
+    closed = [s.status in ("late", "missed") for statuses in (
+        rcl_statuses(date(2024, 3, 12), timezone.localdate(), {}),
+        ltfu_statuses(date(2024, 3, 12), timezone.localdate(), {})) for s in statuses]
+    assert sum(closed) >= 3
+    assert rows["RD-001"] == {"overdue": 17 + sum(closed), "missing": 2, "entered": 4}
     # RD-002: eligibility, disease at screening and lymphodepletion missing, the rest waits for
     # the infusion
     assert rows["RD-002"] == {"missing": 3, "entered": 1}
     page = response.content.decode()
-    assert f"{17 + rcl_overdue} overdue" in page and "4 entered" in page
+    assert f"{17 + sum(closed)} overdue" in page and "4 entered" in page
 
 
 def test_save_and_add_another_opens_a_new_form_of_the_same_log(client, coordinator,

@@ -18,7 +18,16 @@ from patients.models import Patient
 from safety.models import AdverseEvent, CrsDetails, DltCandidate
 from safety.services import dlt_candidate_raise
 from tests import factories
-from tests.security.routes import ROLES, DemoTrial, all_routes, cart_safety_events, demo_trial
+from tests.security.routes import (
+    ROLES,
+    DemoTrial,
+    all_routes,
+    baseline,
+    cart_safety_events,
+    demo_trial,
+    lab_result_on,
+    long_term_follow_up,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +69,9 @@ def voided(django_db_setup, django_db_blocker):
         # nor the CAR-T safety forms (the replace voided the first import's)
         cart_safety_events(kept, AdverseEvent.objects.filter(patient=kept).order_by(
             "onset_date")[0].onset_date)
+        lab_result_on(kept, kept.adverse_events.order_by("onset_date")[0].onset_date)
+        long_term_follow_up()  # a patient with a follow-up visit and a deviation
+        baseline(kept)
         # through the admin: an event with details and a candidate
         by_admin = _graded_event(kept)
         browser = Client()

@@ -134,7 +134,7 @@ def test_a_medication_is_named_by_its_drug_and_start():
 def test_the_casebook_and_status_grid_have_a_medications_log(client, coordinator,
                                                              infused_patient, crs):
     factories.conmed(infused_patient, treated_event=crs, start=crs.onset_date)
-    assert ("conmed", "Concomitant medications") in LOGS
+    assert ("conmed", "Concomitant medications", "Concomitant medication") in LOGS
     assert "conmed" in {slug for slug, *_ in GRID_FORMS}
     client.force_login(coordinator)
     page = client.get(f"/patients/{infused_patient.subject_id}/").content.decode()

@@ -19,6 +19,7 @@ from dosing.models import ProductLot
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
 from exchange.services import bundle_import_json
+from labs.models import TEST_UNITS, LabResult
 from monitoring.models import ProtocolDeviation
 from monitoring.services import query_raise
 from safety.models import AdverseEvent, DltCandidate
@@ -99,7 +100,9 @@ class DemoTrial:
             "name": "km-dor",  # a plot of the report pages
             "kind": "lot",  # the product's master data: a lot's pages
             "record_pk": ProductLot.objects.order_by("pk").first().pk,
-            "deviation_pk": ProtocolDeviation.objects.order_by("pk").first().pk,
+            # 0 (a 404) where the walked trial holds no deviation
+            "deviation_pk": ProtocolDeviation.objects.order_by("pk").values_list(
+                "pk", flat=True).first() or 0,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
             # a trial without a row of this listing asks for one that does not exist (404)
@@ -147,7 +150,7 @@ def cart_safety_events(patient, on):
         onset_date=on, relatedness="possible"))
     factories.secondary_malignancy(patient, on)
     factories.rcl_test(patient, "M3", on=on)
-def _baseline(patient):
+def baseline(patient):
     """One record of each baseline form (the bundle has none), free text in each text field."""
     consent = patient.consent_date
     factories.medical_history(patient, condition=f"asthma ({FREE_TEXT})")
@@ -156,7 +159,14 @@ def _baseline(patient):
     factories.bridging_therapy(patient, start=consent, end=consent,
                                regimen=f"dexamethasone ({FREE_TEXT})")
     factories.vital_signs(patient, at=datetime.combine(consent, time(9), tzinfo=UTC))
-def _long_term_follow_up():
+def lab_result_on(patient, on):
+    """An ANC count of the patient's on that day (the admin lists laboratory results)."""
+    return factories.save(LabResult(
+        patient=patient, collected_at=datetime.combine(on, time(7, 30), tzinfo=UTC), test="anc",
+        value=3.0, unit=TEST_UNITS["anc"], ref_low=1.8, ref_high=7.5))
+
+
+def long_term_follow_up():
     """A patient infused in 2024 with a year-2 follow-up visit and a protocol deviation."""
     patient = factories.patient("RD-990")
     factories.lymphodepletion(patient)
@@ -175,7 +185,7 @@ def demo_trial() -> DemoTrial:
     # The bundle has no eligibility form, and few trials this small have GVHD.
     patient = adverse_event.patient
     factories.eligibility(patient)
-    _baseline(patient)
+    baseline(patient)
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",
         narrative=FREE_TEXT))
@@ -185,6 +195,7 @@ def demo_trial() -> DemoTrial:
                      dose_unit="mg", start=adverse_event.onset_date, indication=FREE_TEXT,
                      treated_event=adverse_event)
     cart_safety_events(patient, adverse_event.onset_date)
+    lab_result_on(patient, adverse_event.onset_date)
     # Free text of every kind a sponsor must never receive: narrative, reason, query.
     adverse_event.narrative = FREE_TEXT
     record_save(adverse_event, by=factories.user("coordinator"), reason=f"told by {FREE_TEXT}")
@@ -192,7 +203,7 @@ def demo_trial() -> DemoTrial:
     query = query_raise(record=adverse_event, patient=adverse_event.patient, field_name="grade",
                         question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
     factories.product_lot(released_for=patient)  # a donor and a lot for their pages
-    _long_term_follow_up()
+    long_term_follow_up()
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")

@@ -41,7 +41,7 @@ STAFF = dict(anonymous=ADMIN_SIGN_IN, coordinator=ADMIN_SIGN_IN, investigator=AD
 ADMIN_ONLY = {**STAFF, "admin": OK, "monitor": DENIED}
 ADMIN_AND_MONITOR = {**STAFF, "admin": OK, "monitor": OK}
 NOBODY_IN_ADMIN = {**STAFF, "admin": DENIED, "monitor": DENIED}
-CLINICAL_APPS = ("patients", "dosing", "safety", "efficacy", "pk")
+CLINICAL_APPS = ("patients", "dosing", "safety", "efficacy", "pk", "labs")
 
 # First match wins: a URL name, or a glob over the route's path.
 TABLE = [
