@@ -11,7 +11,7 @@ from tests.conftest import skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
-CLINICAL_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk")
+CLINICAL_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "labs")
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +41,7 @@ def test_every_model_round_trips(infused_patient):
     factories.hsct(infused_patient, on=date(2024, 6, 1))
     factories.disease_event(infused_patient, on=date(2024, 9, 1))
     factories.contact(infused_patient, on=date(2024, 12, 1))
+    _the_forms_of_a_car_t_team(infused_patient, ae)
     factories.death(infused_patient, on=date(2025, 1, 10))
     from core.models import Study
     factories.save(Study(pk=1))
@@ -57,6 +58,27 @@ def test_every_model_round_trips(infused_patient):
             for field in model._meta.concrete_fields:
                 assert getattr(again, field.attname) == getattr(row, field.attname), \
                     f"{model.__name__}.{field.name}"
+
+
+def _the_forms_of_a_car_t_team(patient, ae):
+    """One row of each form added for the CAR-T team: baseline, vital signs, medications, labs,
+    the product's chain, the CAR-T safety events and long-term follow-up (before the death)."""
+    factories.medical_history(patient)
+    factories.prior_therapy(patient)
+    factories.disease_at_screening(patient)
+    factories.bridging_therapy(patient)
+    factories.vital_signs(patient)
+    factories.conmed(patient, start=ae.onset_date, treated_event=ae)
+    factories.lab_result(patient, day=7, value=0.4)
+    factories.product_lot(released_for=patient)
+    factories.infection_details(factories.adverse_event(
+        patient, term="Lung infection", grade=2, onset_date=ae.onset_date, relatedness="possible"))
+    factories.iec_hs_details(factories.adverse_event(
+        patient, term="Immune effector cell-associated HLH-like syndrome", grade=2,
+        onset_date=ae.onset_date, relatedness="possible"))
+    factories.secondary_malignancy(patient, date(2024, 11, 1))
+    factories.rcl_test(patient, "M3", on=date(2024, 6, 11))
+    factories.ltfu_visit(patient, "Y2", on=date(2025, 1, 5))
 
 
 @pytest.mark.requirement("CON-AUD-01")
