@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NamedTuple
 
+from django.db.models import Max
+
 from core.fast_reads import values_rows
 from core.models import Study
 from dosing.models import DoseLevel, Infusion
@@ -149,11 +151,13 @@ def _lab_rows() -> dict:
 def _last_contacts() -> dict[int, date]:
     """Patient id → the last date known alive: follow-up contacts and long-term follow-up
     visits that found the patient alive, in one query."""
-    alive = LtfuVisit.objects.filter(vital_status=VitalStatus.ALIVE).order_by()
+    def latest(queryset):  # each patient's latest date, aggregated by the database
+        return queryset.order_by().values("patient_id").annotate(
+            last=Max("contact_date")).values_list("patient_id", "last")
+
+    alive = LtfuVisit.objects.filter(vital_status=VitalStatus.ALIVE)
     last: dict[int, date] = {}
-    for patient_id, on in FollowUpContact.objects.order_by().values_list(
-            "patient_id", "contact_date").union(
-            alive.values_list("patient_id", "contact_date"), all=True):
+    for patient_id, on in latest(FollowUpContact.objects).union(latest(alive), all=True):
         last[patient_id] = max(on, last.get(patient_id, on))
     return last
 
