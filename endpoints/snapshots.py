@@ -36,7 +36,8 @@ from safety.services import (
 )
 
 KEEP_SNAPSHOTS_PER_CUTOFF = 20  # of today's cutoff: the live recomputes' recent ones
-AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk")
+# Every app whose records the recompute reads: a lab count decides D5, so labs is one of them.
+AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "labs")
 RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
 
 

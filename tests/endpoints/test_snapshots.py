@@ -91,6 +91,14 @@ def test_the_data_version_moves_with_every_change_and_only_then(infused_patient,
     assert int(first) < int(second) < int(data_version())
 
 
+def test_a_lab_count_moves_the_data_version(infused_patient, coordinator):
+    # D5 reads recovery from the counts: a new count can change the report, so it must make
+    # the served snapshot stale
+    before = data_version()
+    factories.lab_result(infused_patient, day=27, test="platelets", value=80.0)
+    assert int(data_version()) > int(before)
+
+
 def test_todays_snapshot_is_served_stale_while_a_worker_recomputes(infused_patient,
                                                                      coordinator, settings):
     # given a worker's recompute already queued (tasks not run in-process)
