@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from core.audit import record_save
 from exports.sdtm_variables import DATASETS
 from exports.services import export_bytes
+from tests import factories
 from tests.exports.conftest import FREE_TEXT
 from tests.exports.test_sdtm_files import read_xpt
 
@@ -192,6 +194,21 @@ def test_the_sponsors_share_withholds_the_same_columns_in_the_json_as_in_the_xpt
     full_text = "".join(full[f"{n.lower()}.json"].decode() for n in DATASETS)
     assert [t for t in FREE_TEXT if t in sponsor_text] == []
     assert [t for t in FREE_TEXT if t in full_text] != []  # the check can see free text
+
+
+def test_non_ascii_text_and_a_formula_are_carried_exactly(full_patient, tmp_path):
+    # given: the recorded reason for leaving (DSTERM), as typed
+    reason = "=Rückzug – «raisons familiales», Ø µ 39,5 °C"
+    full_patient.off_study_reason = reason
+    record_save(full_patient, by=factories.user(), reason="wording")
+    # when
+    files = package(deidentified=False)
+    # then: the JSON has it exactly, UTF-8, as the XPT does (the CSV alone neutralises it)
+    _document, values = read_dataset_json(files["ds.json"])
+    frame, _meta = read_xpt(files["ds.xpt"], tmp_path, "ds")
+    assert reason in values["DSTERM"]
+    assert values["DSTERM"] == [v or None for v in frame["DSTERM"]]
+    assert reason.encode("utf-8") in files["ds.json"]
 
 
 def test_an_export_without_patients_gives_valid_empty_files(db):
