@@ -116,6 +116,9 @@ def test_each_file_reads_back_as_the_xpt_beside_it(packages, scope, tmp_path):
             xpt_type = meta.readstat_variable_types[variable]
             is_text = column["dataType"] in TEXT_TYPES
             assert (xpt_type == "string") == is_text, (name, variable, xpt_type)
+            if is_text:  # the longest value, in UTF-8 bytes as SAS counts them
+                longest = max((len(v.encode()) for v in frame[variable]), default=0)
+                assert column["length"] == max(longest, 1), (name, variable)
             for json_value, xpt_value in zip(values[variable], frame[variable], strict=True):
                 if is_text:  # the XPT has no null text: a missing one is blank
                     assert json_value == (xpt_value or None), (name, variable, json_value,
