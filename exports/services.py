@@ -10,10 +10,11 @@ from pathlib import Path
 from django.utils import timezone
 
 from core.roles import EXPORT_DEIDENTIFIED, VIEW_CRF, VIEW_REPORTS
+from exports.dataset_json import dataset_json_files
 from exports.form_csv import forms_files
 from exports.formats import zip_bytes
 from exports.loader import load_export_data
-from exports.odm import odm_xml
+from exports.odm import odm_xml, study_oid
 from exports.sdtm import sdtm_datasets
 from exports.sdtm_files import sdtm_files
 from exports.specs import ExportData
@@ -33,7 +34,9 @@ def export_scope(user) -> str | None:
 
 def _files(kind: str, data: ExportData, deidentified: bool) -> dict[str, bytes]:
     if kind == "sdtm":
-        return sdtm_files(sdtm_datasets(data, deidentified=deidentified))
+        datasets = sdtm_datasets(data, deidentified=deidentified)
+        return sdtm_files(datasets) | dataset_json_files(
+            datasets, created_at=timezone.now(), study_oid=study_oid(data))
     if kind == "forms":
         return forms_files(data, deidentified=deidentified)
     return {"odm.xml": odm_xml(data, deidentified=deidentified, created_at=timezone.now())}

@@ -15,8 +15,9 @@ from exports.services import DEIDENTIFIED, export_bytes, export_scope
 CONTENT = {"sdtm": ("application/zip", "zip"), "forms": ("application/zip", "zip"),
            "odm": ("application/xml", "xml")}
 DESCRIPTION = {
-    "sdtm": ("CDISC SDTM datasets", "DM, EX, AE with SUPPAE, RS, PC, PP and DS, each as CSV and "
-             "SAS transport v5 (XPT), with the variable-metadata sheet, in one zip."),
+    "sdtm": ("CDISC SDTM datasets", "DM, EX, AE with SUPPAE, RS, PC, PP and DS, each as CSV, "
+             "SAS transport v5 (XPT) and CDISC Dataset-JSON v1.1 (<domain>.json), with the "
+             "variable-metadata sheet, in one zip."),
     "odm": ("CDISC ODM-XML 1.3.2", "The forms' metadata (study events, forms, item groups, "
             "items, code lists) and every current record of every subject."),
     "forms": ("CSV per form", "One CSV of current records per CRF, with a data dictionary, "

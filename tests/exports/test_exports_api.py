@@ -75,7 +75,7 @@ def test_a_signed_in_sponsor_downloads_with_the_session(client, full_patient):
 
 def test_the_command_writes_sdtm_odm_and_forms(full_patient, tmp_path, capsys):
     call_command("export_sdtm", "--out", str(tmp_path), "--odm", "--forms", "--deidentified")
-    assert (tmp_path / "sdtm" / "ae.xpt").exists()
+    assert (tmp_path / "sdtm" / "ae.xpt").exists() and (tmp_path / "sdtm" / "ae.json").exists()
     assert (tmp_path / "forms" / "adverse_event.csv").exists()
     odm = (tmp_path / "odm.xml").read_text()
     assert "RD-001" in odm and not [t for t in FREE_TEXT if t in odm]

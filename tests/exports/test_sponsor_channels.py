@@ -89,7 +89,7 @@ class Channels:
 
     def sdtm_text(self) -> str:
         return "".join(content.decode("utf-8", "replace") for name, content in self.sdtm.items()
-                       if name.endswith(".csv"))
+                       if name.endswith((".csv", ".json")))
 
 
 @pytest.fixture

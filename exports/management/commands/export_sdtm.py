@@ -6,7 +6,8 @@ from exports.services import KINDS, export_to_folder
 
 
 class Command(BaseCommand):
-    help = ("Write the SDTM datasets (CSV, XPT v5 and variables.csv) under OUT/sdtm/; with "
+    help = ("Write the SDTM datasets (CSV, XPT v5, Dataset-JSON v1.1 and variables.csv) under "
+            "OUT/sdtm/; with "
             "--odm also OUT/odm.xml, with --forms one CSV per form under OUT/forms/. Every "
             "field unless --deidentified (the sponsors' share).")
 
