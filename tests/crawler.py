@@ -36,6 +36,9 @@ class _Links(HTMLParser):
         self._form: list | None = None  # the (name, value) pairs of the GET form being read
         self._action = ""
         self._select: dict | None = None
+        self.post_forms = 0  # the POST forms of the page
+        self.untokened_post_forms = 0  # of which without Django's CSRF token field
+        self._post_form_token: bool | None = None  # inside a POST form: its token seen yet
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -43,8 +46,14 @@ class _Links(HTMLParser):
             self.links.append(attrs["href"])
         elif tag == "form" and (attrs.get("method") or "get").lower() == "get":
             self._form, self._action = [], (attrs.get("action") or "").split("?")[0]
+        elif tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.post_forms += 1
+            self._post_form_token = False
         elif self._form is not None:
             self._form_field(tag, attrs)
+        elif (self._post_form_token is False and tag == "input"
+              and attrs.get("name") == "csrfmiddlewaretoken" and attrs.get("value")):
+            self._post_form_token = True
 
     def _form_field(self, tag, attrs):
         if tag == "select" and attrs.get("name"):
@@ -57,7 +66,10 @@ class _Links(HTMLParser):
                 self._form.append((attrs["name"], attrs.get("value", "")))
 
     def handle_endtag(self, tag):
-        if tag == "select" and self._select is not None and self._form is not None:
+        if tag == "form" and self._post_form_token is not None:
+            self.untokened_post_forms += not self._post_form_token
+            self._post_form_token = None
+        elif tag == "select" and self._select is not None and self._form is not None:
             self._form.append((self._select["name"], self._select["value"] or ""))
             self._select = None
         elif tag == "form" and self._form is not None:
@@ -78,11 +90,17 @@ def same_site(href: str, base: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def links_of(html: str, base: str) -> list[str]:
-    """The same-site pages that the page at `base` leads to."""
+def read_page(html: str, base: str) -> _Links:
+    """The page at `base`, read: its links and GET forms, and its POST forms."""
     parser = _Links()
     parser.feed(html)
-    return [url for href in parser.links if (url := same_site(href, base))]
+    parser.links = [url for href in parser.links if (url := same_site(href, base))]
+    return parser
+
+
+def links_of(html: str, base: str) -> list[str]:
+    """The same-site pages that the page at `base` leads to."""
+    return read_page(html, base).links
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,8 @@ class Visit:
     location: str = ""  # where a redirect leads
     found_on: str = ""  # the page that linked here
     seconds: float = 0.0  # how long the page took, for finding a slow one
+    post_forms: int = 0  # the forms on the page that POST
+    untokened_post_forms: int = 0  # of which without the CSRF token
 
 
 @dataclass
@@ -167,11 +187,16 @@ def crawl(username: str, password: str, start: str = "/", limit: int = 5000) -> 
         response = client.get(url)
         seconds = time.perf_counter() - started
         location = response.get("Location", "")
-        result.visits.append(Visit(url, response.status_code, location, found_on, seconds))
+        page = None
+        if not location and response.get("Content-Type", "").startswith("text/html"):
+            page = read_page(response.content.decode(), url)
+        result.visits.append(Visit(url, response.status_code, location, found_on, seconds,
+                                   page.post_forms if page else 0,
+                                   page.untokened_post_forms if page else 0))
         if location:
             if target := same_site(location, url):
                 frontier.add(target, url)
-        elif response.get("Content-Type", "").startswith("text/html"):
-            for target in links_of(response.content.decode(), url):
+        elif page:
+            for target in page.links:
                 frontier.add(target, url)
     return result

@@ -1,6 +1,6 @@
 """The page crawler's own rules: which links it follows, and how it keeps a walk finite."""
 
-from tests.crawler import QUERY_VARIANTS, VERSIONS_PER_MODEL, _Frontier, links_of
+from tests.crawler import QUERY_VARIANTS, VERSIONS_PER_MODEL, _Frontier, links_of, read_page
 
 PAGE = """
 <a href="/patients/">list</a> <a href="RD-001/#queries">relative, with a fragment</a>
@@ -16,6 +16,15 @@ PAGE = """
 def test_links_are_same_site_pages_and_get_forms_as_submitted():
     assert links_of(PAGE, "/patients/") == [
         "/patients/", "/patients/RD-001/", "/patients/?q=&page=2"]
+
+
+def test_post_forms_are_counted_with_those_that_lack_the_csrf_token():
+    tokened = ('<form method="POST"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
+               '<input name="reason"></form>')
+    page = read_page(PAGE + tokened + tokened, "/patients/")
+    assert (page.post_forms, page.untokened_post_forms) == (3, 1)
+    empty_token = '<form method="post"><input name="csrfmiddlewaretoken" value=""></form>'
+    assert read_page(empty_token, "/").untokened_post_forms == 1
 
 
 def test_a_path_is_followed_with_a_few_query_strings_only():

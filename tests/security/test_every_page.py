@@ -109,6 +109,16 @@ def test_no_page_answers_a_server_error(walked):
 
 
 @pytest.mark.django_db
+def test_every_post_form_the_walk_meets_carries_the_csrf_token(walked):
+    role, crawled, _ = walked
+    forms = sum(visit.post_forms for visit in crawled.visits)
+    untokened = [visit for visit in crawled.visits if visit.untokened_post_forms]
+    if role != "sponsor":  # the sponsor's pages hold sign-out and little else
+        assert forms >= 10, f"{role} met only {forms} POST forms: the walk is not reaching pages"
+    assert not untokened, f"{role}:\n{listing(untokened)}"
+
+
+@pytest.mark.django_db
 def test_no_link_leads_to_a_missing_page(walked):
     role, crawled, _ = walked
     missing = [v for v in crawled.visits if v.status == 404]
