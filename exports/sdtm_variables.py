@@ -1,7 +1,8 @@
 """The SDTM datasets' variables, in the SDTMIG v3.4 order of each domain, with their labels,
 types and origins (Define-XML 2.1 origin types: Collected, Derived, Assigned). Pure.
 
-Only the variables this trial collects or derives are listed; SDTMIG's order is kept among them.
+Only the variables this trial collects or derives are listed, and the Expected ones it does not
+collect (DM's RACE, left null); SDTMIG's order is kept among them.
 """
 
 from dataclasses import dataclass
