@@ -35,6 +35,7 @@ from patients.status import patient_status
 from pk.models import PkSample
 from safety.grading import lab_grade
 from safety.models import (
+    SERIOUSNESS_CRITERIA,
     AdverseEvent,
     ConcomitantMedication,
     DltAdjudication,
@@ -189,8 +190,8 @@ class AdverseEventRowSerializer(PatientRecordSerializer):
     class Meta:
         model = AdverseEvent
         fields = (*PatientRecordSerializer.LEAD, "term", "grade", "onset_date",
-                  "resolution_date", "serious", "relatedness", "outcome", "action_taken",
-                  "site_aware_at", "sponsor_reported_at", "narrative")
+                  "resolution_date", "serious", *SERIOUSNESS_CRITERIA, "relatedness", "outcome",
+                  "action_taken", "site_aware_at", "sponsor_reported_at", "narrative")
 
 
 class ResponseAssessmentRowSerializer(PatientRecordSerializer):

@@ -169,7 +169,7 @@ def _adverse_events(rng, on, age: int, last_day: int) -> list[dict]:
         events.append({
             "term": term, "grade": grade, "onset_date": on(onset).isoformat(),
             "resolution_date": on(end).isoformat() if end <= last_day else None,
-            "serious": serious, "relatedness": relatedness,
+            "serious": serious, "sae_hospitalisation": serious, "relatedness": relatedness,
             "outcome": "recovered" if end <= last_day else "not_recovered",
             "site_aware_at": aware.isoformat() + "Z" if serious else None,
             "sponsor_reported_at": (aware + timedelta(hours=rng.randint(2, 20))).isoformat()

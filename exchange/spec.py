@@ -31,6 +31,7 @@ from patients.models import (
 )
 from pk.models import PkSample
 from safety.models import (
+    SERIOUSNESS_CRITERIA,
     AdverseEvent,
     ConcomitantMedication,
     CrsDetails,
@@ -103,8 +104,9 @@ INFUSION = Part(Infusion, _same(
     "number", "date", "time", "dose_level", "cells_per_kg", "total_cells", "weight_kg",
     "viability_pct", "product_lot", "received_at", "thawed_at"))
 ADVERSE_EVENT = Part(AdverseEvent, _same(
-    "term", "grade", "onset_date", "resolution_date", "serious", "relatedness", "outcome",
-    "action_taken", "site_aware_at", "sponsor_reported_at", "narrative"),
+    "term", "grade", "onset_date", "resolution_date", "serious", *SERIOUSNESS_CRITERIA,
+    "relatedness", "outcome", "action_taken", "site_aware_at", "sponsor_reported_at",
+    "narrative"),
     required=frozenset({"serious"}))
 CRS = Part(CrsDetails, _same("max_temp_c", "hypotension", "oxygen", "died_of_crs", "fever_masked"))
 ICANS = Part(IcansDetails, _same(

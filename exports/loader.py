@@ -84,4 +84,4 @@ def load_export_data() -> ExportData:
         forms=tuple(entry.spec for entry in catalog),
         rows={entry.spec.slug: rows[entry.spec.slug] for entry in catalog},
         assessments=assessments, trial=trial, time_zone=ZoneInfo(settings.TIME_ZONE),
-        reference=reference)
+        country=settings.STUDY_COUNTRY, lloq=dict(settings.PK_LLOQ), reference=reference)

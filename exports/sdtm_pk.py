@@ -2,15 +2,18 @@
 
 PC: one row per sample and analyte measured: CAR transgene copies/µg gDNA by qPCR (CARTGCP) and
 CAR-T cells/µL by flow cytometry (CARTCELL). A qPCR result below the LLOQ is PCORRES/PCSTRESC
-"BLQ" with PCSTRESN empty. PCTPT is the protocol's nominal day after the first infusion
-(PCELTM P<n>D from PCTPTREF "FIRST INFUSION").
+"BLQ" with PCSTRESN empty; every result carries the assay's LLOQ (PCLLOQ, in PCSTRESU; the
+settings `PK_LLOQ_*`). PCTPT is the protocol's nominal day after the first infusion
+(PCELTM P<n>D from PCTPTREF "FIRST INFUSION"). Each sampling day is a visit of its own,
+"PK DAY <n>", numbered 100 + n so that it never meets the response visits' numbers (1–7).
 
 PP: Cmax, Tmax, AUC(0–28 d), Tlast and Clast of each infused patient and analyte, computed by
 `pk.nca` from the peripheral-blood samples exactly as the endpoint report does
 (`endpoints.report.BloodSamples`, times in days from the first infusion). PPCAT is the analyte's
-PCTESTCD. AUCINT carries PPSTINT P0D and PPENINT P28D; an AUC that cannot cover day 0–28 (no
-sample on day 28, or none after day 0) is PPSTAT "NOT DONE" with the reason, never a partial
-area under the full interval's name.
+PCTEST (SDTMIG v3.4 PP assumption: the analyte the profile is of), and each parameter names
+PPTPTREF "FIRST INFUSION" with its date PPRFTDTC. AUCINT carries PPSTINT P0D and PPENINT
+P28D; an AUC that cannot cover day 0–28 (no sample on day 28, or none after day 0) is PPSTAT
+"NOT DONE" with the reason, never a partial area under the full interval's name.
 """
 
 from endpoints.report import CELLS, COPIES, BloodSamples
@@ -25,6 +28,7 @@ ANALYTES = {  # analyte → (PCTESTCD, PCTEST, unit, method)
 SPECIMEN = {"peripheral_blood": "BLOOD", "bone_marrow": "BONE MARROW",
             "csf": "CEREBROSPINAL FLUID"}
 BLQ = "BLQ"
+PK_VISIT_BASE = 100
 
 
 def _result(sample: dict, analyte: str) -> tuple[str, float | None] | None:
@@ -46,12 +50,14 @@ def pc_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
             if result is None:
                 continue
             text, number = result
+            on = local_date(sample["collected_at"], tz)
             rows.add(subject, PCTESTCD=testcd, PCTEST=test, PCORRES=text, PCORRESU=unit,
                      PCSTRESC=text, PCSTRESN=number, PCSTRESU=unit,
                      PCSPEC=SPECIMEN[sample["matrix"]], PCMETHOD=method,
+                     PCLLOQ=data.lloq.get(analyte), VISITNUM=PK_VISIT_BASE + day,
+                     VISIT=f"PK DAY {day}", EPOCH=subject.epoch(on),
                      PCDTC=dtc(sample["collected_at"], tz),
-                     PCDY=sdtm_study_day(local_date(sample["collected_at"], tz),
-                                    subject.first_infusion_date),
+                     PCDY=sdtm_study_day(on, subject.first_infusion_date),
                      PCTPT=f"DAY {day}", PCTPTNUM=day, PCELTM=f"P{day}D",
                      PCTPTREF="FIRST INFUSION", PCRFTDTC=subject.first_infusion_dtc)
     return rows.dataset()
@@ -71,7 +77,7 @@ def pp_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
     results = {analyte: blood.nca(analyte) for analyte in ANALYTES}
     for index, patient in enumerate(blood.patients):
         subject = subject_of[patient.subject_id]
-        for analyte, (testcd, _test, unit, _method) in ANALYTES.items():
+        for analyte, (_testcd, test, unit, _method) in ANALYTES.items():
             result = results[analyte][index]
             if result is None:
                 continue
@@ -86,12 +92,13 @@ def pp_rows(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
             )
             for code, name, value, param_unit, reason in parameters:
                 interval = {"PPSTINT": "P0D", "PPENINT": "P28D"} if code == "AUCINT" else {}
-                rows.add(subject, PPTESTCD=code, PPTEST=name, PPCAT=testcd,
+                rows.add(subject, PPTESTCD=code, PPTEST=name, PPCAT=test,
                          PPORRES=None if value is None else number_text(value),
                          PPORRESU=param_unit,
                          PPSTRESC=None if value is None else number_text(value),
                          PPSTRESN=None if value is None else float(value),
                          PPSTRESU=param_unit, PPSTAT="NOT DONE" if reason else None,
-                         PPREASND=reason, PPSPEC="BLOOD", PPRFTDTC=subject.first_infusion_dtc,
+                         PPREASND=reason, PPSPEC="BLOOD", PPTPTREF="FIRST INFUSION",
+                         PPRFTDTC=subject.first_infusion_dtc,
                          **interval)
     return rows.dataset()

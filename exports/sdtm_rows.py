@@ -1,9 +1,19 @@
-"""What every SDTM domain shares: USUBJID, --SEQ, ISO 8601 --DTC values and study days. Pure.
+"""What every SDTM domain shares: USUBJID, --SEQ, ISO 8601 --DTC values, study days and EPOCH.
+Pure.
 
 Study day (SDTMIG v3.4 §4.4.4): day 1 is the reference start date RFSTDTC, here the date of the
 first RD13-02 infusion; the day before it is day −1, and there is no day 0. So a date on or after
 RFSTDTC is (date − RFSTDTC) + 1 and a date before it (date − RFSTDTC). (The protocol's own clock,
 where the infusion day is day 0, stays in the EDC's pages and the endpoint report.)
+
+EPOCH (SDTMIG v3.4 §4.1.3.1, CDISC CT codelist EPOCH) of an event or finding, from its date:
+SCREENING before the first study treatment (the lymphodepletion's first day, or the first
+infusion when no lymphodepletion is recorded); TREATMENT from that day to the end of the
+treatment period; FOLLOW-UP after it. The treatment period ends on the later of the last
+infusion and the end of the DLT window (the protocol's day `dlt_window_days` after the first
+infusion, day 28 by default); for a patient conditioned but never infused, on the last day of
+the lymphodepletion. A patient who received no study treatment is in SCREENING throughout. A
+record without a date has no EPOCH.
 """
 
 from collections import Counter
@@ -48,6 +58,18 @@ class Subject:
     usubjid: str
     first_infusion_date: date | None  # RFSTDTC, day 1
     first_infusion_dtc: str | None  # with the time when recorded
+    treatment_start: date | None = None  # the first study treatment (RFXSTDTC's date)
+    treatment_end: date | None = None  # the last day of the treatment period (EPOCH)
+
+    def epoch(self, on: date | None) -> str | None:
+        """EPOCH of a record dated `on` (module docstring)."""
+        if on is None:
+            return None
+        if self.treatment_start is None or on < self.treatment_start:
+            return "SCREENING"
+        if self.treatment_end is None or on <= self.treatment_end:
+            return "TREATMENT"
+        return "FOLLOW-UP"
 
 
 class DomainRows:

@@ -1,7 +1,8 @@
 """The SDTM datasets' variables, in the SDTMIG v3.4 order of each domain, with their labels,
 types and origins (Define-XML 2.1 origin types: Collected, Derived, Assigned). Pure.
 
-Only the variables this trial collects or derives are listed; SDTMIG's order is kept among them.
+Only the variables this trial collects or derives are listed, and the Expected ones it does not
+collect (DM's RACE, left null); SDTMIG's order is kept among them.
 """
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def _vars(*specs: tuple[str, str, str, str]) -> tuple[Variable, ...]:
     return tuple(Variable(*spec) for spec in specs)
 
 
+EPOCH = ("EPOCH", "Epoch", CHAR, DERIVED)
 IDENTIFIERS = (("STUDYID", "Study Identifier", CHAR, ASSIGNED),
                ("DOMAIN", "Domain Abbreviation", CHAR, ASSIGNED),
                ("USUBJID", "Unique Subject Identifier", CHAR, DERIVED))
@@ -64,10 +66,14 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("AGE", "Age", NUM, COLLECTED),
         ("AGEU", "Age Units", CHAR, ASSIGNED),
         ("SEX", "Sex", CHAR, COLLECTED),
+        ("RACE", "Race", CHAR, COLLECTED),
         ("ARMCD", "Planned Arm Code", CHAR, DERIVED),
         ("ARM", "Description of Planned Arm", CHAR, DERIVED),
         ("ACTARMCD", "Actual Arm Code", CHAR, DERIVED),
-        ("ACTARM", "Description of Actual Arm", CHAR, DERIVED))),
+        ("ACTARM", "Description of Actual Arm", CHAR, DERIVED),
+        ("ARMNRS", "Reason Arm and/or Actual Arm is Null", CHAR, DERIVED),
+        ("ACTARMUD", "Description of Unplanned Actual Arm", CHAR, DERIVED),
+        ("COUNTRY", "Country", CHAR, ASSIGNED))),
     "EX": ("Exposure", _vars(
         *IDENTIFIERS,
         ("EXSEQ", "Sequence Number", NUM, DERIVED),
@@ -79,6 +85,7 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("EXDOSFRQ", "Dosing Frequency per Interval", CHAR, ASSIGNED),
         ("EXROUTE", "Route of Administration", CHAR, ASSIGNED),
         ("EXLOT", "Lot Number", CHAR, COLLECTED),
+        EPOCH,
         ("EXSTDTC", "Start Date/Time of Treatment", CHAR, COLLECTED),
         ("EXENDTC", "End Date/Time of Treatment", CHAR, DERIVED),
         ("EXSTDY", "Study Day of Start of Treatment", NUM, DERIVED),
@@ -89,9 +96,18 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("AETERM", "Reported Term for the Adverse Event", CHAR, COLLECTED),
         ("AEDECOD", "Dictionary-Derived Term", CHAR, DERIVED),
         ("AESER", "Serious Event", CHAR, COLLECTED),
+        ("AEACN", "Action Taken with Study Treatment", CHAR, DERIVED),
+        ("AEACNOTH", "Other Action Taken", CHAR, DERIVED),
         ("AEREL", "Causality", CHAR, COLLECTED),
         ("AEOUT", "Outcome of Adverse Event", CHAR, COLLECTED),
+        ("AESCONG", "Congenital Anomaly or Birth Defect", CHAR, COLLECTED),
+        ("AESDISAB", "Persist or Signif Disability/Incapacity", CHAR, COLLECTED),
+        ("AESDTH", "Results in Death", CHAR, COLLECTED),
+        ("AESHOSP", "Requires or Prolongs Hospitalization", CHAR, COLLECTED),
+        ("AESLIFE", "Is Life Threatening", CHAR, COLLECTED),
+        ("AESMIE", "Other Medically Important Serious Event", CHAR, COLLECTED),
         ("AETOXGR", "Standard Toxicity Grade", CHAR, COLLECTED),
+        EPOCH,
         ("AESTDTC", "Start Date/Time of Adverse Event", CHAR, COLLECTED),
         ("AEENDTC", "End Date/Time of Adverse Event", CHAR, COLLECTED),
         ("AESTDY", "Study Day of Start of Adverse Event", NUM, DERIVED),
@@ -118,6 +134,7 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("RSEVAL", "Evaluator", CHAR, ASSIGNED),
         ("VISITNUM", "Visit Number", NUM, DERIVED),
         ("VISIT", "Visit Name", CHAR, COLLECTED),
+        EPOCH,
         ("RSDTC", "Date/Time of Assessment", CHAR, COLLECTED),
         ("RSDY", "Study Day of Assessment", NUM, DERIVED))),
     "PC": ("Pharmacokinetics Concentrations", _vars(
@@ -128,6 +145,10 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         *_results("PC", COLLECTED),
         ("PCSPEC", "Specimen Material Type", CHAR, COLLECTED),
         ("PCMETHOD", "Method of Test or Examination", CHAR, ASSIGNED),
+        ("PCLLOQ", "Lower Limit of Quantitation", NUM, ASSIGNED),
+        ("VISITNUM", "Visit Number", NUM, DERIVED),
+        ("VISIT", "Visit Name", CHAR, DERIVED),
+        EPOCH,
         ("PCDTC", "Date/Time of Specimen Collection", CHAR, COLLECTED),
         ("PCDY", "Study Day of Specimen Collection", NUM, DERIVED),
         ("PCTPT", "Planned Time Point Name", CHAR, DERIVED),
@@ -145,6 +166,7 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("PPSTAT", "Completion Status", CHAR, DERIVED),
         ("PPREASND", "Reason Not Done", CHAR, DERIVED),
         ("PPSPEC", "Specimen Material Type", CHAR, ASSIGNED),
+        ("PPTPTREF", "Time Point Reference", CHAR, ASSIGNED),
         ("PPRFTDTC", "Date/Time of Reference Point", CHAR, DERIVED),
         ("PPSTINT", "Planned Start of Assessment Interval", CHAR, ASSIGNED),
         ("PPENINT", "Planned End of Assessment Interval", CHAR, ASSIGNED))),
@@ -154,6 +176,7 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("DSTERM", "Reported Term for the Disposition Event", CHAR, COLLECTED),
         ("DSDECOD", "Standardized Disposition Term", CHAR, DERIVED),
         ("DSCAT", "Category for Disposition Event", CHAR, ASSIGNED),
+        EPOCH,
         ("DSSTDTC", "Start Date/Time of Disposition Event", CHAR, COLLECTED),
         ("DSSTDY", "Study Day of Start of Disposition Event", NUM, DERIVED))),
 }

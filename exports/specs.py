@@ -66,6 +66,8 @@ class ExportData:
     assessments: list[dict]
     trial: object  # endpoints.trial_data.TrialData
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
+    country: str | None = None  # the site's country, ISO 3166-1 alpha-3 (SDTM DM.COUNTRY)
+    lloq: dict[str, float] = field(default_factory=dict)  # PK analyte → the assay's LLOQ
     # Trial-level master data, no subject's (the RD13-02 product lots): spec, rows.
     reference: tuple[tuple[FormSpec, list[dict]], ...] = field(default=())
 

@@ -6,6 +6,7 @@ from dosing.edit_checks import first_infusion_date, outside_window
 from patients.edit_checks import before_consent
 from patients.schedule import RCL_TESTS
 from safety.models import (
+    SERIOUSNESS_CRITERIA,
     AdverseEvent,
     ConcomitantMedication,
     RclTest,
@@ -33,6 +34,19 @@ def _definite_before_infusion(event, records):
             "cannot be definitely related to RD13-02")
 
 
+def _seriousness_criteria(event, records):
+    ticked = [name for name in SERIOUSNESS_CRITERIA if getattr(event, name)]
+    if event.serious and not ticked:
+        return ("a serious adverse event needs at least one seriousness criterion: tick results "
+                "in death, life-threatening, hospitalisation, disability or incapacity, "
+                "congenital anomaly, or other medically important event")
+    if not event.serious and ticked:
+        labels = ", ".join(AdverseEvent._meta.get_field(name).verbose_name for name in ticked)
+        return (f"seriousness criteria are ticked ({labels}) on an event not marked serious: "
+                "tick serious (SAE), or untick the criteria")
+    return None
+
+
 def _t_cell_not_tested(malignancy, records):
     if malignancy.malignancy_type != SecondaryMalignancy.Type.T_CELL or malignancy.sample_sent:
         return None
@@ -55,6 +69,9 @@ BEFORE_CONSENT = EditCheck("EC-AE-01", SOFT, "onset_date", "Adverse event before
 DEFINITE_BEFORE_INFUSION = EditCheck(
     "EC-AE-02", HARD, "relatedness", "Definitely related event before the infusion",
     _definite_before_infusion)
+
+SERIOUSNESS = EditCheck("EC-AE-03", HARD, "serious", "Seriousness without its criteria",
+                        _seriousness_criteria)
 
 
 def _stop_before_start(medication, records):
@@ -99,7 +116,7 @@ RCL_OUTSIDE_WINDOW = EditCheck("EC-RCL-01", SOFT, "sample_date", "RCL test outsi
 
 
 def declare_checks():
-    declare(AdverseEvent, BEFORE_CONSENT, DEFINITE_BEFORE_INFUSION)
+    declare(AdverseEvent, BEFORE_CONSENT, DEFINITE_BEFORE_INFUSION, SERIOUSNESS)
     declare(ConcomitantMedication, STOP_BEFORE_START, NEGATIVE_DOSE, OTHER_PATIENTS_EVENT)
     declare(SecondaryMalignancy, T_CELL_NOT_TESTED)
     declare(RclTest, RCL_OUTSIDE_WINDOW)

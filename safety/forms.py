@@ -7,6 +7,7 @@ from django import forms
 from core.forms import CrfForm, SignatureForm, required_text_field
 from safety.dlt_rules import KIND_TERMS
 from safety.models import (
+    SERIOUSNESS_CRITERIA,
     AdverseEvent,
     ConcomitantMedication,
     CrsDetails,
@@ -57,8 +58,9 @@ class AdverseEventForm(CrfForm):
     class Meta:
         model = AdverseEvent
         # the record's fields (the record page and exports read them); "Specify" is the form's
-        fields = ["term", "grade", "onset_date", "resolution_date", "serious", "relatedness",
-                  "outcome", "action_taken", "site_aware_at", "sponsor_reported_at", "narrative"]
+        fields = ["term", "grade", "onset_date", "resolution_date", "serious",
+                  *SERIOUSNESS_CRITERIA, "relatedness", "outcome", "action_taken",
+                  "site_aware_at", "sponsor_reported_at", "narrative"]
 
     field_order = ["term", "term_specify"]
 

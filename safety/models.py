@@ -53,6 +53,12 @@ class ActionTaken(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The AE's seriousness criteria, in SDTM order (AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG,
+# AESMIE).
+SERIOUSNESS_CRITERIA = ("sae_death", "sae_life_threatening", "sae_hospitalisation",
+                        "sae_disability", "sae_congenital_anomaly", "sae_medically_important")
+
+
 class AdverseEvent(TimelineChecked, ClinicalRecord):
     """An adverse event, CTCAE v5.0 term and grade (ASTCT grade for CRS and ICANS)."""
 
@@ -63,6 +69,18 @@ class AdverseEvent(TimelineChecked, ClinicalRecord):
     onset_date = models.DateField()
     resolution_date = models.DateField(null=True, blank=True)
     serious = models.BooleanField("serious (SAE)", default=False)
+    # The seriousness criteria (ICH E2A; SDTM AESDTH … AESMIE): at least one when serious, none
+    # when not (`safety.edit_checks`, EC-AE-03).
+    sae_death = models.BooleanField("results in death", default=False)
+    sae_life_threatening = models.BooleanField("is life-threatening", default=False)
+    sae_hospitalisation = models.BooleanField(
+        "requires or prolongs hospitalisation", default=False)
+    sae_disability = models.BooleanField(
+        "results in persistent or significant disability or incapacity", default=False)
+    sae_congenital_anomaly = models.BooleanField(
+        "is a congenital anomaly or birth defect", default=False)
+    sae_medically_important = models.BooleanField(
+        "other medically important serious event", default=False)
     relatedness = models.CharField("relatedness to RD13-02", max_length=10,
                                    choices=Relatedness.choices)
     outcome = models.CharField(max_length=15, choices=Outcome.choices, blank=True)

@@ -24,6 +24,7 @@ from patients.models import (
 )
 from pk.models import PkSample
 from safety.models import (
+    SERIOUSNESS_CRITERIA,
     AdverseEvent,
     ConcomitantMedication,
     CrsDetails,
@@ -113,9 +114,12 @@ def product_lot(lot_number="L-0042", released_for=None, **fields):
 
 
 def adverse_event(p, **fields):
+    """A serious event is hospitalised unless a seriousness criterion is given."""
     values = dict(term="Cytokine release syndrome", grade=2,
                   onset_date=CONSENT + timedelta(days=13), serious=False, relatedness="probable")
     values.update(fields)
+    if values["serious"] and not any(values.get(c) for c in SERIOUSNESS_CRITERIA):
+        values["sae_hospitalisation"] = True
     return save(AdverseEvent(patient=p, **values))
 
 

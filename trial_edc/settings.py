@@ -37,6 +37,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return default if value in (None, "") else float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number") from exc
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -192,6 +200,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The country of the trial's single site, ISO 3166-1 alpha-3 (SDTM DM.COUNTRY): the RD13-02
+# phase I trial recruits in China.
+STUDY_COUNTRY = os.environ.get("STUDY_COUNTRY", "CHN")
+# The lower limits of quantification of the laboratory's CAR-T assays (SDTM PC.PCLLOQ): qPCR in
+# CAR transgene copies/µg gDNA, flow cytometry in CAR-T cells/µL.
+PK_LLOQ = {"car_copies_per_ug_gdna": env_float("PK_LLOQ_COPIES_PER_UG_GDNA", 50.0),
+           "car_t_cells_per_uL": env_float("PK_LLOQ_CAR_T_CELLS_PER_UL", 0.0125)}
 USE_I18N = True
 USE_TZ = True
 

@@ -77,3 +77,13 @@ def test_the_metadata_sheet_describes_every_variable_with_its_length(files):
     assert lengths[("DM", "USUBJID")] == len("RD13-02-PH1-RD-001")
     assert lengths[("DM", "AGE")] == 8
     assert lengths[("AE", "AETERM")] == len("Neutrophil count decreased")
+
+
+def test_a_trial_without_patients_gives_every_dataset_empty_with_its_variables(db, tmp_path):
+    # when
+    files = sdtm_files(sdtm_datasets(load_export_data(), deidentified=False))
+    # then: each XPT reads back with its variables and no rows
+    for name, (_label, variables) in DATASETS.items():
+        frame, meta = read_xpt(files[f"{name.lower()}.xpt"], tmp_path, name)
+        assert list(frame.columns) == [v.name for v in variables] and len(frame) == 0, name
+        assert read_csv(files[f"{name.lower()}.csv"]) == []

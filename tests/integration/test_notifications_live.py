@@ -43,7 +43,8 @@ def trial(settings):
 def enter_sae(patient) -> AdverseEvent:
     return factories.save(AdverseEvent(
         patient=patient, term="Sepsis", grade=4, onset_date=AWARE.date(), serious=True,
-        relatedness="possible", site_aware_at=AWARE, narrative=NARRATIVE),
+        sae_life_threatening=True, relatedness="possible", site_aware_at=AWARE,
+        narrative=NARRATIVE),
         by=factories.user("coordinator"))
 
 

@@ -24,7 +24,7 @@ AWARE = datetime(2024, 3, 25, 9, 30, tzinfo=UTC)
 def enter_sae(patient, by):
     return factories.save(factories.AdverseEvent(
         patient=patient, term="Sepsis", grade=4, onset_date=AWARE.date(), serious=True,
-        relatedness="possible", site_aware_at=AWARE), by=by)
+        sae_life_threatening=True, relatedness="possible", site_aware_at=AWARE), by=by)
 
 
 def test_a_broker_outage_neither_blocks_the_save_nor_loses_the_email(

@@ -72,6 +72,7 @@ def test_an_event_made_serious_later_is_told_once(staff, infused_patient, mailou
 
     with django_capture_on_commit_callbacks(execute=True):
         adverse_event.serious, adverse_event.site_aware_at = True, AWARE
+        adverse_event.sae_hospitalisation = True
         record_save(adverse_event, by=staff["coordinator"], reason="hospitalised: an SAE")
         adverse_event.grade = 4
         record_save(adverse_event, by=staff["coordinator"], reason="worsened")
