@@ -1,5 +1,5 @@
 """Real services for the integration tests: the PostgreSQL test database shared with a real
-Celery worker process, and a real Redis broker. They run in make test's pass 2 and are required
+Celery worker process, and a real Redis broker. They run in make test's pass 3 and are required
 under CI=true (skip_or_fail)."""
 
 import os
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def broker_url():
     url = os.environ.get("TEST_REDIS_URL", "")
     if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL shared with the worker process (make test's pass 2)")
+        skip_or_fail("needs PostgreSQL shared with the worker process (make test's pass 3)")
     if not url:
         skip_or_fail("TEST_REDIS_URL is not set (make test sets it when Redis answers)")
     try:
@@ -146,7 +146,7 @@ class OwnRedis:
 @pytest.fixture
 def own_redis():
     if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL shared with the worker process (make test's pass 2)")
+        skip_or_fail("needs PostgreSQL shared with the worker process (make test's pass 3)")
     if not shutil.which("redis-server"):
         skip_or_fail("redis-server is not installed (apt-get install redis-server)")
     server = OwnRedis()

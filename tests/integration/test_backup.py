@@ -1,6 +1,6 @@
 """The backup and restore of docs/operations.md: scripts/backup_restore_check.sh dumps the
 PostgreSQL test database, restores it into a scratch database and compares every table's row
-count, the audit history tables included (pass 2 of `make test`; required under CI=true)."""
+count, the audit history tables included (pass 3 of `make test`; required under CI=true)."""
 
 import shutil
 import subprocess

@@ -1,4 +1,4 @@
-"""The whole data model on the real PostgreSQL (pass 2 of `make test`; required under CI=true)."""
+"""The whole data model on the real PostgreSQL (pass 3 of `make test`; required under CI=true)."""
 
 from datetime import date
 
