@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import record_save
@@ -32,6 +32,9 @@ from endpoints.models import DataCut, EndpointSnapshot
 from endpoints.snapshots import Computed, compute, history_models, store
 
 NAME_TAKEN = "A data cut with this name exists already: data cut names are unique."
+DATA_CHANGED_WHILE_FREEZING = ("Data were being saved while the cut was frozen: nothing was "
+                               "frozen. Freeze it again.")
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def _lock_history_tables() -> None:
@@ -58,6 +61,17 @@ def data_cut_freeze(*, name: str, reason: str, cutoff: date | None, by,
     cutoff = checked_cutoff(cutoff or today, today=today)
     if len(name) > DataCut._meta.get_field("name").max_length:
         raise ValidationError({"name": "A data cut's name has at most 120 characters."})
+    try:
+        return _freeze(name, reason, cutoff, today, by)
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+            raise
+        # A write held one history table and wanted another the freeze had already locked:
+        # PostgreSQL ended the freeze's side of the deadlock, and the writer went on.
+        raise ValidationError(DATA_CHANGED_WHILE_FREEZING, code="busy") from error
+
+
+def _freeze(name: str, reason: str, cutoff: date, today: date, by) -> DataCut:
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
