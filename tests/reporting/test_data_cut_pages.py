@@ -132,3 +132,21 @@ def test_a_cuts_page_commits_its_request_cleanly(demo_trial):
     client.force_login(monitor)
     assert client.get(f"{LIST}{cut.pk}/").status_code == 200
     assert client.get(f"{LIST}{cut.pk}/plots/swimmer/?format=png").status_code == 200
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("cutoff", "2025-13-01", "cutoff: enter a date as YYYY-MM-DD."),
+    ("cutoff", "2999-01-01", "cutoff"),
+    ("name", "SRC \x00 1", "Null characters are not allowed."),
+    ("name", "x" * 121, "at most 120 characters"),
+    ("reason", "\u200b", "This field is required"),
+])
+def test_bad_input_to_the_freeze_form_is_named_and_freezes_nothing(client, demo_trial, field,
+                                                                   value, says):
+    client, user = signed_in(client, "investigator")
+    form = {"name": "SRC 1", "reason": REASON, "cutoff": CUTOFF.isoformat(),
+            "user_id": user.username, "password": PASSWORD, field: value}
+    response = client.post(LIST, form)
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert not DataCut.objects.exists()
