@@ -32,6 +32,8 @@ SIGN_CASEBOOK = "trial_edc.sign_casebook"
 MANAGE_STUDY = "trial_edc.manage_study"
 IMPORT_CASEBOOK = "trial_edc.import_casebook"
 EXPORT_CASEBOOK = "trial_edc.export_casebook"
+# Declared on endpoints.DataCut (its Meta).
+FREEZE_DATA_CUT = "endpoints.freeze_datacut"
 
 CUSTOM_PERMISSIONS = (
     ("view_crf", "Can open case report forms and casebooks"),
@@ -70,9 +72,10 @@ def role_permissions() -> dict[str, set[str]]:
         COORDINATOR: read_crfs
         | _model_perms(["add", "change"], exclude=NOT_ENTERED_BY_COORDINATORS)
         | {ENTER_CRF, ANSWER_QUERY, VIEW_DATA_REVIEW},
-        INVESTIGATOR: read_crfs | reports | {ADJUDICATE_DLT, SIGN_CASEBOOK},
+        INVESTIGATOR: read_crfs | reports | {ADJUDICATE_DLT, SIGN_CASEBOOK, FREEZE_DATA_CUT},
         MONITOR: read_crfs | reports
-        | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED, EXPORT_CASEBOOK},
+        | {RAISE_QUERY, VERIFY_SOURCE, LOCK_FORM, EXPORT_DEIDENTIFIED, EXPORT_CASEBOOK,
+           FREEZE_DATA_CUT},
         SPONSOR: {VIEW_REPORTS, VIEW_DATA_REVIEW, EXPORT_DEIDENTIFIED},
         ADMIN: read_crfs | reports | _model_perms(["add", "change"])
         | {MANAGE_STUDY, EXPORT_DEIDENTIFIED, IMPORT_CASEBOOK, EXPORT_CASEBOOK,

@@ -15,6 +15,7 @@ import gc
 import time
 from contextlib import contextmanager, nullcontext
 from datetime import date
+from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
@@ -41,18 +42,34 @@ AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "
 RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
 
 
+def history_models() -> list:
+    """The history model of every audited model the recompute reads (simple-history's)."""
+    return [m for a in AUDITED_APPS for m in apps.get_app_config(a).get_models()
+            if m.__name__.startswith("Historical")]
+
+
+def data_positions() -> dict[str, int]:
+    """The audit trail's position table by table: each history table's highest `history_id`
+    (0 when empty), in one query. A data cut keeps them (`endpoints.data_cuts`)."""
+    tables = [m._meta.db_table for m in history_models()]
+    union = " UNION ALL ".join(
+        f"SELECT '{t}' AS t, COALESCE(MAX(history_id), 0) AS m FROM \"{t}\"" for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(union)
+        return {table: int(position) for table, position in cursor.fetchall()}
+
+
 def data_version() -> str:
     """The audit trail's position: the sum of every history table's highest id, in one query.
 
     Every change to audited data adds a history row and history rows are never removed, so the
     number grows with each change and only then.
     """
-    tables = [m._meta.db_table for a in AUDITED_APPS for m in apps.get_app_config(a).get_models()
-              if m.__name__.startswith("Historical")]
-    union = " UNION ALL ".join(f'SELECT MAX(history_id) AS m FROM "{t}"' for t in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(m), 0) FROM ({union}) AS maxima")
-        return str(cursor.fetchone()[0])
+    return version_of(data_positions())
+
+
+def version_of(positions: dict[str, int]) -> str:
+    return str(sum(positions.values()))
 
 
 @contextmanager
@@ -116,7 +133,36 @@ def _checked(cutoff: date) -> date:
     return checked_cutoff(cutoff, today=timezone.localdate())
 
 
+class Computed(NamedTuple):
+    """One computation's results, before they are stored: the report and listing as the
+    snapshot keeps them, and the audit trail's positions (table by table) of the rows read."""
+    report: dict
+    review: dict
+    positions: dict[str, int]
+    duration_ms: float
+
+    @property
+    def data_version(self) -> str:
+        return version_of(self.positions)
+
+
 def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
+    computed = compute(cutoff, today=timezone.localdate(), reconcile=reconcile)
+    snapshot = store(cutoff, computed)
+    _prune(today=timezone.localdate())
+    return snapshot
+
+
+def store(cutoff: date, computed: Computed) -> EndpointSnapshot:
+    return EndpointSnapshot.objects.create(
+        cutoff=cutoff, data_version=computed.data_version, report=computed.report,
+        review=computed.review, duration_ms=computed.duration_ms)
+
+
+def compute(cutoff: date, *, today: date, reconcile: bool) -> Computed:
+    """Every endpoint and the data-review listing at `cutoff`, the DLT rules applied as on
+    `today`, from one consistent view of the data; with `reconcile`, the DLT candidates are
+    first brought in line (the live recompute). Stores nothing."""
     started = time.perf_counter()
     with _one_recompute_at_a_time() if reconcile else nullcontext():
         outermost = not connection.in_atomic_block
@@ -129,7 +175,6 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
             day0 = rows.day0()
             safety = safety_rows_of(rows.adverse_events, read_graded_details(), day0,
                                     rows.cytopenia_counts)
-            today = timezone.localdate()
             if reconcile:
                 reconciled = dlt_candidates_reconcile(safety, today=today, study=rows.study)
                 candidates = reconciled.candidates
@@ -138,7 +183,7 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
                     notify_dlt_candidates()
             else:
                 candidates = dlt_candidates_as_reconciled(safety, today=today, study=rows.study)
-            version = data_version()
+            positions = data_positions()
     trial = trial_data_of(rows, {ae_id for ae_id, _rule in candidates})
     review = data_review(cutoff, ReviewInputs(
         safety=safety, candidates=candidates, decided=set(rows.adjudications),
@@ -149,21 +194,18 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
             subjects={p.id: p.subject_id for p in rows.patients},
             baselines={p.id: p.screening_marrow_blasts_pct for p in rows.patients})))
     report = build_report(trial, cutoff)
-    duration_ms = (time.perf_counter() - started) * 1000
-    snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
-                                               report=report, review=review,
-                                               duration_ms=duration_ms)
-    _prune(today=timezone.localdate())
-    return snapshot
+    return Computed(report, review, positions, (time.perf_counter() - started) * 1000)
 
 
 def _prune(*, today: date):
     """Keep the store of snapshots bounded, however many cutoffs readers ask for: today's
     cutoff keeps its latest KEEP_SNAPSHOTS_PER_CUTOFF, each past cutoff its latest one, and at
     most `settings.REPORT_PAST_CUTOFFS_KEPT` past cutoffs are kept, those computed most recently.
-    The table stays that small, so one query reads all of it."""
+    The table stays that small, so one query reads all of it. The snapshot of a frozen data
+    cut (`endpoints.models.DataCut`) is never pruned, nor counted among those kept."""
     kept_today, kept_past, stale_ids = 0, set(), []
-    for snapshot_id, cutoff in EndpointSnapshot.objects.order_by("-computed_at", "-pk").values_list(
+    computed = EndpointSnapshot.objects.filter(data_cut__isnull=True)  # a frozen one stays
+    for snapshot_id, cutoff in computed.order_by("-computed_at", "-pk").values_list(
             "pk", "cutoff"):
         if cutoff >= today and kept_today < KEEP_SNAPSHOTS_PER_CUTOFF:
             kept_today += 1

@@ -1,7 +1,8 @@
 """The report as a PDF for the safety review committee, with matplotlib's PdfPages (pure Python,
 no system binaries).
 
-Pages, A4 landscape: a title page (study, cutoff, snapshot time, data version, freshness); the
+Pages, A4 landscape: a title page (study, the frozen data cut shown or that none is, cutoff,
+snapshot time, data version, freshness); the
 summary tables, as many as fit on a page; one page per plot; the data-review listing, continued
 over as many pages as its findings need.
 
@@ -26,30 +27,37 @@ FONT_SIZE = 7.5
 
 
 def report_pdf(*, study: str, report: dict, tables: list[Table], review: Table,
-               figures: Iterable[Figure]) -> bytes:
-    """The PDF's bytes; `tables` go on the pages after the title, `review` last."""
+               figures: Iterable[Figure], data_cut: str | None = None) -> bytes:
+    """The PDF's bytes; `tables` go on the pages after the title, `review` last. `data_cut`:
+    the frozen data cut shown, named as the page names it; None for the live data."""
     out = io.BytesIO()
     with PdfPages(out, metadata={"Title": f"{study} endpoint report, cutoff {report['cutoff']}",
                                  "Subject": "Safety review committee report",
                                  "CreationDate": None}) as pdf:
-        pdf.savefig(title_page(study, report))
-        for page in table_pages(tables, footer=_footer(study, report)):
+        pdf.savefig(title_page(study, report, data_cut))
+        for page in table_pages(tables, footer=_footer(study, report, data_cut)):
             pdf.savefig(page)
         for figure in figures:
             figure.set_size_inches(*A4_LANDSCAPE)
             pdf.savefig(figure)
-        for page in table_pages([review], footer=_footer(study, report)):
+        for page in table_pages([review], footer=_footer(study, report, data_cut)):
             pdf.savefig(page)
     return out.getvalue()
 
 
-def title_page(study: str, report: dict) -> Figure:
+LIVE_DATA = "none (the live data at this cutoff, not a frozen data cut)"
+
+
+def title_page(study: str, report: dict, data_cut: str | None = None) -> Figure:
     snapshot = report["snapshot"]
     freshness = ("STALE: the data changed after this snapshot was computed"
                  if snapshot["stale"] else "fresh: no data changed since it was computed")
+    if data_cut is not None:
+        freshness = "frozen: the data cut's snapshot, kept as it was signed"
     fig = Figure(figsize=A4_LANDSCAPE)
     lines = [(f"{study}", 26, "bold"), ("Endpoint report for the safety review committee", 16,
                                         "normal"), ("", 12, "normal"),
+             (f"Data cut: {data_cut or LIVE_DATA}", 13, "bold" if data_cut else "normal"),
              (f"Data cutoff: {report['cutoff']}", 13, "normal"),
              (f"Snapshot computed at: {snapshot['computed_at']}", 13, "normal"),
              (f"Data version: {snapshot['data_version']}", 13, "normal"),
@@ -140,8 +148,9 @@ def _draw_table(page: Figure, title: str, header: tuple[str, ...], rows: list, *
     table.auto_set_column_width(list(range(len(header))))
 
 
-def _footer(study: str, report: dict) -> str:
+def _footer(study: str, report: dict, data_cut: str | None = None) -> str:
     snapshot = report["snapshot"]
-    return (f"{study} · cutoff {report['cutoff']} · snapshot {snapshot['computed_at']} "
+    cut = f"data cut {data_cut} · " if data_cut else ""
+    return (f"{study} · {cut}cutoff {report['cutoff']} · snapshot {snapshot['computed_at']} "
             f"(data version {snapshot['data_version']}"
             f"{', stale' if snapshot['stale'] else ''})")

@@ -20,6 +20,8 @@ from functools import cached_property
 from django.core.cache import cache
 
 from core.models import Study
+from endpoints.data_cuts import tables_as_of
+from endpoints.models import DataCut
 from endpoints.serving import OnDemandGate, data_review_report, endpoint_report
 from endpoints.snapshots import data_version
 from endpoints.trial_data import TrialAsOf
@@ -34,6 +36,8 @@ CACHE_SECONDS = 24 * 3600
 
 class ReportData:
     """Everything the report page, its plots and its PDF show at `cutoff`."""
+
+    data_cut: DataCut | None = None
 
     def __init__(self, cutoff: date, *, may_compute: OnDemandGate | None = None):
         self.cutoff = cutoff
@@ -59,7 +63,8 @@ class ReportData:
         return self._cached("pdf", lambda: report_pdf(
             study=Study.load().protocol_id, report=self.report,
             tables=summary_tables(self.report), review=review_table(self.review),
-            figures=(report_figure(name, self.report, self.trial) for name in PLOT_NAMES)))
+            figures=(report_figure(name, self.report, self.trial) for name in PLOT_NAMES),
+            data_cut=data_cut_label(self.data_cut) if self.data_cut else None))
 
     def _cached(self, what: str, draw: Callable[[], bytes]) -> bytes:
         snapshot = self.report["snapshot"]
@@ -77,3 +82,32 @@ class ReportData:
             except Exception:
                 logger.warning("cache unavailable: %s not kept", what)
         return body
+
+
+def data_cut_label(cut: DataCut) -> str:
+    """How the page and the PDF name a frozen data cut."""
+    return (f"\u201c{cut.name}\u201d, frozen {cut.signed_at:%Y-%m-%d %H:%M} UTC by "
+            f"{cut.signer_printed_name}")
+
+
+class DataCutReportData(ReportData):
+    """A frozen data cut's report, listing and plots: its snapshot's numbers, and the patient-level
+    plots drawn from the trial as it stood at the cut's audit positions (rebuilt from the history
+    and rolled back, `endpoints.data_cuts.tables_as_of`), never from the records as they stand."""
+
+    def __init__(self, cut: DataCut):
+        self.data_cut = cut
+        self.cutoff = cut.cutoff
+        snapshot = cut.snapshot
+        report = dict(snapshot.report)
+        self.report = {"cutoff": report.pop("cutoff"), "snapshot": {
+            "computed_at": snapshot.computed_at.isoformat(),
+            "data_version": snapshot.data_version, "stale": False,
+            "duration_ms": snapshot.duration_ms}, **report}
+        self.review = snapshot.review
+        self.records_version = f"data-cut-{cut.pk}"  # frozen: its drawings never go stale
+
+    @cached_property
+    def trial(self) -> TrialAsOf:
+        with tables_as_of(self.data_cut.positions):
+            return load_trial().as_of(self.cutoff)

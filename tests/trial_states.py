@@ -27,6 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from casebook.crfs import crf_of_model
 from core.audit import record_save, record_void
+from endpoints.data_cuts import data_cut_freeze
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, ICANS, demo_bundle
 from exchange.services import bundle_import_json
@@ -43,7 +44,7 @@ from safety.services import dlt_candidate_raise
 from signoff.services import casebook_sign, casebook_signature_revoke
 from tests import factories
 from tests.factories import CONSENT
-from tests.security.routes import ROLES
+from tests.security.routes import FREE_TEXT, ROLES
 
 PASSWORD = "a-long-test-passphrase"  # the factories' default; the crawler signs in with it
 IMPORTED_PATIENTS = 2
@@ -63,6 +64,7 @@ class TrialStates:
     # What the state is → a protocol deviation in it (its CRF page; deviations are not in the
     # admin, as queries are not)
     deviations: dict = field(default_factory=dict)
+    data_cut: object = None  # a frozen data cut (its report pages)
 
     def crf_page(self, state: str) -> str:
         """The browser page of the record kept under `state`."""
@@ -319,4 +321,7 @@ def trial_states() -> TrialStates:
     _every_crf(states, users)
     _casebook_states(states, users)
     recompute()  # the reports and the DLT queue as the nightly task leaves them
+    states.data_cut = data_cut_freeze(
+        name="SRC meeting 1, DL1 cohort", reason=f"committee meeting ({FREE_TEXT})", cutoff=None,
+        by=users["monitor"], password=PASSWORD)
     return states

@@ -16,6 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from core.accounts import user_api_token
 from core.audit import record_save
 from dosing.models import ProductLot
+from endpoints.data_cuts import data_cut_freeze
+from endpoints.models import DataCut
 from endpoints.snapshots import recompute
 from exchange.demo_trial import GVHD, demo_bundle
 from exchange.services import bundle_import_json
@@ -103,6 +105,7 @@ class DemoTrial:
             # 0 (a 404) where the walked trial holds no deviation
             "deviation_pk": ProtocolDeviation.objects.order_by("pk").values_list(
                 "pk", flat=True).first() or 0,
+            "cut_pk": DataCut.objects.order_by("pk").values_list("pk", flat=True).first() or 0,
         }
         if route.model is not None and "pk" in route.parameters:  # an API listing's row
             # a trial without a row of this listing asks for one that does not exist (404)
@@ -204,6 +207,9 @@ def demo_trial() -> DemoTrial:
                         question=f"Please confirm the grade ({FREE_TEXT}).", by=monitor)
     factories.product_lot(released_for=patient)  # a donor and a lot for their pages
     long_term_follow_up()
+    # A frozen data cut (its report pages), its reason free text a sponsor must not receive.
+    data_cut_freeze(name="SRC meeting 2", reason=f"asked by {FREE_TEXT}", cutoff=None,
+                    by=monitor, password="a-long-test-passphrase")
     user_api_token(factories.user("sponsor"))
     attempt = dict(user_agent="test", ip_address="10.0.0.1", username="nobody",
                    http_accept="*/*", path_info="/accounts/login/")

@@ -32,7 +32,8 @@ RECORD_STATES = (
 DLT_STATES = ("pending DLT", "signed DLT", "revoked DLT", "raised DLT")
 CASEBOOK_STATES = ("every CRF", "signed casebook", "changed since signing", "locked casebook",
                    "off study", "dead", "screened only")
-SPONSOR_PAGES = ("/reports/", "/reports/report.pdf", "/api/v1/reports/endpoints/",
+SPONSOR_PAGES = ("/reports/", "/reports/report.pdf", "/reports/data-cuts/",
+                 "/api/v1/reports/endpoints/",
                  "/api/v1/reports/data-review/", "/api/schema/swagger-ui/")
 
 
@@ -175,6 +176,10 @@ def test_the_walk_reaches_the_page_of_every_state(walked, trial):
                    for state in trial.records}
     if role == "sponsor":
         wanted |= set(SPONSOR_PAGES)
+    if role != "coordinator":  # the report readers: the data cuts and one cut's pages
+        cut = f"/reports/data-cuts/{trial.data_cut.pk}/"
+        wanted |= {"/reports/data-cuts/", cut, cut + "report.pdf",
+                   cut + "plots/swimmer/"}
     # then
     missed = sorted(wanted - answered(crawled))
     assert not missed, f"{role} never reached (or not with a page): {missed}"

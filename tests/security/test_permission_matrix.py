@@ -72,7 +72,12 @@ TABLE = [
     ("signoff:sign", INVESTIGATOR_ACTION),
     ("signoff:revoke", INVESTIGATOR_ACTION),
     ("signoff:*", READ_CRF),
-    # Report pages (sponsors read them; coordinators enter data, not read results).
+    # Report pages (sponsors read them; coordinators enter data, not read results). The data
+    # cuts' list (with, for monitors and investigators, the freeze form: POST) and one cut's
+    # report page, PDF and plots.
+    ("reporting:data-cuts", row(admin=OK, investigator=OK, monitor=OK, sponsor=OK)),
+    ("reporting:data-cut", row(admin=OK, investigator=OK, monitor=OK, sponsor=OK)),
+    ("reporting:data-cut-*", row(admin=OK, investigator=OK, monitor=OK, sponsor=OK)),
     ("reporting:*", row(admin=OK, investigator=OK, monitor=OK, sponsor=OK)),
     # The API's description and its documentation pages hold no trial data.
     ("api-schema", everyone(OK, anonymous=OK)),
