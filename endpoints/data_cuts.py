@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import record_save
@@ -63,6 +63,10 @@ def data_cut_freeze(*, name: str, reason: str, cutoff: date | None, by,
         raise ValidationError({"name": "A data cut's name has at most 120 characters."})
     try:
         return _freeze(name, reason, cutoff, today, by)
+    except IntegrityError as error:
+        # Two freezes of one name at once: both found the name free, the unique index
+        # refused the second.
+        raise ValidationError({"name": NAME_TAKEN}, code="unique") from error
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
             raise

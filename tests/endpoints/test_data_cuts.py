@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.audit import record_save, record_void
 from core.esignature import WrongPasswordError
 from efficacy.models import ResponseAssessment
+from endpoints import data_cuts
 from endpoints.data_cuts import (
     data_cut_freeze,
     first_difference,
@@ -135,6 +136,26 @@ def test_freezing_needs_the_password_a_reason_and_a_new_name(trial):
     assert "unique" in " ".join(refused.value.message_dict["name"])
     with pytest.raises(ValueError, match="cutoff"):
         freeze(trial, name="SRC 2", cutoff=timezone.localdate() + timedelta(days=1))
+    assert DataCut.objects.count() == 1
+
+
+def test_a_name_taken_by_a_freeze_finishing_meanwhile_is_refused_with_the_message(
+        trial, monkeypatch):
+    # given another freeze that takes the name after this one checked it was free
+    other = freeze(trial, name="SRC 1")
+    computing = data_cuts.compute
+
+    def other_freeze_lands(*args, **kwargs):
+        computed = computing(*args, **kwargs)
+        DataCut.objects.filter(pk=other.pk).update(name="SRC 2")
+        return computed
+
+    monkeypatch.setattr(data_cuts, "compute", other_freeze_lands)
+    # then the name is refused with its message, not a server error (the save's unique check
+    # finds it; in a true race past that check, the unique index does, caught the same way)
+    with pytest.raises(ValidationError) as refused:
+        freeze(trial, name="SRC 2")
+    assert refused.value.message_dict["name"] == [data_cuts.NAME_TAKEN]
     assert DataCut.objects.count() == 1
 
 
