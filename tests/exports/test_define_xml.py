@@ -3,7 +3,12 @@ odmlib), every reference resolving, its datasets and variables those of the pack
 lists holding the terms the datasets use, and the stylesheet that shows it in a browser."""
 
 import csv
+import functools
+import http.server
 import io
+import re
+import subprocess
+import threading
 import xml.etree.ElementTree as etree
 import zipfile
 from collections import Counter
@@ -26,6 +31,7 @@ DEF = "{http://www.cdisc.org/ns/def/v2.1}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XSL = "{http://www.w3.org/1999/XSL/Transform}"
 SCOPES = {"full": False, "sponsor": True}
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +294,40 @@ def test_the_stylesheet_is_xslt_naming_every_part_it_shows(packages):
     for part in ("odm:ItemGroupDef", "odm:ItemRef", "def:ValueListDef", "odm:CodeList",
                  "odm:MethodDef", "def:Standards"):
         assert part in selects
+
+
+def _rendered(files: dict[str, bytes], folder: Path) -> str:
+    """define.xml as Chromium shows it (its stylesheet applied), served from the loopback: a
+    browser refuses a stylesheet read from file://."""
+    for name in ("define.xml", "define.xsl"):
+        (folder / name).write_bytes(files[name])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+             f"http://127.0.0.1:{server.server_port}/define.xml"],
+            capture_output=True, text=True, timeout=120, check=True).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+def test_a_browser_shows_every_dataset_and_variable(packages, tmp_path):
+    files = packages["full"]
+    html = _rendered(files, tmp_path)
+    tables = {m.group(1): m.group(2) for m in re.finditer(
+        r'<table id="([^"]+)" class="variables">(.*?)</table>', html, re.S)}
+    names = datasets_in(files)
+    assert sorted(tables) == [f"IG.{n}" for n in names]
+    dataset_rows = re.findall(r'<tr class="dataset">\s*<td><a href="#IG\.(\w+)">', html)
+    assert sorted(dataset_rows) == names
+    for name in names:
+        header = files[f"{name.lower()}.csv"].decode().splitlines()[0].split(",")
+        cells = re.findall(r"<tr>\s*<td>(\w+)</td>", tables[f"IG.{name}"])
+        assert cells == header
 
 
 def test_the_sponsors_define_carries_no_free_text(packages):
