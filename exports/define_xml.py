@@ -16,7 +16,8 @@ from it), so a domain added there appears here with nothing else to change:
   Length of texts in UTF-8 bytes as in the XPT and `variables.csv`, of numbers their digits
   (with SignificantDigits for floats); def:Origin Collected (source Investigator), Derived or
   Assigned (source Sponsor).
-- Code lists (`CODELISTS`) with only the terms the datasets use, each with its NCI code where
+- Code lists (`CODELISTS`) with only the terms the datasets use (and each --TESTCD's codes
+  decoded to their --TEST), each with its NCI code where
   `CODELISTS` knows it; a term outside an extensible CDISC code list is def:ExtendedValue.
   Variables coded by an external dictionary (`EXTERNAL`) get an ExternalCodeList.
 - Value-level metadata: in a findings dataset, --ORRES, --STRESC and --STRESN per test code
@@ -76,9 +77,9 @@ STRUCTURES = {
 # SDTMIG v3.4's Required variables (Core "Req"), by name or by the suffix after the domain.
 REQUIRED_NAMES = {"STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "RDOMAIN",
                   "QNAM", "QLABEL", "QVAL", "QORIG", "AEDECOD", "DSDECOD", "DSCAT", "RELID",
-                  "ARMCD", "ARM", "ETCD", "ELEMENT", "TSPARMCD", "TSPARM", "VISITNUM"}
+                  "ETCD", "ELEMENT", "TSPARMCD", "TSPARM"}
 REQUIRED_SUFFIXES = ("SEQ", "TESTCD", "TEST", "TERM", "TRT")
-# Variables of a domain where VISITNUM is not Required (SDTMIG v3.4: Expected in findings).
+# The domains where VISITNUM and ARMCD/ARM are Required (Expected in DM and the findings).
 VISITNUM_REQUIRED = {"SV"}
 ARM_REQUIRED = {"TA"}
 
@@ -327,6 +328,7 @@ class _Define:
         self.datasets = datasets
         self.terms: dict[str, list[str]] = {}  # code list key → terms used, first-seen order
         self.external: dict[str, tuple[str, str]] = {}
+        self.decoded: dict[str, dict[str, str]] = {}  # --TESTCD → code used → its --TEST
         self.methods: set[str] = set()
         self.comments: dict[str, str] = {}  # OID → text
         self.value_lists: list[tuple[str, list[dict]]] = []  # (OID, items)
@@ -346,6 +348,12 @@ class _Define:
                         used.append(row[index])
             if variable.name in EXTERNAL:
                 self.external[variable.name] = EXTERNAL[variable.name]
+            test_name = f"{dataset.name}TEST"
+            if variable.name == f"{test_name}CD" and test_name in dataset.columns:
+                test = dataset.columns.index(test_name)
+                codes = self.decoded.setdefault(variable.name, {})
+                for row in dataset.rows:
+                    codes.setdefault(row[index], row[test])
             method = method_key(dataset, variable)
             if method:
                 self.methods.add(method)
@@ -478,7 +486,7 @@ class _Define:
         key = codelist_key(variable.name)
         if key is not None and self.terms.get(key):
             _el(item, _odm("CodeListRef"), CodeListOID=f"CL.{key}")
-        elif variable.name in self.external:
+        elif variable.name in self.external or self.decoded.get(variable.name):
             _el(item, _odm("CodeListRef"), CodeListOID=f"CL.{variable.name}")
         _origin(item, variable.origin)
         if oid in self.value_list_of:
@@ -504,6 +512,17 @@ class _Define:
                     _el(entry, _odm("Alias"), Context=NCI, Name=spec.terms[term])
             if spec.nci:
                 _el(codelist, _odm("Alias"), Context=NCI, Name=spec.nci)
+        for name, codes in self.decoded.items():
+            if not codes:
+                continue
+            codelist = _el(mdv, _odm("CodeList"), OID=f"CL.{name}",
+                           Name=f"{name[:-6]} test codes", DataType="text")
+            _description(codelist, "Sponsor-defined: the test codes the dataset uses, each "
+                         "decoded to its test name")
+            for order, (code, test) in enumerate(codes.items(), start=1):
+                entry = _el(codelist, _odm("CodeListItem"), CodedValue=code, OrderNumber=order)
+                decode = _el(entry, _odm("Decode"))
+                _el(decode, _odm("TranslatedText"), **{XML_LANG: "en"}).text = test or code
         for name, (dictionary, version) in self.external.items():
             codelist = _el(mdv, _odm("CodeList"), OID=f"CL.{name}", Name=f"{name} ({dictionary})",
                            DataType="text")

@@ -222,9 +222,14 @@ def test_code_lists_hold_exactly_the_terms_used(packages, tmp_path):
         if ref is not None:
             served.setdefault(ref.get("CodeListOID"), set()).update(values[item.get("Name")])
     for oid, codelist in lists.items():
-        terms = [e.get("CodedValue") for e in codelist.findall(f"{ODM}EnumeratedItem")]
+        terms = [e.get("CodedValue") for e in codelist
+                 if e.tag in (f"{ODM}EnumeratedItem", f"{ODM}CodeListItem")]
         if codelist.find(f"{ODM}ExternalCodeList") is None:
             assert sorted(terms) == sorted(served[oid]), oid
+    decoded = {e.get("CodedValue"): e.find(f"{ODM}Decode/{ODM}TranslatedText").text
+               for e in lists["CL.PCTESTCD"].findall(f"{ODM}CodeListItem")}
+    pc = files["pc.csv"]
+    assert decoded == dict(zip(csv_column(pc, "PCTESTCD"), csv_column(pc, "PCTEST"), strict=True))
     sex = lists["CL.SEX"]
     assert sex.find(f"{ODM}Alias").get("Name") == "C66731"
     assert sex.get(f"{DEF}StandardOID") is not None

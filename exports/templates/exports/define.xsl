@@ -135,8 +135,9 @@
               <xsl:if test="odm:Alias"> (<xsl:value-of select="odm:Alias/@Name"/>)</xsl:if>.
               <xsl:value-of select="odm:Description/odm:TranslatedText"/></caption>
             <tr><th>Term</th><th>NCI code</th></tr>
-            <xsl:for-each select="odm:EnumeratedItem">
+            <xsl:for-each select="odm:EnumeratedItem | odm:CodeListItem">
               <tr><td><xsl:value-of select="@CodedValue"/><xsl:if
+                test="odm:Decode"> (<xsl:value-of select="odm:Decode/odm:TranslatedText"/>)</xsl:if><xsl:if
                 test="@def:ExtendedValue = 'Yes'"> (sponsor extension)</xsl:if></td>
                 <td><xsl:value-of select="odm:Alias/@Name"/></td></tr>
             </xsl:for-each>
