@@ -92,6 +92,8 @@ class CodeList:
     terms: dict[str, str | None]  # the CDISC terms it may use → NCI code (None: not stated)
 
 
+# NCI codes as CDISC publishes them (compared with the CT package the CDISC CORE engine holds);
+# None where a term's code is not stated here (the term is written without an Alias).
 CODELISTS = {
     "NY": CodeList("No Yes Response", "C66742", False,
                    {"N": "C49487", "Y": "C49488", "U": "C17998", "NA": "C48660"}),
@@ -104,8 +106,8 @@ CODELISTS = {
                       {"INTRAVENOUS": "C38276"}),
     "FREQ": CodeList("Frequency", "C71113", True, {"ONCE": "C64576", "QD": "C25473"}),
     "FRM": CodeList("Pharmaceutical Dosage Form", "C66726", True,
-                    {"INJECTION": None, "SUSPENSION": None}),
-    "UNIT": CodeList("Unit", "C71620", True, {"mg/m2": None, "DAYS": None}),
+                    {"INJECTION": "C42946", "SUSPENSION": "C42994"}),
+    "UNIT": CodeList("Unit", "C71620", True, {"mg/m2": "C67402", "DAYS": "C25301"}),
     "OUT": CodeList("Outcome of Event", "C66768", False,
                     {"FATAL": "C48275", "NOT RECOVERED/NOT RESOLVED": "C49494",
                      "RECOVERED/RESOLVED": "C49498", "RECOVERED/RESOLVED WITH SEQUELAE": "C49495",
@@ -117,31 +119,35 @@ CODELISTS = {
                      "UNKNOWN": "C17998"}),
     "DSCAT": CodeList("Category for Disposition Event", "C74558", False,
                       {"DISPOSITION EVENT": "C74590", "PROTOCOL MILESTONE": "C74588",
-                       "OTHER EVENT": None}),
+                       "OTHER EVENT": "C74589"}),
     # DSDECOD draws on NCOMPLT (C66727) for disposition events and PROTMLST (C114118) for
     # milestones: one sponsor list of the terms of both that the datasets use.
-    "DSDECOD": CodeList("Standardized Disposition Term (NCOMPLT and PROTMLST)", None, False,
+    "DSDECOD": CodeList("Standardized Disposition Term (NCOMPLT and PROTMLST)", None, True,
                         {"COMPLETED": "C25250", "DEATH": "C28554", "LOST TO FOLLOW-UP": "C48227",
-                         "WITHDRAWAL BY SUBJECT": "C49634", "PROGRESSIVE DISEASE": "C25688",
+                         "WITHDRAWAL BY SUBJECT": "C49634", "PROGRESSIVE DISEASE": "C35571",
                          "ADVERSE EVENT": "C41331", "PHYSICIAN DECISION": "C48250",
                          "OTHER": "C17649", "INFORMED CONSENT OBTAINED": "C16735",
                          "ENTERED INTO TRIAL": None}),
-    "SPEC": CodeList("Specimen Type", "C78734", True,
+    "SPECTYPE": CodeList("Specimen Type", "C78734", True,
                      {"BLOOD": "C12434", "BONE MARROW": "C12431",
                       "CEREBROSPINAL FLUID": "C12692"}),
     "EVAL": CodeList("Evaluator", "C78735", True, {"INVESTIGATOR": "C25936"}),
     "ARMNULRS": CodeList("Arm Null Reason", None, False,
                          {"SCREEN FAILURE": None, "NOT ASSIGNED": None, "NOT TREATED": None,
                           "UNPLANNED TREATMENT": None}),
-    "METHOD": CodeList("Method", None, True, {"QPCR": None, "FLOW CYTOMETRY": None}),
+    "METHOD": CodeList("Method", "C85492", True, {"FLOW CYTOMETRY": "C16585"}),
     "AEREL": CodeList("Causality", None, False, {}),
     "TOXGR": CodeList("Standard Toxicity Grade", None, False, {}),
     "RSRESP": CodeList("Overall Response", None, False, {}),
     "ORIGIN": CodeList("Origin of the qualifier", None, False, {}),
 }
-# The CDISC code lists: those with an NCI code, and ARMNULRS and METHOD, CDISC's though their
-# codes are not stated here.
-CDISC_LISTS = {key for key, c in CODELISTS.items() if c.nci} | {"ARMNULRS", "METHOD"}
+# The CDISC code lists: those with an NCI code, and ARMNULRS, CDISC's though its code is not
+# stated here.
+CDISC_LISTS = {key for key, c in CODELISTS.items() if c.nci} | {"ARMNULRS"}
+# --TESTCD code lists that are CDISC's: (code list, its NCI code, extensible, term → NCI code).
+TESTCD_CT = {"PPTESTCD": ("PKPARMCD", "C85839", True,
+                          {"CMAX": "C70918", "TMAX": "C70919", "AUCINT": "C85566",
+                           "TLST": "C85822", "CLST": "C85655"})}
 CODELIST_OF = {  # variable (or "*<suffix>") → code list key
     "SEX": "SEX", "AGEU": "AGEU", "EPOCH": "EPOCH", "ARMNRS": "ARMNULRS", "DTHFL": "NY",
     "AESER": "NY", "AESCONG": "NY", "AESDISAB": "NY", "AESDTH": "NY", "AESHOSP": "NY",
@@ -149,7 +155,7 @@ CODELIST_OF = {  # variable (or "*<suffix>") → code list key
     "AEREL": "AEREL", "AETOXGR": "TOXGR", "DSCAT": "DSCAT", "DSDECOD": "DSDECOD",
     "RSORRES": "RSRESP", "RSSTRESC": "RSRESP", "QORIG": "ORIGIN",
     "*ROUTE": "ROUTE", "*DOSFRQ": "FREQ", "*DOSFRM": "FRM", "*DOSU": "UNIT", "*ORRESU": "UNIT",
-    "*STRESU": "UNIT", "*SPEC": "SPEC", "*EVAL": "EVAL", "*METHOD": "METHOD",
+    "*STRESU": "UNIT", "*SPEC": "SPECTYPE", "*EVAL": "EVAL", "*METHOD": "METHOD",
 }
 EXTERNAL = {"COUNTRY": ("ISO 3166-1 alpha-3", "2020"), "AEDECOD": ("CTCAE", "5.0")}
 
@@ -515,14 +521,23 @@ class _Define:
         for name, codes in self.decoded.items():
             if not codes:
                 continue
+            ct_name, nci, extensible, known = TESTCD_CT.get(name, (None, None, False, {}))
             codelist = _el(mdv, _odm("CodeList"), OID=f"CL.{name}",
-                           Name=f"{name[:-6]} test codes", DataType="text")
-            _description(codelist, "Sponsor-defined: the test codes the dataset uses, each "
-                         "decoded to its test name")
+                           Name=ct_name or f"{name[:-6]} test codes", DataType="text",
+                           **{_def("StandardOID"): CT_STANDARD if ct_name else None})
+            _description(codelist, f"CDISC SDTM CT {CT_VERSION}, extensible: the codes used"
+                         if ct_name else "Sponsor-defined: the test codes the dataset uses, "
+                         "each decoded to its test name")
             for order, (code, test) in enumerate(codes.items(), start=1):
-                entry = _el(codelist, _odm("CodeListItem"), CodedValue=code, OrderNumber=order)
+                extended = extensible and code not in known
+                entry = _el(codelist, _odm("CodeListItem"), CodedValue=code, OrderNumber=order,
+                            **{_def("ExtendedValue"): "Yes" if extended else None})
                 decode = _el(entry, _odm("Decode"))
                 _el(decode, _odm("TranslatedText"), **{XML_LANG: "en"}).text = test or code
+                if known.get(code):
+                    _el(entry, _odm("Alias"), Context=NCI, Name=known[code])
+            if nci:
+                _el(codelist, _odm("Alias"), Context=NCI, Name=nci)
         for name, (dictionary, version) in self.external.items():
             codelist = _el(mdv, _odm("CodeList"), OID=f"CL.{name}", Name=f"{name} ({dictionary})",
                            DataType="text")

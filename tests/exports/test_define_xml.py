@@ -230,6 +230,10 @@ def test_code_lists_hold_exactly_the_terms_used(packages, tmp_path):
                for e in lists["CL.PCTESTCD"].findall(f"{ODM}CodeListItem")}
     pc = files["pc.csv"]
     assert decoded == dict(zip(csv_column(pc, "PCTESTCD"), csv_column(pc, "PCTEST"), strict=True))
+    pk = lists["CL.PPTESTCD"]
+    assert pk.find(f"{ODM}Alias").get("Name") == "C85839"  # PKPARMCD
+    assert {e.get("CodedValue"): e.find(f"{ODM}Alias").get("Name")
+            for e in pk.findall(f"{ODM}CodeListItem")}["CMAX"] == "C70918"
     sex = lists["CL.SEX"]
     assert sex.find(f"{ODM}Alias").get("Name") == "C66731"
     assert sex.get(f"{DEF}StandardOID") is not None
