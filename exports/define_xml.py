@@ -8,7 +8,7 @@ from it), so a domain added there appears here with nothing else to change:
   def:Structure, def:Class (read from the dataset's variables when `CLASSES` does not name
   it: a --TESTCD makes a findings domain, a --TRT an interventions one, a --TERM an events one),
   def:leaf to its `<domain>.xpt`, def:HasNoData for a dataset without records. Its ItemRefs are
-  the dataset's variables in order, Mandatory for SDTMIG v3.4's Required ones (`REQUIRED`),
+  the dataset's variables in order, Mandatory for SDTMIG v3.4's Required ones (`is_required`),
   KeySequence the keys of the Dataset-JSON files (`exports.dataset_json.key_sequence`), and a
   MethodOID on every derived variable.
 - One ItemDef per variable, OID IT.<domain>.<variable> (the Dataset-JSON itemOID): DataType as
@@ -17,8 +17,8 @@ from it), so a domain added there appears here with nothing else to change:
   (with SignificantDigits for floats); def:Origin Collected (source Investigator), Derived or
   Assigned (source Sponsor).
 - Code lists (`CODELISTS`) with only the terms the datasets use (and each --TESTCD's codes
-  decoded to their --TEST), each with its NCI code where
-  `CODELISTS` knows it; a term outside an extensible CDISC code list is def:ExtendedValue.
+  decoded to their --TEST), each with its NCI code where `CODELISTS` (or `TESTCD_CT`) knows
+  it; a term outside an extensible CDISC code list is def:ExtendedValue.
   Variables coded by an external dictionary (`EXTERNAL`) get an ExternalCodeList.
 - Value-level metadata: in a findings dataset, --ORRES, --STRESC and --STRESN per test code
   used (and per --CAT where the dataset has one: PP's parameters differ by analyte), and in a
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from exports.dataset_json import DEFINE_FILE, METADATA_VERSION_OID, data_type, key_sequence
 from exports.sdtm_files import char_length
-from exports.sdtm_variables import COLLECTED, DERIVED, Dataset, Variable
+from exports.sdtm_variables import COLLECTED, DERIVED, NUM, Dataset, Variable
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -278,7 +278,7 @@ def method_key(dataset: Dataset, variable: Variable) -> str | None:
     name, suffix = variable.name, variable.name[len(dataset.name):]
     if name == f"{dataset.name}SEQ":
         return "SEQ"
-    if variable.type == "Num" and name.endswith("DY"):
+    if variable.type == NUM and name.endswith("DY"):
         return "DY"
     if name in ("EPOCH", "USUBJID", "VISITNUM"):
         return name
