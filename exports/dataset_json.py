@@ -19,8 +19,8 @@ meets the metadata before the rows):
   a missing value as null (the XPT has no null: there a missing text is blank, a missing
   number SAS's missing value).
 
-metaDataVersionOID and metaDataRef (both optional) are left out until the package carries a
-Define-XML for them to point to.
+- metaDataVersionOID and metaDataRef: the package's Define-XML (`exports.define_xml`), its
+  MetaDataVersion OID and its file name, so that a reader finds the metadata of every column.
 """
 
 import json
@@ -35,6 +35,9 @@ SOURCE_SYSTEM = "trial-edc"  # the project's distribution name, whose version is
 # A SUPP-- record is one qualifier (QNAM) of one parent record.
 SUPP_KEYS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM")
 INTEGER_SUFFIXES = ("SEQ", "DY")
+# The Define-XML of the package (`exports.define_xml` writes it with these).
+DEFINE_FILE = "define.xml"
+METADATA_VERSION_OID = "MDV.SDTM"
 
 
 def data_type(variable: Variable) -> str:
@@ -93,6 +96,8 @@ def dataset_json(dataset: Dataset, *, created_at: datetime, study_oid: str) -> b
         "fileOID": f"{study_oid}.SDTM.{dataset.name}",
         "sourceSystem": {"name": SOURCE_SYSTEM, "version": version(SOURCE_SYSTEM)},
         "studyOID": study_oid,
+        "metaDataVersionOID": METADATA_VERSION_OID,
+        "metaDataRef": DEFINE_FILE,
         "itemGroupOID": f"IG.{dataset.name}",
         "records": len(dataset.rows),
         "name": dataset.name,

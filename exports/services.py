@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.roles import EXPORT_DEIDENTIFIED, VIEW_CRF, VIEW_REPORTS
 from exports.dataset_json import dataset_json_files
+from exports.define_xml import define_files
 from exports.form_csv import forms_files
 from exports.formats import zip_bytes
 from exports.loader import load_export_data
@@ -35,8 +36,11 @@ def export_scope(user) -> str | None:
 def _files(kind: str, data: ExportData, deidentified: bool) -> dict[str, bytes]:
     if kind == "sdtm":
         datasets = sdtm_datasets(data, deidentified=deidentified)
+        now = timezone.now()
         return sdtm_files(datasets) | dataset_json_files(
-            datasets, created_at=timezone.now(), study_oid=study_oid(data))
+            datasets, created_at=now, study_oid=study_oid(data)) | define_files(
+            datasets, study_oid=study_oid(data), study_name=data.study_id,
+            study_description=data.study_title, created_at=now)
     if kind == "forms":
         return forms_files(data, deidentified=deidentified)
     return {"odm.xml": odm_xml(data, deidentified=deidentified, created_at=timezone.now())}
