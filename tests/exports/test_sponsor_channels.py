@@ -5,6 +5,7 @@ channel that carries it; a field withheld in one is withheld in all."""
 
 import csv
 import io
+import json
 import xml.etree.ElementTree as etree
 import zipfile
 from datetime import date, datetime
@@ -22,9 +23,26 @@ from exports.form_csv import file_name
 from exports.loader import load_export_data
 from exports.odm import group_oid, item_oid
 from labs.models import LabResult
-from patients.models import Patient
+from monitoring.models import ProtocolDeviation
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    LtfuVisit,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 from tests import factories
 from tests.exports.conftest import FREE_TEXT
 
@@ -34,7 +52,19 @@ LISTINGS = {Patient: "patients", Infusion: "infusions", AdverseEvent: "adverse-e
             ResponseAssessment: "response-assessments", DiseaseEvent: "disease-events",
             Hsct: "hsct", Death: "deaths", PkSample: "pk-samples", LabResult: "lab-results",
             DltAdjudication: "dlt-adjudications",
-            ConcomitantMedication: "concomitant-medications"}
+            ConcomitantMedication: "concomitant-medications",
+            MedicalHistory: "medical-history", PriorTherapy: "prior-therapies",
+            DiseaseAtScreening: "disease-at-screening", BridgingTherapy: "bridging-therapies",
+            VitalSigns: "vital-signs", LtfuVisit: "ltfu-visits",
+            InfectionDetails: "infections", IecHsDetails: "iec-hs",
+            SecondaryMalignancy: "secondary-malignancies", RclTest: "rcl-tests",
+            ProtocolDeviation: "protocol-deviations"}
+HLA_TYPING = "A*01:01,A*03:01; B*08:01,B*44:02"  # a named donor's tissue type: never a sponsor's
+# Free text typed on the forms a CAR-T team added; each must reach monitors and never sponsors.
+CART_FREE_TEXT = ("Asthma, treated by Dr Ilse Brandt", "hyper-CVAD at St Olaf's",
+                  "orbit, seen by Mrs Vance", "dexamethasone from her uncle Piet",
+                  "Klebsiella, from the Vance household", "nelarabine at Leeds, by Dr Brandt",
+                  "given by the neighbour, Mr Okoro")
 ENTRIES = {entry.model: entry for entry in export_catalog()}
 
 
@@ -93,7 +123,35 @@ class Channels:
 
 
 @pytest.fixture
-def channels(full_patient, screen_failure):
+def cart_forms(full_patient):
+    """RD-001's baseline, CAR-T safety forms, a deviation, and a patient followed into year 2:
+    a record of every form issue 16 added, free text in each text field."""
+    history, therapy, disease, bridging, organism, subsequent, deviation = CART_FREE_TEXT
+    factories.medical_history(full_patient, condition=history)
+    factories.prior_therapy(full_patient, regimen=therapy)
+    factories.disease_at_screening(full_patient, em_other=disease)
+    factories.bridging_therapy(full_patient, regimen=bridging)
+    factories.vital_signs(full_patient)
+    sepsis = factories.adverse_event(full_patient, term="Sepsis", grade=3,
+                                     onset_date=date(2024, 3, 20), relatedness="possible")
+    factories.infection_details(sepsis, organism=organism)
+    iec_hs = factories.adverse_event(
+        full_patient, term="Immune effector cell-associated HLH-like syndrome", grade=3,
+        onset_date=date(2024, 3, 22), relatedness="probable")
+    factories.iec_hs_details(iec_hs)
+    factories.secondary_malignancy(full_patient, date(2024, 8, 1))
+    factories.rcl_test(full_patient, "M3", on=date(2024, 6, 11))
+    factories.deviation(full_patient, description=deviation)
+    factories.product_lot("L-0044", donor=factories.donor("D-018", hla_typing=HLA_TYPING))
+    followed = factories.patient("RD-003")
+    factories.lymphodepletion(followed)
+    factories.infusion(followed, product_lot="L-0043")
+    factories.ltfu_visit(followed, "Y2", subsequent_anticancer_therapy=True,
+                         subsequent_therapy=subsequent)
+
+
+@pytest.fixture
+def channels(full_patient, screen_failure, cart_forms):
     return {"full": Channels("monitor"), "sponsor": Channels("sponsor")}
 
 
@@ -120,13 +178,36 @@ def test_the_sponsor_share_keeps_dates_and_the_product_lot_and_no_free_text(chan
     sponsor = channels["sponsor"]
     rows = sponsor._get_json("/api/v1/patients/?subject=RD-001")["results"]
     assert (rows[0]["consent_date"], rows[0]["enrollment_date"]) == ("2024-03-01", "2024-03-04")
-    [infusion] = sponsor._get_json("/api/v1/infusions/")["results"]
+    [infusion] = sponsor._get_json("/api/v1/infusions/?subject=RD-001")["results"]
     assert infusion["product_lot"] == "L-0042"
     assert "L-0042" in sponsor.sdtm_text()  # EXLOT
-    for text in FREE_TEXT:
-        downloaded = (sponsor.sdtm_text() + sponsor.odm.decode()
-                      + "".join(c.decode() for c in sponsor.forms.values()))
+    downloaded = (sponsor.sdtm_text() + sponsor.odm.decode()
+                  + "".join(c.decode() for c in sponsor.forms.values())
+                  + "".join(sponsor._get(f"/api/v1/{url}/").decode()
+                            for url in LISTINGS.values()))
+    for text in (*FREE_TEXT, *CART_FREE_TEXT):
         assert text not in downloaded
+
+
+def test_the_donors_hla_typing_goes_with_the_lot_to_a_monitor_and_never_to_a_sponsor(channels):
+    full, sponsor = channels["full"], channels["sponsor"]
+    lots = {"full": full._get_json("/api/v1/product-lots/")["results"],
+            "sponsor": sponsor._get_json("/api/v1/product-lots/")["results"]}
+    assert lots["full"] == lots["sponsor"]  # the same for every reader, with the HLA match only
+    assert {(lot["lot_number"], lot["donor_hla_match"]) for lot in lots["sponsor"]} == {
+        ("L-0044", "5/10")}
+    assert HLA_TYPING in full.forms["product_lots.csv"].decode()
+    assert HLA_TYPING in full.odm.decode()
+    for channel in (sponsor.odm.decode(), sponsor.sdtm_text(),
+                    *(c.decode() for c in sponsor.forms.values()), json.dumps(lots)):
+        assert HLA_TYPING not in channel
+
+
+def test_a_monitor_does_receive_the_free_text_of_the_new_forms(channels):
+    full = channels["full"]
+    downloaded = (full.odm.decode() + "".join(c.decode() for c in full.forms.values())
+                  + "".join(full._get(f"/api/v1/{url}/").decode() for url in LISTINGS.values()))
+    assert [text for text in CART_FREE_TEXT if text not in downloaded] == []
 
 
 def _written(value) -> str | None:
