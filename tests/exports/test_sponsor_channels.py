@@ -44,7 +44,7 @@ from safety.models import (
     SecondaryMalignancy,
 )
 from tests import factories
-from tests.exports.conftest import FREE_TEXT
+from tests.exports.conftest import CART_FREE_TEXT, FREE_TEXT, HLA_TYPING
 
 pytestmark = pytest.mark.django_db
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -59,12 +59,6 @@ LISTINGS = {Patient: "patients", Infusion: "infusions", AdverseEvent: "adverse-e
             InfectionDetails: "infections", IecHsDetails: "iec-hs",
             SecondaryMalignancy: "secondary-malignancies", RclTest: "rcl-tests",
             ProtocolDeviation: "protocol-deviations"}
-HLA_TYPING = "A*01:01,A*03:01; B*08:01,B*44:02"  # a named donor's tissue type: never a sponsor's
-# Free text typed on the forms a CAR-T team added; each must reach monitors and never sponsors.
-CART_FREE_TEXT = ("Asthma, treated by Dr Ilse Brandt", "hyper-CVAD at St Olaf's",
-                  "orbit, seen by Mrs Vance", "dexamethasone from her uncle Piet",
-                  "Klebsiella, from the Vance household", "nelarabine at Leeds, by Dr Brandt",
-                  "given by the neighbour, Mr Okoro")
 ENTRIES = {entry.model: entry for entry in export_catalog()}
 
 
@@ -120,34 +114,6 @@ class Channels:
     def sdtm_text(self) -> str:
         return "".join(content.decode("utf-8", "replace") for name, content in self.sdtm.items()
                        if name.endswith(".csv"))
-
-
-@pytest.fixture
-def cart_forms(full_patient):
-    """RD-001's baseline, CAR-T safety forms, a deviation, and a patient followed into year 2:
-    a record of every form issue 16 added, free text in each text field."""
-    history, therapy, disease, bridging, organism, subsequent, deviation = CART_FREE_TEXT
-    factories.medical_history(full_patient, condition=history)
-    factories.prior_therapy(full_patient, regimen=therapy)
-    factories.disease_at_screening(full_patient, em_other=disease)
-    factories.bridging_therapy(full_patient, regimen=bridging)
-    factories.vital_signs(full_patient)
-    sepsis = factories.adverse_event(full_patient, term="Sepsis", grade=3,
-                                     onset_date=date(2024, 3, 20), relatedness="possible")
-    factories.infection_details(sepsis, organism=organism)
-    iec_hs = factories.adverse_event(
-        full_patient, term="Immune effector cell-associated HLH-like syndrome", grade=3,
-        onset_date=date(2024, 3, 22), relatedness="probable")
-    factories.iec_hs_details(iec_hs)
-    factories.secondary_malignancy(full_patient, date(2024, 8, 1))
-    factories.rcl_test(full_patient, "M3", on=date(2024, 6, 11))
-    factories.deviation(full_patient, description=deviation)
-    factories.product_lot("L-0044", donor=factories.donor("D-018", hla_typing=HLA_TYPING))
-    followed = factories.patient("RD-003")
-    factories.lymphodepletion(followed)
-    factories.infusion(followed, product_lot="L-0043")
-    factories.ltfu_visit(followed, "Y2", subsequent_anticancer_therapy=True,
-                         subsequent_therapy=subsequent)
 
 
 @pytest.fixture
