@@ -66,7 +66,7 @@ class ExportData:
     assessments: list[dict]
     trial: object  # endpoints.trial_data.TrialData
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
-    # Trial-level master data, no subject's (the RD13-02 product lots): spec, rows.
+    # Trial-level master data, no subject's (the RD13-02 product lots, their donors): spec, rows.
     reference: tuple[tuple[FormSpec, list[dict]], ...] = field(default=())
 
     def sponsor_share(self) -> ExportData:

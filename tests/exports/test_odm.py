@@ -139,7 +139,7 @@ def test_every_form_issue_16_added_travels_in_a_valid_document(schema, cart_form
     for slug in ("medical-history", "prior-therapy", "disease-at-screening",
                  "bridging-therapy", "vital-signs", "conmed", "lab-result", "infection",
                  "iec-hs", "secondary-malignancy", "rcl-test", "ltfu-visit",
-                 "protocol-deviation", "product-lot"):
+                 "protocol-deviation", "product-lot", "donor"):
         assert f"IG.{slug.upper().replace('-', '_')}" in sent, slug
     lots = tree.findall("odm:ReferenceData/odm:ItemGroupData[@ItemGroupOID='IG.PRODUCT_LOT']",
                         NS)
