@@ -2,6 +2,8 @@
 docs/cart-safety.md): an edit of the event's grade carries the details along, audited; the two
 can never be left disagreeing, and a locked details record refuses the change."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -113,3 +115,20 @@ def test_an_imported_event_and_details_that_disagree_are_refused_naming_the_path
     assert problem.startswith(f"patients[0].adverse_events[{index}].iec_hs.astct_grade: ")
     assert "The adverse event is grade 3" in problem
     assert IecHsDetails.objects.get().astct_grade == 3
+
+
+def test_the_browser_edit_refused_by_locked_details_says_so_and_changes_nothing(
+        client, iec_hs, coordinator, monitor):
+    event, details = iec_hs
+    reviews.form_lock(record=details, patient=event.patient, by=monitor)
+    client.force_login(coordinator)
+    response = client.post(f"/patients/RD-001/adverse-event/{event.pk}/edit/", {
+        "term": event.term, "grade": 4, "onset_date": event.onset_date.isoformat(),
+        "relatedness": event.relatedness, "row_version": event.row_version,
+        "reason": "grade 4 per the investigator"})
+    assert response.status_code == 409
+    # which record is locked, by whom
+    assert re.search(r"IEC-HS details[^<]* was locked by", response.content.decode())
+    event.refresh_from_db()
+    details.refresh_from_db()
+    assert (event.grade, details.astct_grade) == (3, 3)
