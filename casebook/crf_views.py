@@ -145,8 +145,11 @@ def _edit(request, crf, record, patient, template_context):
         except SoftCheckUnconfirmed as refused:
             # Nothing saved; the typed values stay, with each warning and its confirmation box.
             soft_warnings = _soft_warnings(refused, confirmations, form)
-        except LockedRecordError:  # locked between the check above and the save
-            locked_meanwhile, status = [lock.message for lock in locks_on(record)], 409
+        except LockedRecordError as locked:
+            # Locked between the check above and the save; or a record the save carries along
+            # is locked (an IEC-HS event's details, which take the event's grade): say which.
+            locked_meanwhile = [lock.message for lock in locks_on(record)] or locked.messages
+            status = 409
         except StaleRecordError as stale:
             # Keep what the user typed; show what is saved now; a second save is deliberate.
             current = type(record).all_objects.get(pk=record.pk)

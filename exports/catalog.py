@@ -103,6 +103,12 @@ def product_lot_entry() -> CatalogEntry:
                         (*entry.lookups, *(f"donor__{name}" for name in LOT_DONOR_FIELDS)))
 
 
+def donor_entry() -> CatalogEntry:
+    """The donors, trial-level: one row per donor, those not yet linked to any lot included (a
+    lot's row repeats its donor's values beside its code)."""
+    return _entry("donor", "Donor", Donor, "study")
+
+
 def export_catalog() -> tuple[CatalogEntry, ...]:
     """Every exported form, in casebook order."""
     entries = [_entry(crf.slug, crf.title, crf.model, crf.parent) for crf in CRFS.values()]

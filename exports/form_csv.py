@@ -1,6 +1,7 @@
 """One CSV per form: the current records with their subject ID, plus a data dictionary. Pure.
 
-The trial-level product lots (`ExportData.reference`) are `product_lots.csv`, one row per lot.
+The trial-level product lots and donors (`ExportData.reference`) are `product_lots.csv` and
+`donors.csv`, one row per lot or donor.
 
 A monitor's export carries every field; a sponsor's leaves out the fields `FieldSpec.sponsor`
 marks (free text and people's names, `exports.catalog`). Coded values are written as stored
@@ -42,7 +43,7 @@ def forms_files(data: ExportData, *, deidentified: bool) -> dict[str, bytes]:
     files = {file_name(spec): form_csv(spec, data.rows[spec.slug], deidentified=deidentified,
                                        time_zone=data.time_zone)
              for spec in data.forms}
-    for spec, rows in data.reference:  # the trial's product lots: one row per lot, no subject
+    for spec, rows in data.reference:  # the trial's lots and donors: one row each, no subject
         files[file_name(spec).replace(".csv", "s.csv")] = form_csv(
             spec, rows, deidentified=deidentified, time_zone=data.time_zone)
     reference = tuple(spec for spec, _rows in data.reference)

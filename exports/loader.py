@@ -15,7 +15,13 @@ from core.fast_reads import values_rows
 from core.models import Study
 from efficacy.services import assessment_rows
 from endpoints.trial_rows import load_trial
-from exports.catalog import AE_REFERENCES, CatalogEntry, export_catalog, product_lot_entry
+from exports.catalog import (
+    AE_REFERENCES,
+    CatalogEntry,
+    donor_entry,
+    export_catalog,
+    product_lot_entry,
+)
 from exports.specs import ADVERSE_EVENT, ExportData
 
 SUBJECT_PATH = {"patient": "patient__subject_id",
@@ -77,8 +83,8 @@ def load_export_data() -> ExportData:
                         "recorded": a.recorded, "derived": a.derived.category}
                        for a in assessment_rows()]
         trial = load_trial()
-        lots = product_lot_entry()
-        reference = ((lots.spec, _reference_rows(lots)),)
+        reference = tuple((entry.spec, _reference_rows(entry))
+                          for entry in (product_lot_entry(), donor_entry()))
     return ExportData(
         study_id=study.protocol_id, study_title=study.title,
         forms=tuple(entry.spec for entry in catalog),

@@ -18,9 +18,10 @@ How the CRFs map onto ODM:
   SE.<EVENT>, F.<FORM>, IG.<FORM>, I.<FORM>.<FIELD>, CL.<FORM>.<FIELD>.
 - A missing value has no ItemData. Booleans are true/false, datetimes ISO 8601 with offset.
 A sponsor's export (`deidentified`) leaves the withheld fields out of both metadata and data.
-- The trial-level product lots (`ExportData.reference`) are ReferenceData (ODM 1.3: data that
-  are no subject's): an item group IG.PRODUCT_LOT, one ItemGroupData per lot (ItemGroupRepeatKey
-  1, 2, … by lot number), its items and code lists in the same metadata.
+- The trial-level product lots and donors (`ExportData.reference`) are ReferenceData (ODM 1.3:
+  data that are no subject's): item groups IG.PRODUCT_LOT and IG.DONOR, one ItemGroupData per
+  lot or donor (ItemGroupRepeatKey 1, 2, … by lot number or donor code), their items and code
+  lists in the same metadata.
 """
 
 import xml.etree.ElementTree as ET

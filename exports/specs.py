@@ -68,7 +68,7 @@ class ExportData:
     time_zone: object  # a tzinfo: datetimes are written in the study's time zone
     country: str | None = None  # the site's country, ISO 3166-1 alpha-3 (SDTM DM.COUNTRY)
     lloq: dict[str, float] = field(default_factory=dict)  # PK analyte → the assay's LLOQ
-    # Trial-level master data, no subject's (the RD13-02 product lots): spec, rows.
+    # Trial-level master data, no subject's (the RD13-02 product lots, their donors): spec, rows.
     reference: tuple[tuple[FormSpec, list[dict]], ...] = field(default=())
 
     def sponsor_share(self) -> ExportData:

@@ -47,6 +47,16 @@ TEST_UNITS = {
     LabTest.CREATININE: LabUnit.UMOL_L, LabTest.CRP: LabUnit.MG_L, LabTest.FERRITIN: LabUnit.UG_L,
     LabTest.IL6: LabUnit.PG_ML, LabTest.FIBRINOGEN: LabUnit.G_L,
 }
+# The highest value each test can have in its unit, far beyond any patient's (hyperleukocytosis,
+# fulminant hepatitis, HLH's ferritin, CRS's IL-6): above it the value is in another unit (a count
+# per µL as ×10⁹/L, haemoglobin in g/dL read as g/L the other way round, fibrinogen in mg/dL) or
+# mistyped, and is refused rather than graded.
+PLAUSIBLE_MAX = {
+    LabTest.ANC: 200.0, LabTest.PLATELETS: 5000.0, LabTest.HAEMOGLOBIN: 250.0,
+    LabTest.LYMPHOCYTES: 1000.0, LabTest.ALT: 20000.0, LabTest.AST: 20000.0,
+    LabTest.BILIRUBIN: 1500.0, LabTest.CREATININE: 3000.0, LabTest.CRP: 1000.0,
+    LabTest.FERRITIN: 1_000_000.0, LabTest.IL6: 1_000_000.0, LabTest.FIBRINOGEN: 20.0,
+}
 # Counts that grade a cytopenia, by the AE kind they grade (`safety.dlt_rules.KIND_TERMS`).
 CYTOPENIA_TESTS = {LabTest.ANC: "neutropenia", LabTest.PLATELETS: "thrombocytopenia"}
 
@@ -84,6 +94,11 @@ class LabResult(TimelineChecked, ClinicalRecord):
         if expected and self.unit and self.unit != expected:
             errors["unit"] = (f"{self.get_test_display()} is recorded in "
                               f"{expected.label}; convert the value to it.")
+        highest = PLAUSIBLE_MAX.get(self.test)
+        if highest is not None and self.value is not None and self.value > highest:
+            errors["value"] = (f"{self.value:g} is not a possible {self.get_test_display()} in "
+                               f"{TEST_UNITS[self.test].label} (at most {highest:g}): check the "
+                               "value and that it was converted to this unit.")
         if self.ref_low is not None and self.ref_high is not None and self.ref_low > self.ref_high:
             errors["ref_high"] = "The reference range's high limit is below its low limit."
         if errors:

@@ -84,9 +84,13 @@ def query_answered(*, protocol: str, subject_id: str, number: int) -> Message:
         "Please review the answer, and close or re-open the query.")
 
 
-def visit_overdue(*, protocol: str, subject_id: str, visit: str, due_to) -> Message:
+def visit_overdue(*, protocol: str, subject_id: str, visit: str, due_to,
+                  what: str = "response visit", record: str = "assessment") -> Message:
+    """A scheduled visit overdue: a response visit, an RCL test or a long-term follow-up visit
+    (`what`), each done by recording its `record`."""
+    noun = "Visit" if what == "response visit" else what[:1].upper() + what[1:]
     return _message(
-        protocol, f"Visit {visit} of subject {subject_id} is overdue",
-        f"The {visit} response visit of subject {subject_id} has no assessment recorded, and its "
+        protocol, f"{noun} {visit} of subject {subject_id} is overdue",
+        f"The {visit} {what} of subject {subject_id} has no {record} recorded, and its "
         f"window closed on {due_to:%Y-%m-%d}.",
-        "Record the assessment, or the reason it was not done (a protocol deviation).")
+        f"Record the {record}, or the reason it was not done (a protocol deviation).")

@@ -1,10 +1,14 @@
-"""Edit checks of the adverse-event, secondary-malignancy and RCL-test forms. Declared once here
-(`core.edit_checks`); listed in docs/edit-checks.md."""
+"""Edit checks of the adverse-event, concomitant-medication, secondary-malignancy, RCL-test and
+long-term follow-up forms. Declared once here (`core.edit_checks`); listed in
+docs/edit-checks.md."""
+
+from datetime import timedelta
 
 from core.edit_checks import HARD, SOFT, EditCheck, declare
 from dosing.edit_checks import first_infusion_date, outside_window
 from patients.edit_checks import before_consent
-from patients.schedule import RCL_TESTS
+from patients.models import LtfuVisit
+from patients.schedule import LTFU_VISITS, RCL_TESTS, study_day
 from safety.models import (
     SERIOUSNESS_CRITERIA,
     AdverseEvent,
@@ -15,6 +19,7 @@ from safety.models import (
 )
 
 _RCL_WINDOWS = {w.key: w for w in RCL_TESTS}
+_LTFU_WINDOWS = {w.key: w for w in LTFU_VISITS}
 
 
 def _before_consent(event, records):
@@ -62,6 +67,22 @@ def _rcl_outside_window(test, records):
     message = outside_window(window, test.sample_date, records,
                              f"the {test.timepoint} RCL test, sampled")
     return message and f"{message}: a testing-window deviation"
+
+
+def _ltfu_before_window(visit, records):
+    """A yearly follow-up form dated before its window opens: the year has not come (late is
+    allowed, the schedule shows it; early is a contact for another year, or a typing error)."""
+    window = _LTFU_WINDOWS.get(visit.visit)
+    day0 = first_infusion_date(records)
+    if window is None or visit.contact_date is None or day0 is None:
+        return None
+    day = study_day(day0, visit.contact_date)
+    if day >= window.low_day:
+        return None
+    opens = day0 + timedelta(days=window.low_day)
+    return (f"the {visit.visit} contact on {visit.contact_date} is day {day} after the first "
+            f"infusion ({day0}); the {visit.visit} window opens on day {window.low_day} "
+            f"({opens}): a long-term follow-up form is entered once its window has opened")
 
 
 BEFORE_CONSENT = EditCheck("EC-AE-01", SOFT, "onset_date", "Adverse event before consent",
@@ -113,6 +134,8 @@ T_CELL_NOT_TESTED = EditCheck(
     _t_cell_not_tested)
 RCL_OUTSIDE_WINDOW = EditCheck("EC-RCL-01", SOFT, "sample_date", "RCL test outside its window",
                                _rcl_outside_window)
+LTFU_BEFORE_WINDOW = EditCheck("EC-LTFU-01", HARD, "contact_date",
+                               "Long-term follow-up before its window opens", _ltfu_before_window)
 
 
 def declare_checks():
@@ -120,3 +143,4 @@ def declare_checks():
     declare(ConcomitantMedication, STOP_BEFORE_START, NEGATIVE_DOSE, OTHER_PATIENTS_EVENT)
     declare(SecondaryMalignancy, T_CELL_NOT_TESTED)
     declare(RclTest, RCL_OUTSIDE_WINDOW)
+    declare(LtfuVisit, LTFU_BEFORE_WINDOW)

@@ -15,11 +15,13 @@ Beside a few imported patients of the synthetic trial, one patient per state:
   candidate; voided records of several kinds (an adverse event, CRS details, a response
   assessment, a PK sample queried and verified first); open, answered, closed and re-opened
   queries; a verified record (locked and unlocked since), one changed since verification, a
-  locked form;
-- RD-102: a signed casebook, locked and unlocked since;  RD-103: a casebook changed since it
-  was signed;  RD-104: a locked casebook;  RD-105: off study before conditioning (its
-  signature revoked);  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled
-  twice, nothing recorded);  RD-108: screened, never enrolled.
+  locked form; of the forms issue 16 added: a voided lab result, medication, IEC-HS details and
+  RCL test, a locked year-2 follow-up and infection details, a verified lab result;
+- RD-102: a signed casebook (with a lab result and a medication), locked and unlocked since;
+  RD-103: a casebook changed since it was signed (an adverse event and its medication);
+  RD-104: a locked casebook;  RD-105: off study before conditioning (its signature revoked);
+  RD-106: dead after an HSCT and a relapse;  RD-107: voided (enrolled twice, nothing
+  recorded);  RD-108: screened, never enrolled.
 """
 
 from dataclasses import dataclass, field
@@ -72,6 +74,12 @@ class TrialStates:
         patient = self._patient_of(record)
         slug = crf_of_model(type(record)).slug
         return f"/patients/{patient.subject_id}/{slug}/{record.pk}/"
+
+    def deviation_page(self, state: str) -> str:
+        """The browser page of the protocol deviation kept under `state`."""
+        deviation = self.deviations[state]
+        return (f"/patients/{deviation.patient.subject_id}/protocol-deviation/"
+                f"{deviation.pk}/")
 
     def admin_page(self, state: str) -> str:
         record = self.records[state]
@@ -127,11 +135,12 @@ def _every_crf(states: TrialStates, users: dict):
                                      onset_date=DAY0 + timedelta(days=3), relatedness="possible")
     response = factories.response(patient, on=DAY0 + timedelta(days=28))
     factories.pk_sample(patient, day=7)
-    factories.lab_result(patient, day=1, test="anc", value=0.3, ref_low=1.8, ref_high=7.5)
+    states.records["lab result"] = factories.lab_result(patient, day=1, test="anc", value=0.3,
+                                                        ref_low=1.8, ref_high=7.5)
     factories.contact(patient, DAY0 + timedelta(days=60))
     _cart_safety_events(states, patient)
-    _baseline(patient, crs)
-    factories.ltfu_visit(patient, "Y2")
+    _baseline(states, patient, crs)
+    states.records["long-term follow-up"] = factories.ltfu_visit(patient, "Y2")
     states.patients["every CRF"] = patient
     states.records["treatment of a CRS"] = tocilizumab
     states.records.update({"pending DLT": crs, "signed DLT": icans, "revoked DLT": neutropenia,
@@ -164,21 +173,22 @@ def _cart_safety_events(states: TrialStates, patient):
             patient, DAY0 + timedelta(days=70)),
         "RCL test": factories.rcl_test(patient, "M3", on=DAY0 + timedelta(days=90)),
     })
-def _baseline(patient, crs):
+def _baseline(states: TrialStates, patient, crs):
     """The baseline forms, a prior transplant and CAR-T among the lines, and vital signs taken
     during the CRS episode (shown on its CRS details page)."""
-    factories.medical_history(patient)
+    states.records["medical history"] = factories.medical_history(patient)
     factories.prior_therapy(patient)
     factories.prior_therapy(patient, line=2, therapy_type="hsct", regimen="TBI/cyclophosphamide",
                             start="2023-09-14", end="", hsct_donor_type="haploidentical")
-    factories.prior_therapy(patient, line=3, therapy_type="car_t", regimen="CD7 CAR-T",
-                            start="2024-01", end="", best_response="PD", car_t_target="CD7")
-    factories.disease_at_screening(patient)
-    factories.bridging_therapy(patient)
+    states.records["prior therapy"] = factories.prior_therapy(
+        patient, line=3, therapy_type="car_t", regimen="CD7 CAR-T", start="2024-01", end="",
+        best_response="PD", car_t_target="CD7")
+    states.records["disease at screening"] = factories.disease_at_screening(patient)
+    states.records["bridging therapy"] = factories.bridging_therapy(patient)
     factories.vital_signs(patient)
-    factories.vital_signs(patient, at=datetime.combine(crs.onset_date, time(14), tzinfo=UTC),
-                          timepoint="during_crs", temperature_c=39.4, heart_rate=128,
-                          oxygen_support="low_flow")
+    states.records["vital signs during CRS"] = factories.vital_signs(
+        patient, at=datetime.combine(crs.onset_date, time(14), tzinfo=UTC),
+        timepoint="during_crs", temperature_c=39.4, heart_rate=128, oxygen_support="low_flow")
 
 
 def _dlt_states(states: TrialStates, investigator):
@@ -210,8 +220,18 @@ def _voided_records(states: TrialStates, patient, users: dict):
         record=voided_pk, patient=patient, field_name="collected_at", question="Time drawn?",
         by=monitor)
     reviews.form_verify(record=voided_pk, patient=patient, by=monitor)
+    # The forms issue 16 added, voided: a lab result, a medication, IEC-HS details, an RCL test.
+    voided_lab = factories.lab_result(patient, day=2, test="crp", value=85.0)
+    voided_conmed = factories.conmed(patient, drug="anakinra", dose=100, dose_unit="mg",
+                                     route="sc", start=DAY0 + timedelta(days=4))
+    voided_iec_hs = factories.iec_hs_details(factories.adverse_event(
+        patient, term=IEC_HS, grade=2, onset_date=DAY0 + timedelta(days=40)))
+    voided_rcl = factories.rcl_test(patient, "M6", on=DAY0 + timedelta(days=182))
     for state, record in (("voided adverse event", voided_ae), ("voided CRS details", voided_crs),
-                          ("voided response", voided_response), ("voided PK sample", voided_pk)):
+                          ("voided response", voided_response), ("voided PK sample", voided_pk),
+                          ("voided lab result", voided_lab), ("voided medication", voided_conmed),
+                          ("voided IEC-HS details", voided_iec_hs),
+                          ("voided RCL test", voided_rcl)):
         states.records[state] = record_void(record, by=users["coordinator"],
                                             reason="entered in error")
 
@@ -248,6 +268,12 @@ def _monitoring(states: TrialStates, patient, users: dict):
     record_save(changed, by=users["coordinator"], reason="grade re-read in the notes")
     reviews.form_verify(record=records["locked form"], patient=patient, by=monitor)
     reviews.form_lock(record=records["locked form"], patient=patient, by=monitor)
+    # Forms issue 16 added, locked: the year-2 follow-up and the infection details (an adverse
+    # event's part); the lab result verified.
+    for state in ("long-term follow-up", "infection details"):
+        reviews.form_verify(record=records[state], patient=patient, by=monitor)
+        reviews.form_lock(record=records[state], patient=patient, by=monitor)
+    reviews.form_verify(record=records["lab result"], patient=patient, by=monitor)
 
 
 def _deviations(states: TrialStates, patient, users: dict):
@@ -274,15 +300,21 @@ def _casebook_states(states: TrialStates, users: dict):
     coordinator, monitor, investigator = (users[role] for role in (
         "coordinator", "monitor", "investigator"))
     signed = _infused("RD-102")
+    factories.lab_result(signed, day=7, test="platelets", value=40.0, ref_low=150, ref_high=400)
+    factories.conmed(signed, drug="ivig", dose=0.4, dose_unit="g/kg", route="iv",
+                     start=DAY0 + timedelta(days=30))
     casebook_sign(patient=signed, by=investigator, password=PASSWORD)
     reviews.casebook_lock(patient=signed, by=monitor, reason="ready for the database lock")
     reviews.casebook_unlock(patient=signed, by=monitor, reason="a late follow-up contact")
 
     changed = _infused("RD-103")
     ae = factories.adverse_event(changed, grade=1)
+    medication = factories.conmed(changed, treated_event=ae, start=ae.onset_date)
     casebook_sign(patient=changed, by=investigator, password=PASSWORD)
     ae.grade = 2
     record_save(ae, by=coordinator, reason="fever above 38 with hypoxia")
+    medication.dose = 12.0
+    record_save(medication, by=coordinator, reason="dose re-read from the chart")
 
     locked = _infused("RD-104")
     factories.adverse_event(locked, grade=1)
@@ -310,7 +342,8 @@ def _casebook_states(states: TrialStates, users: dict):
     states.patients.update({"signed casebook": signed, "changed since signing": changed,
                             "locked casebook": locked, "off study": off_study, "dead": dead,
                             "voided patient": twice, "screened only": screened})
-    states.records.update({"patient of a locked casebook": locked, "voided patient": twice})
+    states.records.update({"patient of a locked casebook": locked, "voided patient": twice,
+                           "medication changed since signing": medication})
 
 
 def trial_states() -> TrialStates:

@@ -6,6 +6,7 @@ import pytest
 
 from core.audit import record_void
 from dosing.models import Infusion
+from monitoring.deviations import deviation_assess
 from patients.models import Patient
 from safety.models import AdverseEvent
 from tests import factories
@@ -66,6 +67,84 @@ def test_a_sponsor_never_receives_free_text_or_identifying_keys(trial, as_role, 
 def test_roles_that_read_crfs_get_the_free_text(trial, as_role, listing, key, text, role):
     values = [row.get(key) or "" for row in rows(as_role(role), f"/api/v1/{listing}/")]
     assert any(text in value for value in values)
+
+
+# The listings of the forms issue 16 added, and free text typed into each of their text fields.
+CART_LISTINGS = ("concomitant-medications", "infections", "iec-hs", "secondary-malignancies",
+                 "rcl-tests", "ltfu-visits", "protocol-deviations", "product-lots")
+CART_FREE_TEXT = {
+    ("concomitant-medications", "indication"): "CRS, phoned in by nurse Hedda",
+    ("concomitant-medications", "drug_specify"): "siltuximab, Dr Okafor's own stock",
+    ("infections", "organism"): "E. coli, like her sister Ines",
+    ("ltfu-visits", "subsequent_therapy"): "nelarabine at Leeds General",
+    ("protocol-deviations", "description"): "dexamethasone given by Mrs Smith at home",
+    ("protocol-deviations", "corrective_action"): "Mr Ade retrained the night nurses",
+}
+CART_NEVER_FOR_SPONSORS = {"indication", "drug_specify", "organism", "subsequent_therapy",
+                           "description", "corrective_action", "source", "edit_check",
+                           "withdrawn_reason", "assessed_by", "record_id", "hla_typing"}
+
+
+@pytest.fixture
+def cart_trial(trial):
+    """The trial with a record of every form issue 16 added: RD-001's treatment of its CRS,
+    an infection, IEC-HS, a secondary malignancy, an RCL test and an assessed deviation;
+    RD-002's year-2 follow-up; a released lot."""
+    one, two = trial["RD-001"], trial["RD-002"]
+    text = CART_FREE_TEXT
+    crs = AdverseEvent.objects.get(patient=one)
+    factories.conmed(one, drug="other", start=crs.onset_date, treated_event=crs,
+                     indication=text["concomitant-medications", "indication"],
+                     drug_specify=text["concomitant-medications", "drug_specify"])
+    sepsis = factories.adverse_event(one, term="Sepsis", grade=3, relatedness="possible",
+                                     onset_date=date(2024, 3, 20))
+    factories.infection_details(sepsis, organism=text["infections", "organism"])
+    factories.iec_hs_details(factories.adverse_event(
+        one, term="Immune effector cell-associated HLH-like syndrome", grade=3,
+        onset_date=date(2024, 3, 22), relatedness="probable"))
+    factories.secondary_malignancy(one, date(2024, 8, 1))
+    factories.rcl_test(one, "M3", on=date(2024, 6, 11))
+    deviation = factories.deviation(one, description=text["protocol-deviations",
+                                                          "description"])
+    deviation_assess(deviation, important=False, impact_on_safety=False, impact_on_data=True,
+                     corrective_action=text["protocol-deviations", "corrective_action"],
+                     by=factories.user("investigator"))
+    factories.ltfu_visit(two, "Y2", subsequent_anticancer_therapy=True,
+                         subsequent_therapy=text["ltfu-visits", "subsequent_therapy"])
+    factories.product_lot("L-0050", released_for=two)
+    return trial
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("sponsor", 200), ("monitor", 200), ("investigator", 200), ("admin", 200),
+    ("coordinator", 403), (None, 401)])
+def test_who_may_read_the_listings_of_the_new_forms(cart_trial, as_role, role, expected):
+    client = as_role(role)
+    for listing in CART_LISTINGS:
+        response = client.get(f"/api/v1/{listing}/")
+        assert response.status_code == expected, listing
+        if expected == 200:
+            assert response.json()["results"], listing
+
+
+@pytest.mark.parametrize("listing", CART_LISTINGS)
+@pytest.mark.requirement("CON-ROLE-04")
+def test_a_sponsor_gets_no_free_text_or_staff_of_the_new_forms(cart_trial, as_role, listing):
+    response = as_role("sponsor").get(f"/api/v1/{listing}/")
+    for row in response.json()["results"]:
+        assert not set(row) & CART_NEVER_FOR_SPONSORS, set(row) & CART_NEVER_FOR_SPONSORS
+        detail = as_role("sponsor").get(f"/api/v1/{listing}/{row['id']}/").json()
+        assert not set(detail) & CART_NEVER_FOR_SPONSORS
+    for text in (*CART_FREE_TEXT.values(), "Test Investigator"):
+        assert text not in response.content.decode()
+
+
+@pytest.mark.parametrize(("listing", "key"), list(CART_FREE_TEXT))
+@pytest.mark.parametrize("role", ["monitor", "investigator"])
+def test_roles_that_read_crfs_get_the_free_text_of_the_new_forms(cart_trial, as_role, listing,
+                                                                 key, role):
+    values = [row.get(key) or "" for row in rows(as_role(role), f"/api/v1/{listing}/")]
+    assert CART_FREE_TEXT[listing, key] in values
 
 
 def test_the_patient_listing_is_pseudonymous(trial, as_role):

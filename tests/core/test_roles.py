@@ -41,6 +41,30 @@ def test_what_each_role_may_do(role, may, may_not):
     assert not any(user.has_perm(p) for p in may_not), [p for p in may_not if user.has_perm(p)]
 
 
+# The forms issue 16 added, by model (protocol deviations are the monitoring app's: entered on
+# their CRF page by coordinators and monitors, not through model permissions).
+NEW_FORMS = ("patients.medicalhistory", "patients.priortherapy", "patients.diseaseatscreening",
+             "patients.bridgingtherapy", "patients.vitalsigns", "patients.ltfuvisit",
+             "safety.concomitantmedication", "safety.infectiondetails", "safety.iechsdetails",
+             "safety.secondarymalignancy", "safety.rcltest", "labs.labresult", "dosing.donor",
+             "dosing.productlot")
+
+
+@pytest.mark.parametrize("model", NEW_FORMS)
+@pytest.mark.requirement("CON-ROLE-02", "CON-ROLE-03", "CON-ROLE-04")
+def test_the_new_forms_are_entered_by_coordinators_read_by_readers_and_not_by_sponsors(model):
+    app, name = model.split(".")
+    held = roles.role_permissions()
+    for action in ("view", "add", "change"):
+        assert f"{app}.{action}_{name}" in held["coordinator"]
+        assert f"{app}.{action}_{name}" in held["admin"]
+    for role in ("investigator", "monitor"):
+        assert f"{app}.view_{name}" in held[role]
+        assert not {f"{app}.add_{name}", f"{app}.change_{name}"} & held[role]
+    assert not [p for p in held["sponsor"] if p.startswith(f"{app}.") and p.endswith(name)]
+    assert not [p for perms in held.values() for p in perms if p == f"{app}.delete_{name}"]
+
+
 @pytest.mark.parametrize(("name", "kwargs"), CRF_PAGES)
 @pytest.mark.requirement("CON-ROLE-04")
 def test_a_sponsor_gets_403_on_every_crf_page(client, sponsor, infused_patient, name, kwargs):

@@ -228,6 +228,14 @@ def test_a_bundle_infusing_a_quarantined_lot_is_refused_at_the_lot_path():
     assert not ProductLot.objects.exists()
 
 
+def test_a_bundle_infusing_a_lot_before_its_release_is_refused_at_the_lot_path():
+    problems = problems_of(bundle_with_lot(release_date="2023-03-07"))  # infused 2023-03-06
+    assert ("patients[0].infusions[0].product_lot: EC-INF-03 (hard): Product lot: lot L-0042 "
+            "was released on 2023-03-07, after the infusion on 2023-03-06"
+            in " | ".join(problems))
+    assert not ProductLot.objects.exists() and not Infusion.objects.exists()
+
+
 def test_a_bundle_lot_released_for_another_patient_is_refused():
     problems = problems_of(bundle_with_lot(released_for="DEMO-02"))
     assert any(p.startswith("patients[0].infusions[0].product_lot: EC-INF-04 (hard)")
@@ -416,6 +424,19 @@ def test_the_infusion_form_refuses_a_lot_released_for_another_patient_beside_the
     assert response.status_code == 200
     assert "EC-INF-04 (hard): Product lot: lot L-0062 is released for RD-002, not for RD-001" \
         in error_beside(response, "lot")
+    assert not Infusion.objects.exists()
+
+
+def test_the_infusion_form_refuses_a_lot_released_after_the_infusion_beside_the_lot(
+        client, coordinator, conditioned):
+    lot = factories.product_lot("L-0063", released_for=conditioned,
+                                release_date=date(2024, 3, 13))
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/infusion/new/",
+                           form_data("infusion", lot=lot.pk, weight_kg=65))
+    assert response.status_code == 200
+    assert ("EC-INF-03 (hard): Product lot: lot L-0063 was released on 2024-03-13, after the "
+            "infusion on 2024-03-12" in error_beside(response, "lot"))
     assert not Infusion.objects.exists()
 
 

@@ -50,10 +50,11 @@ def sample(patient, day=7, at=datetime(2024, 3, 19, 9, tzinfo=UTC), **fields):
 
 
 def test_every_check_has_an_id_a_kind_and_a_field_of_its_model():
-    # 12; EC-LAB-01; EC-INF-03..05; EC-CM-01..03; EC-SM-01, EC-RCL-01; and the baseline's
-    # EC-SCR-01, EC-BRIDGE-01, EC-BRIDGE-02 and EC-LD-01; the AE's seriousness criteria EC-AE-03
+    # 12; EC-LAB-01; EC-INF-03..05; EC-CM-01..03; EC-SM-01, EC-RCL-01, EC-LTFU-01; and the
+    # baseline's EC-SCR-01, EC-BRIDGE-01, EC-BRIDGE-02 and EC-LD-01; the AE's seriousness
+    # criteria EC-AE-03
     checks = declared_checks()
-    assert len({c.id for _m, c in checks}) == len(checks) == 26
+    assert len({c.id for _m, c in checks}) == len(checks) == 27
     for model, check in checks:
         assert check.kind in (HARD, SOFT)
         model._meta.get_field(check.field)

@@ -1,4 +1,5 @@
-"""A patient with a record on every form, holding free text a sponsor must never receive."""
+"""A patient with a record on every form, holding free text a sponsor must never receive; with
+`cart_forms`, a record of every form issue 16 added too."""
 
 from datetime import date, time
 
@@ -16,6 +17,12 @@ RATIONALE = "Prolonged grade 3 CRS per protocol"
 CONSENT_VERSION = "v3 signed by mother Ilse"
 INDICATION = "CRS, called in by nurse Odile"
 DRUG_SPECIFIED = "siltuximab from Dr Marsh's own stock"
+HLA_TYPING = "A*01:01,A*03:01; B*08:01,B*44:02"  # a named donor's tissue type: never a sponsor's
+# Free text typed on the forms a CAR-T team added; each must reach monitors and never sponsors.
+CART_FREE_TEXT = ("Asthma, treated by Dr Ilse Brandt", "hyper-CVAD at St Olaf's",
+                  "orbit, seen by Mrs Vance", "dexamethasone from her uncle Piet",
+                  "Klebsiella, from the Vance household", "nelarabine at Leeds, by Dr Brandt",
+                  "given by the neighbour, Mr Okoro")
 FREE_TEXT = (NARRATIVE, OFF_STUDY_REASON, SITE, DONOR, RATIONALE, CONSENT_VERSION, INDICATION,
              DRUG_SPECIFIED)
 
@@ -64,3 +71,30 @@ def screen_failure(db):
     return factories.patient("RD-002", enrollment_date=None,
                              consent_date=date(2024, 5, 2))
 
+
+@pytest.fixture
+def cart_forms(full_patient):
+    """RD-001's baseline, CAR-T safety forms, a deviation, and a patient followed into year 2:
+    a record of every form issue 16 added, free text in each text field."""
+    history, therapy, disease, bridging, organism, subsequent, deviation = CART_FREE_TEXT
+    factories.medical_history(full_patient, condition=history)
+    factories.prior_therapy(full_patient, regimen=therapy)
+    factories.disease_at_screening(full_patient, em_other=disease)
+    factories.bridging_therapy(full_patient, regimen=bridging)
+    factories.vital_signs(full_patient)
+    sepsis = factories.adverse_event(full_patient, term="Sepsis", grade=3,
+                                     onset_date=date(2024, 3, 20), relatedness="possible")
+    factories.infection_details(sepsis, organism=organism)
+    iec_hs = factories.adverse_event(
+        full_patient, term="Immune effector cell-associated HLH-like syndrome", grade=3,
+        onset_date=date(2024, 3, 22), relatedness="probable")
+    factories.iec_hs_details(iec_hs)
+    factories.secondary_malignancy(full_patient, date(2024, 8, 1))
+    factories.rcl_test(full_patient, "M3", on=date(2024, 6, 11))
+    factories.deviation(full_patient, description=deviation)
+    factories.product_lot("L-0044", donor=factories.donor("D-018", hla_typing=HLA_TYPING))
+    followed = factories.patient("RD-003")
+    factories.lymphodepletion(followed)
+    factories.infusion(followed, product_lot="L-0043")
+    factories.ltfu_visit(followed, "Y2", subsequent_anticancer_therapy=True,
+                         subsequent_therapy=subsequent)

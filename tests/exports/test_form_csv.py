@@ -30,8 +30,9 @@ def header(files, name) -> list[str]:
 
 def test_there_is_one_csv_per_form_and_a_dictionary(full_patient):
     files = forms_files(load_export_data(), deidentified=False)
-    # and the trial-level product lots (docs/product-chain.md)
-    assert set(files) == {f"{name}.csv" for name in [*FORMS, "product_lots", "dictionary"]}
+    # and the trial-level product lots and donors (docs/product-chain.md)
+    assert set(files) == {f"{name}.csv" for name in [*FORMS, "product_lots", "donors",
+                                                     "dictionary"]}
 
 
 def test_rows_say_whose_record_they_are_and_carry_no_internal_ids(full_patient):
@@ -87,3 +88,19 @@ def test_the_dictionary_explains_each_column_and_code(full_patient):
     assert ("adverse-event", "narrative") in entries
     sponsors = read(forms_files(load_export_data(), deidentified=True), "dictionary")
     assert ("adverse-event", "narrative") not in {(r["form"], r["field"]) for r in sponsors}
+
+
+def test_a_donor_with_no_lot_yet_is_exported_and_a_sponsor_gets_no_hla_typing(full_patient):
+    # given: D-017 gave lot L-0042; D-020 is registered, no lot made yet
+    factories.product_lot("L-0042")
+    factories.donor("D-020", hla_typing="A*11:01,A*26:01", hla_match="4/10")
+    # when
+    monitors = read(forms_files(load_export_data(), deidentified=False), "donors")
+    sponsors = read(forms_files(load_export_data(), deidentified=True), "donors")
+    # then
+    assert [(d["donor_code"], d["hla_match"], d["hla_typing"]) for d in monitors] == [
+        ("D-017", "5/10", "A*02:01,A*24:02; B*07:02,B*35:01"),
+        ("D-020", "4/10", "A*11:01,A*26:01")]
+    assert [(d["donor_code"], d["hla_match"]) for d in sponsors] == [("D-017", "5/10"),
+                                                                    ("D-020", "4/10")]
+    assert "hla_typing" not in sponsors[0]

@@ -123,3 +123,27 @@ def test_a_sponsors_document_has_no_free_text_items(full_patient):
     tree = etree.fromstring(sponsors.encode())
     assert "I.ADVERSE_EVENT.NARRATIVE" not in oids(tree, "ItemDef")
     assert "I.ADVERSE_EVENT.TERM" in oids(tree, "ItemDef")
+
+
+@pytest.mark.parametrize("deidentified", [False, True])
+def test_every_form_issue_16_added_travels_in_a_valid_document(schema, cart_forms, screen_failure,
+                                                                deidentified):
+    # given: a record of each form issue 16 added, the product lots as reference data
+    data = load_export_data()
+    # when
+    content = odm_xml(data, deidentified=deidentified, created_at=CREATED)
+    # then: valid, and each form's records are in it as its item group
+    schema.validate(content.decode("utf-8"))
+    tree = etree.fromstring(content)
+    sent = {g.get("ItemGroupOID") for g in tree.iterfind(".//odm:ItemGroupData", NS)}
+    for slug in ("medical-history", "prior-therapy", "disease-at-screening",
+                 "bridging-therapy", "vital-signs", "conmed", "lab-result", "infection",
+                 "iec-hs", "secondary-malignancy", "rcl-test", "ltfu-visit",
+                 "protocol-deviation", "product-lot", "donor"):
+        assert f"IG.{slug.upper().replace('-', '_')}" in sent, slug
+    lots = tree.findall("odm:ReferenceData/odm:ItemGroupData[@ItemGroupOID='IG.PRODUCT_LOT']",
+                        NS)
+    assert len(lots) == 1
+    ltfu = tree.find(".//odm:SubjectData[@SubjectKey='RD-003']/odm:StudyEventData"
+                     "[@StudyEventOID='SE.LONG_TERM_FOLLOW_UP']", NS)
+    assert ltfu is not None

@@ -5,6 +5,7 @@ channel that carries it; a field withheld in one is withheld in all."""
 
 import csv
 import io
+import json
 import xml.etree.ElementTree as etree
 import zipfile
 from datetime import date, datetime
@@ -22,11 +23,28 @@ from exports.form_csv import file_name
 from exports.loader import load_export_data
 from exports.odm import group_oid, item_oid
 from labs.models import LabResult
-from patients.models import Patient
+from monitoring.models import ProtocolDeviation
+from patients.models import (
+    BridgingTherapy,
+    DiseaseAtScreening,
+    LtfuVisit,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+    VitalSigns,
+)
 from pk.models import PkSample
-from safety.models import AdverseEvent, ConcomitantMedication, DltAdjudication
+from safety.models import (
+    AdverseEvent,
+    ConcomitantMedication,
+    DltAdjudication,
+    IecHsDetails,
+    InfectionDetails,
+    RclTest,
+    SecondaryMalignancy,
+)
 from tests import factories
-from tests.exports.conftest import FREE_TEXT
+from tests.exports.conftest import CART_FREE_TEXT, FREE_TEXT, HLA_TYPING
 
 pytestmark = pytest.mark.django_db
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -34,7 +52,13 @@ LISTINGS = {Patient: "patients", Infusion: "infusions", AdverseEvent: "adverse-e
             ResponseAssessment: "response-assessments", DiseaseEvent: "disease-events",
             Hsct: "hsct", Death: "deaths", PkSample: "pk-samples", LabResult: "lab-results",
             DltAdjudication: "dlt-adjudications",
-            ConcomitantMedication: "concomitant-medications"}
+            ConcomitantMedication: "concomitant-medications",
+            MedicalHistory: "medical-history", PriorTherapy: "prior-therapies",
+            DiseaseAtScreening: "disease-at-screening", BridgingTherapy: "bridging-therapies",
+            VitalSigns: "vital-signs", LtfuVisit: "ltfu-visits",
+            InfectionDetails: "infections", IecHsDetails: "iec-hs",
+            SecondaryMalignancy: "secondary-malignancies", RclTest: "rcl-tests",
+            ProtocolDeviation: "protocol-deviations"}
 ENTRIES = {entry.model: entry for entry in export_catalog()}
 
 
@@ -93,7 +117,7 @@ class Channels:
 
 
 @pytest.fixture
-def channels(full_patient, screen_failure):
+def channels(full_patient, screen_failure, cart_forms):
     return {"full": Channels("monitor"), "sponsor": Channels("sponsor")}
 
 
@@ -120,13 +144,36 @@ def test_the_sponsor_share_keeps_dates_and_the_product_lot_and_no_free_text(chan
     sponsor = channels["sponsor"]
     rows = sponsor._get_json("/api/v1/patients/?subject=RD-001")["results"]
     assert (rows[0]["consent_date"], rows[0]["enrollment_date"]) == ("2024-03-01", "2024-03-04")
-    [infusion] = sponsor._get_json("/api/v1/infusions/")["results"]
+    [infusion] = sponsor._get_json("/api/v1/infusions/?subject=RD-001")["results"]
     assert infusion["product_lot"] == "L-0042"
     assert "L-0042" in sponsor.sdtm_text()  # EXLOT
-    for text in FREE_TEXT:
-        downloaded = (sponsor.sdtm_text() + sponsor.odm.decode()
-                      + "".join(c.decode() for c in sponsor.forms.values()))
+    downloaded = (sponsor.sdtm_text() + sponsor.odm.decode()
+                  + "".join(c.decode() for c in sponsor.forms.values())
+                  + "".join(sponsor._get(f"/api/v1/{url}/").decode()
+                            for url in LISTINGS.values()))
+    for text in (*FREE_TEXT, *CART_FREE_TEXT):
         assert text not in downloaded
+
+
+def test_the_donors_hla_typing_goes_with_the_lot_to_a_monitor_and_never_to_a_sponsor(channels):
+    full, sponsor = channels["full"], channels["sponsor"]
+    lots = {"full": full._get_json("/api/v1/product-lots/")["results"],
+            "sponsor": sponsor._get_json("/api/v1/product-lots/")["results"]}
+    assert lots["full"] == lots["sponsor"]  # the same for every reader, with the HLA match only
+    assert {(lot["lot_number"], lot["donor_hla_match"]) for lot in lots["sponsor"]} == {
+        ("L-0044", "5/10")}
+    assert HLA_TYPING in full.forms["product_lots.csv"].decode()
+    assert HLA_TYPING in full.odm.decode()
+    for channel in (sponsor.odm.decode(), sponsor.sdtm_text(),
+                    *(c.decode() for c in sponsor.forms.values()), json.dumps(lots)):
+        assert HLA_TYPING not in channel
+
+
+def test_a_monitor_does_receive_the_free_text_of_the_new_forms(channels):
+    full = channels["full"]
+    downloaded = (full.odm.decode() + "".join(c.decode() for c in full.forms.values())
+                  + "".join(full._get(f"/api/v1/{url}/").decode() for url in LISTINGS.values()))
+    assert [text for text in CART_FREE_TEXT if text not in downloaded] == []
 
 
 def _written(value) -> str | None:

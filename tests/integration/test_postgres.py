@@ -78,7 +78,11 @@ def _the_forms_of_a_car_t_team(patient, ae):
         onset_date=ae.onset_date, relatedness="possible"))
     factories.secondary_malignancy(patient, date(2024, 11, 1))
     factories.rcl_test(patient, "M3", on=date(2024, 6, 11))
-    factories.ltfu_visit(patient, "Y2", on=date(2025, 1, 5))
+    # The year-2 follow-up of another patient: this one dies before Y2's window opens.
+    followed = factories.patient("RD-002")
+    factories.lymphodepletion(followed)
+    factories.infusion(followed)
+    factories.ltfu_visit(followed, "Y2")
 
 
 @pytest.mark.requirement("CON-AUD-01")

@@ -1,12 +1,13 @@
 """Reminders (the hourly beat task): the SAE clock before and after its deadline, and overdue
-visits, each told once; and the admin's read-only list of who was told what, when."""
+visits (response visits, RCL tests, long-term follow-up visits), each told once; and the admin's
+read-only list of who was told what, when."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from core.audit import record_save
+from core.audit import record_save, record_void
 from notifications.models import Kind, Notification
 from notifications.reminders import overdue_visit_reminders, sae_clock_reminders
 from notifications.tasks import reminders_task
@@ -78,6 +79,64 @@ def test_an_overdue_visit_is_told_to_the_coordinators_once(staff, recent_patient
 def test_a_visit_done_or_long_past_is_not_told(staff, recent_patient, infused_patient):
     # RD-042's W4 done; RD-001 (infused in 2024) is long past the look-back
     factories.response(recent_patient, "W4", on=timezone.localdate() - timedelta(days=32))
+    assert overdue_visit_reminders(timezone.localdate()) == 0
+
+
+def infused_days_ago(subject_id: str, days: int):
+    today = timezone.localdate()
+    patient = factories.patient(subject_id, consent_date=today - timedelta(days=days + 20),
+                                enrollment_date=today - timedelta(days=days + 17))
+    factories.lymphodepletion(patient, start=today - timedelta(days=days + 5))
+    factories.infusion(patient, on=today - timedelta(days=days))
+    return patient
+
+
+def test_an_overdue_rcl_test_is_told_to_the_coordinators_once(staff, mailoutbox,
+                                                              django_capture_on_commit_callbacks):
+    # given: infused 110 days ago, the M3 RCL window (days 77-105) closed 5 days ago; the W12
+    # visit (window closed 19 days ago) was done
+    patient = infused_days_ago("RD-042", 110)
+    factories.response(patient, "W12", on=timezone.localdate() - timedelta(days=26))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_task() == {"sae_clock": 0, "visits_overdue": 1}
+        assert reminders_task() == {"sae_clock": 0, "visits_overdue": 0}
+    # then
+    [message] = mailoutbox
+    assert message.to == ["crc@site.example"]
+    assert message.subject == "[RD13-02-PH1] RCL test M3 of subject RD-042 is overdue"
+    due_to = timezone.localdate() - timedelta(days=110 - 105)
+    assert f"window closed on {due_to:%Y-%m-%d}" in message.body
+    assert Notification.objects.get().event_key == f"rcl:{patient.pk}:M3"
+
+
+def test_an_rcl_test_sampled_is_not_told_and_a_voided_one_does_not_count(staff):
+    patient = infused_days_ago("RD-042", 110)
+    factories.response(patient, "W12", on=timezone.localdate() - timedelta(days=26))
+    sample = factories.rcl_test(patient, "M3", on=timezone.localdate() - timedelta(days=20))
+    assert overdue_visit_reminders(timezone.localdate()) == 0
+    record_void(sample, by=staff["coordinator"], reason="sample of another patient")
+    assert overdue_visit_reminders(timezone.localdate()) == 1
+
+
+def test_an_overdue_long_term_follow_up_visit_is_told(staff, mailoutbox,
+                                                      django_capture_on_commit_callbacks):
+    # given: infused 800 days ago, the Y2 follow-up window (days 670-790) closed 10 days ago;
+    # the Y2 RCL window (days 700-760) closed 40 days ago, beyond the look-back
+    patient = infused_days_ago("RD-043", 800)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_task() == {"sae_clock": 0, "visits_overdue": 1}
+    # then
+    [message] = mailoutbox
+    assert message.subject == ("[RD13-02-PH1] Long-term follow-up visit Y2 of subject RD-043 "
+                               "is overdue")
+    assert Notification.objects.get().event_key == f"ltfu:{patient.pk}:Y2"
+
+
+def test_a_long_term_follow_up_visit_done_is_not_told(staff):
+    patient = infused_days_ago("RD-043", 800)
+    factories.ltfu_visit(patient, "Y2", on=timezone.localdate() - timedelta(days=70))
     assert overdue_visit_reminders(timezone.localdate()) == 0
 
 

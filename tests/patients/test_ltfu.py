@@ -14,6 +14,7 @@ from casebook.selectors import patient_list
 from casebook.visits import calendars, overdue_count, patient_schedule
 from endpoints.trial_rows import read_trial_rows
 from exchange.dump import export_bundle
+from exchange.read import BundleProblems
 from exchange.services import bundle_import_json
 from exports.form_csv import forms_files
 from exports.loader import load_export_data
@@ -191,3 +192,46 @@ def test_the_sponsor_receives_the_answers_but_not_the_therapy_text(infused_patie
     [csv_row] = csv.DictReader(io.StringIO(sponsors))
     assert csv_row["visit"] == "Y2" and "subsequent_therapy" not in csv_row
     assert "nelarabine" in monitors
+
+
+# A form before its window opens (EC-LTFU-01): refused on every path, nothing written
+
+@pytest.mark.django_db
+def test_a_y2_form_before_its_window_opens_is_refused_naming_the_date(infused_patient):
+    # day 669: Y2's window opens on day 670
+    with pytest.raises(ValidationError) as refused:
+        factories.ltfu_visit(infused_patient, "Y2", on=day(669))
+    [message] = refused.value.message_dict["contact_date"]
+    assert "EC-LTFU-01" in message and f"window opens on day 670 ({day(670)})" in message
+    assert not LtfuVisit.all_objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [670, 800])  # the window's first day; late (it closed on 790)
+def test_a_form_from_the_first_day_of_its_window_on_is_accepted(infused_patient, n):
+    factories.ltfu_visit(infused_patient, "Y2", on=day(n))
+    assert LtfuVisit.objects.get().contact_date == day(n)
+
+
+@pytest.mark.django_db
+def test_the_browser_form_before_the_window_shows_the_field_and_writes_nothing(
+        client, coordinator, infused_patient):
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/ltfu-visit/new/",
+                           form_data("ltfu-visit", contact_date="2025-03-12"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "window opens on day 670" in " ".join(form.errors["contact_date"])
+    assert not LtfuVisit.all_objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_imported_form_before_its_window_is_a_problem_at_its_path(infused_patient):
+    factories.ltfu_visit(infused_patient, "Y2")
+    bundle = export_bundle()
+    bundle["patients"][0]["ltfu_visits"][0]["contact_date"] = day(400).isoformat()
+    with pytest.raises(BundleProblems) as refused:
+        bundle_import_json(bundle, replace=True)
+    [problem] = refused.value.problems
+    assert problem.startswith("patients[0].ltfu_visits[0].contact_date: EC-LTFU-01")
+    assert LtfuVisit.objects.get().contact_date == day(730)

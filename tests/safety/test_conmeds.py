@@ -262,3 +262,29 @@ def test_the_forms_csv_names_the_treated_event_by_its_sequence(infused_patient, 
     assert (row["subject_id"], row["drug"], row["treated_event"], row["indication"]) == (
         "RD-001", "tocilizumab", "2", "CRS grade 2")
     assert "indication" not in shared["conmed.csv"].decode().splitlines()[0]
+
+
+# --- a medication stopped before it started, on each path that writes one -----------------
+
+def test_the_form_refuses_a_stop_before_the_start_beside_the_stop_date(client, coordinator,
+                                                                      infused_patient):
+    client.force_login(coordinator)
+    response = client.post("/patients/RD-001/conmed/new/",
+                           form_data("conmed", start_date="2024-03-14", stop_date="2024-03-13"))
+    assert response.status_code == 200
+    assert ("EC-CM-01 (hard): the stop date 2024-03-13 is before the start date 2024-03-14"
+            in error_beside(response, "stop_date"))
+    assert not ConcomitantMedication.all_objects.exists()
+
+
+def test_an_imported_stop_before_the_start_is_a_problem_at_its_path(infused_patient):
+    factories.conmed(infused_patient, start=DAY0 + timedelta(days=2))
+    bundle = export_bundle()
+    bundle["patients"][0]["concomitant_medications"][0]["stop_date"] = (
+        DAY0 + timedelta(days=1)).isoformat()
+    with pytest.raises(BundleProblems) as refused:
+        bundle_import_json(bundle, replace=True)
+    assert refused.value.problems == [
+        "patients[0].concomitant_medications[0].stop_date: EC-CM-01 (hard): the stop date "
+        f"{DAY0 + timedelta(days=1)} is before the start date {DAY0 + timedelta(days=2)}."]
+    assert ConcomitantMedication.objects.get().stop_date == DAY0 + timedelta(days=2)

@@ -28,7 +28,16 @@ RECORD_STATES = (
     "pending DLT", "signed DLT", "revoked DLT", "raised DLT", "voided adverse event",
     "voided CRS details", "voided response", "voided PK sample", "open query",
     "answered query", "closed query", "re-opened query", "verified", "changed since verified",
-    "locked form", "infused from a released lot", "treatment of a CRS")
+    "locked form", "infused from a released lot", "treatment of a CRS",
+    # the forms issue 16 added, current, voided, locked, verified and changed since signing
+    "medical history", "prior therapy", "disease at screening", "bridging therapy",
+    "vital signs during CRS", "lab result", "long-term follow-up", "infection details",
+    "IEC-HS details", "secondary malignancy", "RCL test", "voided lab result",
+    "voided medication", "voided IEC-HS details", "voided RCL test",
+    "medication changed since signing")
+DEVIATION_STATES = ("deviation by hand", "assessed deviation", "deviation by an edit check",
+                    "withdrawn deviation")
+LOCKED_STATES = ("locked form", "long-term follow-up", "infection details")
 DLT_STATES = ("pending DLT", "signed DLT", "revoked DLT", "raised DLT")
 CASEBOOK_STATES = ("every CRF", "signed casebook", "changed since signing", "locked casebook",
                    "off study", "dead", "screened only")
@@ -164,6 +173,7 @@ def test_the_walk_reaches_the_page_of_every_state(walked, trial):
         wanted |= {f"/patients/{trial.patients[state].subject_id}/" for state in CASEBOOK_STATES}
         wanted |= {f"/casebook-signature/{trial.patients[state].subject_id}/"
                    for state in ("signed casebook", "changed since signing")}
+        wanted |= {trial.deviation_page(state) for state in DEVIATION_STATES}
         wanted |= {"/product/"} | {f"/product/lot/{trial.records[state].pk}/history/"
                                    for state in ("released lot", "quarantined lot")}
     if role == "coordinator":
@@ -188,7 +198,8 @@ def test_the_walk_reaches_the_page_of_every_state(walked, trial):
 @pytest.mark.django_db
 def test_no_link_offers_to_change_a_locked_record(walked, trial):
     role, crawled, _ = walked
-    locked = [trial.crf_page("locked form") + action for action in ("edit/", "void/")]
+    locked = [trial.crf_page(state) + action for state in LOCKED_STATES
+              for action in ("edit/", "void/")]
     locked.append(f"/patients/{trial.patients['locked casebook'].subject_id}/adverse-event/new/")
     assert not set(locked) & visited(crawled), role
 
