@@ -12,9 +12,10 @@ Where the CRFs meet SDTMIG v3.4:
   regimen or product as recorded; a conmed's CMTRT is the drug as named on the CRF, the
   specified agent when given; CMDECOD the drug when the CRF names one (tocilizumab, anakinra,
   siltuximab, IVIG), else null with the class in CMCLAS. Partial dates (YYYY, YYYY-MM) are kept
-  at their precision; EPOCH and study days are given for complete dates only.
+  at their precision, with no study day; their EPOCH is the one every day they can be falls in
+  (`partial_epoch`), null when that is not one epoch.
 - MH: the conditions other than the leukaemia, MHENRTPT ONGOING / MHENTPT SCREENING for one
-  ongoing at screening. MH events precede the study: no EPOCH.
+  ongoing at screening, else BEFORE. MH events precede the study: no EPOCH.
 - DV: each current deviation, the ones withdrawn after a correction left out. DVTERM is the
   site's description, DVDECOD the category, DVSCAT the investigator's assessment (IMPORTANT /
   NON-IMPORTANT; null until assessed); SUPPDV its impact on safety and on data (IMPSAF,
@@ -25,8 +26,8 @@ Where the CRFs meet SDTMIG v3.4:
   LBNRIND compares the result with the site's reference range given with it; LBTOX / LBTOXGR
   are the CTCAE v5.0 term and grade of `safety.grading.lab_grade`, null for a test CTCAE does
   not grade or without the limit its grade needs.
-- VS: one row per measured value of a set of vital signs (VSTPT its time point); the oxygen
-  support at the time is SUPPVS.OXYSUPP on the SpO2 row.
+- VS: one row per measured value of a set of vital signs (VSTPT / VSTPTNUM its time point);
+  the oxygen support at the time is SUPPVS.OXYSUPP on the SpO2 row.
 - RELREC: a medication given for an adverse event (the conmed's "adverse event treated") is
   related to that event, CMSEQ to AESEQ, one RELID per pair.
 
@@ -97,8 +98,8 @@ VITALS = {
     "respiratory_rate": ("RESP", "Respiratory Rate", "breaths/min"),
     "spo2_pct": ("OXYSAT", "Oxygen Saturation", "%"),
 }
-VITAL_TIMEPOINTS = {"screening": "SCREENING", "infusion": "INFUSION",
-                    "during_crs": "DURING CRS", "other": "OTHER"}
+VITAL_TIMEPOINTS = {"screening": ("SCREENING", 1), "infusion": ("INFUSION", 2),
+                    "during_crs": ("DURING CRS", 3), "other": ("OTHER", 4)}
 OXYGEN = {"none": "ROOM AIR", "low_flow": "LOW-FLOW OXYGEN", "high_flow": "HIGH-FLOW OXYGEN",
           "positive_pressure": "POSITIVE PRESSURE"}
 DEVIATIONS = {"eligibility": "ELIGIBILITY CRITERIA NOT MET",
@@ -118,6 +119,27 @@ def complete_date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text and len(text) == 10 else None
 
 
+def date_bounds(text: str) -> tuple[date, date]:
+    """The first and last day a partial date (YYYY, YYYY-MM or YYYY-MM-DD) can be."""
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        return day, day
+    if len(text) == 7:
+        year, month = int(text[:4]), int(text[5:])
+        after = date(year + month // 12, month % 12 + 1, 1)
+        return date(year, month, 1), date.fromordinal(after.toordinal() - 1)
+    return date(int(text), 1, 1), date(int(text), 12, 31)
+
+
+def partial_epoch(subject: Subject, text: str | None) -> str | None:
+    """EPOCH of a partial date: the epoch of its first and its last possible day, when they
+    agree (a prior therapy of 2023 is in SCREENING for a patient treated in 2024); else null."""
+    if not text:
+        return None
+    first, last = (subject.epoch(day) for day in date_bounds(text))
+    return first if first == last else None
+
+
 class Timing:
     """EPOCH, --STDTC/--ENDTC and study days of an intervention (dates or partial dates)."""
 
@@ -128,7 +150,9 @@ class Timing:
         first = complete_date(start) if isinstance(start, str) else start
         last = complete_date(end) if isinstance(end, str) else end
         reference = self.subject.first_infusion_date
-        return {"EPOCH": self.subject.epoch(first),
+        epoch = partial_epoch(self.subject, start) if isinstance(start, str) else \
+            self.subject.epoch(start)
+        return {"EPOCH": epoch,
                 f"{prefix}STDTC": start if isinstance(start, str) else dtc(start, self.tz),
                 f"{prefix}ENDTC": end if isinstance(end, str) else dtc(end, self.tz),
                 f"{prefix}STDY": sdtm_study_day(first, reference),
@@ -197,8 +221,10 @@ def mh(data: ExportData, subject_of: dict[str, Subject]) -> Dataset:
     rows = DomainRows("MH", data.study_id)
     for history in data.rows["medical-history"]:
         ongoing = history["ongoing"]
-        rows.add(subject_of[history["subject_id"]], MHTERM=history["condition"] or WITHHELD,
-                 MHCAT="GENERAL MEDICAL HISTORY", MHSTDTC=history["start"],
+        subject = subject_of[history["subject_id"]]
+        rows.add(subject, MHTERM=history["condition"] or WITHHELD, MHSTDTC=history["start"],
+                 MHSTDY=sdtm_study_day(complete_date(history["start"]),
+                                       subject.first_infusion_date),
                  MHENRTPT="ONGOING" if ongoing else "BEFORE",
                  MHENTPT="SCREENING")
     return rows.dataset()
@@ -270,6 +296,7 @@ def vs(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Datas
     for measured in data.rows["vital-signs"]:
         subject = subject_of[measured["subject_id"]]
         on = measured["measured_at"].astimezone(tz).date()
+        timepoint, timepoint_number = VITAL_TIMEPOINTS[measured["timepoint"]]
         for field, (testcd, test, unit) in VITALS.items():
             value = measured[field]
             if value is None:
@@ -279,7 +306,7 @@ def vs(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Datas
                            VSSTRESU=unit, EPOCH=subject.epoch(on),
                            VSDTC=dtc(measured["measured_at"], tz),
                            VSDY=sdtm_study_day(on, subject.first_infusion_date),
-                           VSTPT=VITAL_TIMEPOINTS[measured["timepoint"]])
+                           VSTPT=timepoint, VSTPTNUM=timepoint_number)
             if testcd == "OXYSAT" and measured["oxygen_support"]:
                 supp.append(qualifier("VS", data.study_id, subject, seq, "OXYSUPP",
                                       "Oxygen Support", OXYGEN[measured["oxygen_support"]],

@@ -220,8 +220,8 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         *IDENTIFIERS,
         ("MHSEQ", "Sequence Number", NUM, DERIVED),
         ("MHTERM", "Reported Term for the Medical History", CHAR, COLLECTED),
-        ("MHCAT", "Category for Medical History", CHAR, ASSIGNED),
         ("MHSTDTC", "Start Date/Time of Medical History Event", CHAR, COLLECTED),
+        ("MHSTDY", "Study Day of Start of Medical History", NUM, DERIVED),
         ("MHENRTPT", "End Relative to Reference Time Point", CHAR, COLLECTED),
         ("MHENTPT", "End Reference Time Point", CHAR, ASSIGNED))),
     "DV": ("Protocol Deviations", _vars(
@@ -262,7 +262,8 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         EPOCH,
         ("VSDTC", "Date/Time of Measurements", CHAR, COLLECTED),
         ("VSDY", "Study Day of Vital Signs", NUM, DERIVED),
-        ("VSTPT", "Planned Time Point Name", CHAR, COLLECTED))),
+        ("VSTPT", "Planned Time Point Name", CHAR, COLLECTED),
+        ("VSTPTNUM", "Planned Time Point Number", NUM, ASSIGNED))),
     "SUPPVS": _supp("VS"),
     "TE": ("Trial Elements", _vars(
         ("STUDYID", "Study Identifier", CHAR, ASSIGNED),

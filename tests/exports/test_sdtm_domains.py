@@ -8,7 +8,8 @@ import pytest
 from core.audit import record_save
 from exports.loader import load_export_data
 from exports.sdtm import sdtm_datasets
-from exports.sdtm_crfs import reference_range_indicator
+from exports.sdtm_crfs import date_bounds, partial_epoch, reference_range_indicator
+from exports.sdtm_rows import Subject
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,7 @@ def test_cm_holds_prior_bridging_and_concomitant_medications(patient):
     assert (prior["CMTRT"], prior["CMSCAT"]) == (REGIMEN, "CHEMOTHERAPY")
     # Partial dates keep their precision and get no study day.
     assert (prior["CMSTDTC"], prior["CMENDTC"], prior["CMSTDY"]) == ("2023-01", "2023-06", None)
+    assert prior["EPOCH"] == "SCREENING"  # every day of January 2023 is before the treatment
     assert (bridging["CMTRT"], bridging["CMSTDTC"], bridging["CMSTDY"]) == (
         BRIDGING, "2024-03-02", -10)
     assert (tocilizumab["CMTRT"], tocilizumab["CMDECOD"], tocilizumab["CMINDC"]) == (
@@ -115,9 +117,9 @@ def test_relrec_relates_a_medication_to_the_event_it_treated(patient):
 
 def test_mh_keeps_partial_dates_and_says_what_was_ongoing(patient):
     mh = records(datasets()["MH"])
-    assert [(r["MHTERM"], r["MHSTDTC"], r["MHENRTPT"], r["MHENTPT"]) for r in mh] == [
-        ("Asthma", "2015", "ONGOING", "SCREENING"),
-        (CONDITION, "2010-05", "BEFORE", "SCREENING")]
+    assert [(r["MHTERM"], r["MHSTDTC"], r["MHSTDY"], r["MHENRTPT"], r["MHENTPT"])
+            for r in mh] == [("Asthma", "2015", None, "ONGOING", "SCREENING"),
+                             (CONDITION, "2010-05", None, "BEFORE", "SCREENING")]
 
 
 def test_dv_leaves_out_withdrawn_deviations_and_carries_the_assessment(patient):
@@ -146,6 +148,25 @@ def test_lb_uses_cdisc_test_codes_the_reference_range_and_the_ctcae_grade(patien
     assert (neut["LBDTC"], neut["LBDY"], neut["EPOCH"]) == ("2024-03-19T07:30", 8, "TREATMENT")
 
 
+@pytest.mark.parametrize(("text", "bounds"), [
+    ("2023", (date(2023, 1, 1), date(2023, 12, 31))),
+    ("2024-02", (date(2024, 2, 1), date(2024, 2, 29))),
+    ("2023-12", (date(2023, 12, 1), date(2023, 12, 31))),
+    ("2024-03-07", (date(2024, 3, 7), date(2024, 3, 7))),
+])
+def test_a_partial_date_spans_the_days_it_can_be(text, bounds):
+    assert date_bounds(text) == bounds
+
+
+def test_a_partial_date_has_an_epoch_only_when_all_its_days_share_it():
+    subject = Subject("S-1", date(2024, 3, 12), "2024-03-12", treatment_start=date(2024, 3, 7),
+                      treatment_end=date(2024, 4, 9))
+    assert partial_epoch(subject, "2023") == "SCREENING"
+    assert partial_epoch(subject, "2024-03") is None  # screening, then treatment
+    assert partial_epoch(subject, "2024-03-20") == "TREATMENT"
+    assert partial_epoch(subject, None) is None
+
+
 @pytest.mark.parametrize(("value", "below", "low", "high", "expected"), [
     (1.0, False, 1.8, 7.5, "LOW"), (1.8, False, 1.8, 7.5, "NORMAL"),
     (7.6, False, 1.8, 7.5, "HIGH"), (3.0, False, None, None, None),
@@ -161,8 +182,8 @@ def test_vs_has_a_row_per_measured_value_and_the_oxygen_support(patient):
     assert [(r["VSTESTCD"], r["VSORRES"], r["VSSTRESU"]) for r in vs] == [
         ("TEMP", "39.2", "C"), ("SYSBP", "118", "mmHg"), ("DIABP", "74", "mmHg"),
         ("OXYSAT", "98", "%")]
-    assert {(r["VSTPT"], r["VSDY"], r["VSDTC"]) for r in vs} == {
-        ("DURING CRS", 3, "2024-03-14T08:00")}
+    assert {(r["VSTPT"], r["VSTPTNUM"], r["VSDY"], r["VSDTC"]) for r in vs} == {
+        ("DURING CRS", 3, 3, "2024-03-14T08:00")}
     (supp,) = records(found["SUPPVS"])
     assert (supp["IDVARVAL"], supp["QNAM"], supp["QVAL"]) == ("4", "OXYSUPP", "LOW-FLOW OXYGEN")
 
