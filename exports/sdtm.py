@@ -1,5 +1,5 @@
 """CDISC SDTM-shaped datasets of the trial: DM, EX, AE (with SUPPAE), RS, PC, PP and DS here; CM,
-PR, MH, DV, LB, VS (with their SUPP--) and RELREC in `exports.sdtm_crfs`; the trial design
+PR, MH, DV, LB, VS (with their SUPP--), FA and RELREC in `exports.sdtm_crfs`; the trial design
 datasets TE, TA, TS, SE and SV in `exports.sdtm_design`. Pure.
 
 Variable names, order and labels follow SDTMIG v3.4 (`exports.sdtm_variables`); dates are
@@ -49,7 +49,7 @@ reason before it was blanked.
 from dataclasses import replace
 from datetime import timedelta
 
-from exports.sdtm_crfs import cm_pr, dv, lb, mh, vs
+from exports.sdtm_crfs import cm_pr, dv, fa, lb, mh, vs
 from exports.sdtm_design import relrec, se, sv, ta, te, ts
 from exports.sdtm_pk import pc_rows, pp_rows
 from exports.sdtm_rows import DomainRows, Subject, dtc, sdtm_study_day, to_dataset
@@ -389,13 +389,15 @@ def sdtm_datasets(data: ExportData, *, deidentified: bool) -> tuple[Dataset, ...
     medications, supp_cm, procedures, supp_pr, related = cm_pr(data, subject_of)
     deviations, supp_dv = dv(data, subject_of)
     vitals, supp_vs = vs(data, subject_of)
+    findings, related_to_ae = fa(data, subject_of)
     responses, concentrations = rs(data, subject_of), pc_rows(data, subject_of)
     levels = {level.code: level for level in data.trial.study.dose_levels}
     first_consent = min((p["consent_date"] for p in data.rows["patient"]), default=None)
     return (dm(data, subject_of, exposure), exposure, adverse_events, supp, responses,
             concentrations, pp_rows(data, subject_of), ds(data, subject_of, decodes),
             medications, supp_cm, procedures, supp_pr, mh(data, subject_of), deviations,
-            supp_dv, lb(data, subject_of), vitals, supp_vs, te(data),
+            supp_dv, lb(data, subject_of), vitals, supp_vs, findings, te(data),
             ta(data, {code: _arm_of(code, levels) for code in levels}),
             ts(data, first_consent), se(data, subject_of),
-            sv(data, subject_of, responses, concentrations), relrec(related))
+            sv(data, subject_of, responses, concentrations),
+            relrec(related + related_to_ae))

@@ -1,5 +1,6 @@
 """SDTM domains of the screening, concomitant, laboratory, vital-signs and deviation CRFs: CM,
-PR, MH, DV, LB and VS with their SUPP-- datasets, and RELREC. Pure.
+PR, MH, DV, LB and VS with their SUPP-- datasets; FA of the CRS and ICANS details; RELREC.
+Pure.
 
 Where the CRFs meet SDTMIG v3.4:
 - CM holds every medication (SDTMIG v3.4 CM: "concomitant and prior medications"), told apart
@@ -9,11 +10,12 @@ Where the CRFs meet SDTMIG v3.4:
   a procedure: PR (PRCAT PRIOR CANCER THERAPY). ML (meal data) does not apply. The line of
   therapy (LINE), its best response (BESTRESP), a prior CAR-T's target (CARTTGT) and a
   transplant's donor type (HSCTDON) are SUPPCM / SUPPPR qualifiers. CMTRT / PRTRT are the
-  regimen or product as recorded; a conmed's CMTRT is the drug as named on the CRF, the
-  specified agent when given; CMDECOD the drug when the CRF names one (tocilizumab, anakinra,
-  siltuximab, IVIG), else null with the class in CMCLAS. Partial dates (YYYY, YYYY-MM) are kept
-  at their precision, with no study day; their EPOCH is the one every day they can be falls in
-  (`partial_epoch`), null when that is not one epoch.
+  regimen or product as recorded. A conmed's CMTRT and CMDECOD are the drug when the CRF names
+  one (tocilizumab, anakinra, siltuximab, IVIG; what is specified beside it stays in the forms
+  export); for a class of drugs (corticosteroid, vasopressor, …) or "other", CMTRT is the agent
+  specified (dexamethasone), CMDECOD null (no drug dictionary), the class in CMCLAS. Partial
+  dates (YYYY, YYYY-MM) are kept at their precision, with no study day; their EPOCH is the one
+  every day they can be falls in (`partial_epoch`), null when that is not one epoch.
 - MH: the conditions other than the leukaemia, MHENRTPT ONGOING / MHENTPT SCREENING for one
   ongoing at screening, else BEFORE. MH events precede the study: no EPOCH.
 - DV: each current deviation, the ones withdrawn after a correction left out. DVTERM is the
@@ -28,8 +30,13 @@ Where the CRFs meet SDTMIG v3.4:
   not grade or without the limit its grade needs.
 - VS: one row per measured value of a set of vital signs (VSTPT / VSTPTNUM its time point);
   the oxygen support at the time is SUPPVS.OXYSUPP on the SpO2 row.
+- FA: the CRS and ICANS details (the episode's worst values the ASTCT grade is derived from) as
+  findings about their adverse event: FAOBJ the event's AEDECOD, FACAT CRS DETAILS / ICANS
+  DETAILS, dated the event's onset (the CRFs record no date of their own).
 - RELREC: a medication given for an adverse event (the conmed's "adverse event treated") is
-  related to that event, CMSEQ to AESEQ, one RELID per pair.
+  related to that event, CMSEQ to AESEQ, one RELID per pair; an event's FA findings are related
+  to it, one RELID per event. The DLT decision is a qualifier of the AE record itself
+  (SUPPAE.DLTADJ), which needs no RELREC.
 
 A sponsor's export is built from the sponsor's share, whose free text is blank: CMTRT, PRTRT
 and MHTERM then say what the record is in coded words (the drug, the therapy's type,
@@ -200,9 +207,8 @@ def cm_pr(data: ExportData, subject_of: dict[str, Subject]
         subject = subject_of[med["subject_id"]]
         decod, clas = DRUGS[med["drug"]]
         named = DRUG_NAMES[med["drug"]]
-        specified = med["drug_specify"]
-        trt = (specified or named) if med["drug"] == "other" else \
-            f"{named} ({specified})" if specified else named
+        # A drug the CRF names is CMTRT itself; for a class, or "other", the agent specified.
+        trt = named if decod else med["drug_specify"] or named
         seq = cm.add(subject, CMTRT=trt, CMDECOD=decod, CMCAT=CONMED, CMINDC=med["indication"],
                      CMCLAS=clas, CMDOSE=med["dose"], CMDOSU=DOSE_UNITS.get(med["dose_unit"]),
                      CMROUTE=ROUTES.get(med["route"]),
@@ -312,3 +318,60 @@ def vs(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, Datas
                                       "Oxygen Support", OXYGEN[measured["oxygen_support"]],
                                       "Collected"))
     return rows.dataset(), to_dataset("SUPPVS", supp)
+
+
+# The CRS and ICANS details' fields → (FATESTCD, FATEST, unit): the worst values of the episode.
+EVENT_FINDINGS = {
+    "crs": ("CRS DETAILS", (("max_temp_c", "MAXTEMP", "Maximum Temperature", "C"),
+                            ("hypotension", "HYPOTEN", "Hypotension Treatment", None),
+                            ("oxygen", "OXYREQ", "Oxygen Requirement", None),
+                            ("fever_masked", "FEVMASK", "Fever Masked by Treatment", None),
+                            ("died_of_crs", "CRSDTH", "Death Due to CRS", None))),
+    "icans": ("ICANS DETAILS", (("ice_score", "ICESCORE", "ICE Score", None),
+                                ("capd_score", "CAPDSCOR", "CAPD Score", None),
+                                ("unable_to_assess", "UNASSESS", "Unable to Assess ICE/CAPD",
+                                 None),
+                                ("consciousness", "LOC", "Level of Consciousness", None),
+                                ("seizure", "SEIZURE", "Seizure", None),
+                                ("motor_weakness", "MOTORWK", "Deep Focal Motor Weakness", None),
+                                ("cerebral_edema", "CEREDEMA", "Cerebral Edema", None))),
+}
+
+
+def _finding(value) -> tuple[str, float | None]:
+    if isinstance(value, bool):
+        return ("Y" if value else "N"), None
+    if isinstance(value, int | float):
+        return number_text(value), float(value)
+    return value.replace("_", " ").upper(), None
+
+
+def fa(data: ExportData, subject_of: dict[str, Subject]) -> tuple[Dataset, list[dict]]:
+    """FA: the CRS and ICANS details as findings about their adverse event (FAOBJ its AEDECOD,
+    dated the event's onset, which the details describe), and the RELREC rows relating each
+    finding to the event."""
+    tz = data.time_zone
+    events = {(e["subject_id"], e["ae_seq"]): e for e in data.rows["adverse-event"]}
+    rows, relrec = DomainRows("FA", data.study_id), []
+    for slug, (category, tests) in EVENT_FINDINGS.items():
+        for details in data.rows[slug]:
+            key = (details["subject_id"], details["ae_seq"])
+            event, subject = events[key], subject_of[details["subject_id"]]
+            onset = event["onset_date"]
+            relid = f"AEFA{details['ae_seq']}"
+            relrec.append({"STUDYID": data.study_id, "RDOMAIN": "AE",
+                           "USUBJID": subject.usubjid, "IDVAR": "AESEQ",
+                           "IDVARVAL": str(details["ae_seq"]), "RELID": relid})
+            for field, testcd, test, unit in tests:
+                if details[field] is None:
+                    continue
+                text, number = _finding(details[field])
+                seq = rows.add(subject, FATESTCD=testcd, FATEST=test, FAOBJ=event["term"],
+                               FACAT=category, FAORRES=text, FAORRESU=unit, FASTRESC=text,
+                               FASTRESN=number, FASTRESU=unit, EPOCH=subject.epoch(onset),
+                               FADTC=dtc(onset, tz),
+                               FADY=sdtm_study_day(onset, subject.first_infusion_date))
+                relrec.append({"STUDYID": data.study_id, "RDOMAIN": "FA",
+                               "USUBJID": subject.usubjid, "IDVAR": "FASEQ",
+                               "IDVARVAL": str(seq), "RELID": relid})
+    return rows.dataset(), relrec

@@ -265,6 +265,17 @@ DATASETS: dict[str, tuple[str, tuple[Variable, ...]]] = {
         ("VSTPT", "Planned Time Point Name", CHAR, COLLECTED),
         ("VSTPTNUM", "Planned Time Point Number", NUM, ASSIGNED))),
     "SUPPVS": _supp("VS"),
+    "FA": ("Findings About Events or Interventions", _vars(
+        *IDENTIFIERS,
+        ("FASEQ", "Sequence Number", NUM, DERIVED),
+        ("FATESTCD", "Findings About Test Short Name", CHAR, ASSIGNED),
+        ("FATEST", "Findings About Test Name", CHAR, ASSIGNED),
+        ("FAOBJ", "Object of the Observation", CHAR, DERIVED),
+        ("FACAT", "Category for Findings About", CHAR, ASSIGNED),
+        *_results("FA", COLLECTED),
+        EPOCH,
+        ("FADTC", "Date/Time of Collection", CHAR, DERIVED),
+        ("FADY", "Study Day of Collection", NUM, DERIVED))),
     "TE": ("Trial Elements", _vars(
         ("STUDYID", "Study Identifier", CHAR, ASSIGNED),
         ("DOMAIN", "Domain Abbreviation", CHAR, ASSIGNED),

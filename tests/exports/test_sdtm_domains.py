@@ -84,7 +84,7 @@ def test_cm_holds_prior_bridging_and_concomitant_medications(patient):
         8.0, "mg/kg", "INTRAVENOUS")
     assert (tocilizumab["CMSTDY"], tocilizumab["EPOCH"]) == (4, "TREATMENT")
     assert (steroid["CMTRT"], steroid["CMDECOD"], steroid["CMCLAS"]) == (
-        "Corticosteroid (dexamethasone)", None, "CORTICOSTEROID")
+        "dexamethasone", None, "CORTICOSTEROID")
     assert (steroid["CMENDTC"], steroid["CMENRF"]) == (None, "ONGOING")
 
 
@@ -240,3 +240,23 @@ def test_a_sponsor_gets_coded_words_for_the_free_text(patient):
     # The records are all there, with the same keys and dates.
     for name in ("CM", "PR", "MH", "DV", "LB", "VS", "RELREC", "SE", "SV"):
         assert len(sponsor[name].rows) == len(full[name].rows), name
+
+
+def test_fa_holds_the_crs_details_related_to_their_event(patient):
+    # given: the CRS (AESEQ 1) with its details
+    crs = patient.adverse_events.get()
+    factories.crs_details(crs, max_temp_c=39.5, hypotension="one_vasopressor")
+    # when
+    found = datasets()
+    fa = {r["FATESTCD"]: r for r in records(found["FA"])}
+    # then
+    assert (fa["MAXTEMP"]["FAORRES"], fa["MAXTEMP"]["FASTRESN"], fa["MAXTEMP"]["FAORRESU"]) == (
+        "39.5", 39.5, "C")
+    assert fa["HYPOTEN"]["FASTRESC"] == "ONE VASOPRESSOR"
+    (ae,) = records(found["AE"])
+    assert {r["FAOBJ"] for r in fa.values()} == {ae["AEDECOD"]}
+    assert {(r["FADTC"], r["FADY"], r["FACAT"]) for r in fa.values()} == {
+        (ae["AESTDTC"], ae["AESTDY"], "CRS DETAILS")}
+    related = [r for r in records(found["RELREC"]) if r["RELID"].startswith("AEFA")]
+    assert {(r["RDOMAIN"], r["IDVARVAL"]) for r in related} == {("AE", "1")} | {
+        ("FA", str(r["FASEQ"])) for r in fa.values()}
