@@ -39,6 +39,12 @@ INTEGER_SUFFIXES = ("SEQ", "DY")
 DEFINE_FILE = "define.xml"
 METADATA_VERSION_OID = "MDV.SDTM"
 
+# The keys of the datasets that are not one record per --SEQ of a subject.
+KEYS = {"DM": ("STUDYID", "USUBJID"), "SV": ("STUDYID", "USUBJID", "VISITNUM"),
+        "RELREC": ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "RELID"),
+        "TE": ("STUDYID", "ETCD"), "TA": ("STUDYID", "ARMCD", "TAETORD"),
+        "TS": ("STUDYID", "TSPARMCD", "TSSEQ")}
+
 
 def data_type(variable: Variable) -> str:
     """The column's Dataset-JSON dataType (module docstring)."""
@@ -50,10 +56,12 @@ def data_type(variable: Variable) -> str:
 def key_sequence(dataset: Dataset) -> dict[str, int]:
     """Variable name → its place (from 1) among the keys that make a record unique, for the
     datasets of subjects' records: DM one per subject, a SUPP-- one per qualifier of a parent
-    record, the others one per --SEQ of a subject. None declared for another dataset."""
+    record, SV one per visit of a subject, RELREC one per record of a relationship, the trial
+    design datasets (`KEYS`) one per element, arm element or parameter, the others one per --SEQ
+    of a subject. None declared for another dataset."""
     sequence = f"{dataset.name}SEQ"
-    if dataset.name == "DM":
-        names: tuple[str, ...] = ("STUDYID", "USUBJID")
+    if dataset.name in KEYS:
+        names: tuple[str, ...] = KEYS[dataset.name]
     elif dataset.name.startswith("SUPP"):
         names = SUPP_KEYS
     elif {"USUBJID", sequence} <= set(dataset.columns):

@@ -1,4 +1,6 @@
-"""CDISC SDTM-shaped datasets of the trial: DM, EX, AE (with SUPPAE), RS, PC, PP and DS. Pure.
+"""CDISC SDTM-shaped datasets of the trial: DM, EX, AE (with SUPPAE), RS, PC, PP and DS here; CM,
+PR, MH, DV, LB, VS (with their SUPP--), FA and RELREC in `exports.sdtm_crfs`; the trial design
+datasets TE, TA, TS, SE and SV in `exports.sdtm_design`. Pure.
 
 Variable names, order and labels follow SDTMIG v3.4 (`exports.sdtm_variables`); dates are
 ISO 8601 and study days have no day 0 (`exports.sdtm_rows`). USUBJID is STUDYID-SUBJID.
@@ -44,8 +46,11 @@ variable can carry a withheld field: DSTERM is then the coded DSDECOD, read from
 reason before it was blanked.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
+from exports.sdtm_crfs import cm_pr, dv, fa, lb, mh, vs
+from exports.sdtm_design import relrec, se, sv, ta, te, ts
 from exports.sdtm_pk import pc_rows, pp_rows
 from exports.sdtm_rows import DomainRows, Subject, dtc, sdtm_study_day, to_dataset
 from exports.sdtm_variables import Dataset
@@ -363,14 +368,36 @@ def ds(data: ExportData, subject_of: dict[str, Subject], decodes: dict[str, str]
     return rows.dataset()
 
 
+def current_deviations(data: ExportData) -> ExportData:
+    """The data without the deviations withdrawn after a correction (read before a sponsor's
+    share blanks the withdrawal, which it does not receive)."""
+    rows = {**data.rows, "protocol-deviation": [
+        row for row in data.rows["protocol-deviation"] if row["withdrawn_at"] is None]}
+    return replace(data, rows=rows)
+
+
 def sdtm_datasets(data: ExportData, *, deidentified: bool) -> tuple[Dataset, ...]:
-    """DM, EX, AE, SUPPAE, RS, PC, PP and DS, each sorted by USUBJID and --SEQ."""
+    """Every dataset of `exports.sdtm_variables.DATASETS`, in its order; the subjects' records
+    sorted by USUBJID and --SEQ."""
     decodes = off_study_decodes(data)
+    data = current_deviations(data)
     if deidentified:
         data = data.sponsor_share()
     subject_of = subjects(data)
     adverse_events, supp = ae(data, subject_of)
     exposure = ex(data, subject_of)
-    return (dm(data, subject_of, exposure), exposure, adverse_events, supp,
-            rs(data, subject_of), pc_rows(data, subject_of), pp_rows(data, subject_of),
-            ds(data, subject_of, decodes))
+    medications, supp_cm, procedures, supp_pr, related = cm_pr(data, subject_of)
+    deviations, supp_dv = dv(data, subject_of)
+    vitals, supp_vs = vs(data, subject_of)
+    findings, related_to_ae = fa(data, subject_of)
+    responses, concentrations = rs(data, subject_of), pc_rows(data, subject_of)
+    levels = {level.code: level for level in data.trial.study.dose_levels}
+    first_consent = min((p["consent_date"] for p in data.rows["patient"]), default=None)
+    return (dm(data, subject_of, exposure), exposure, adverse_events, supp, responses,
+            concentrations, pp_rows(data, subject_of), ds(data, subject_of, decodes),
+            medications, supp_cm, procedures, supp_pr, mh(data, subject_of), deviations,
+            supp_dv, lb(data, subject_of), vitals, supp_vs, findings, te(data),
+            ta(data, {code: _arm_of(code, levels) for code in levels}),
+            ts(data, first_consent), se(data, subject_of),
+            sv(data, subject_of, responses, concentrations),
+            relrec(related + related_to_ae))

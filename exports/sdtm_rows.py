@@ -82,14 +82,24 @@ class DomainRows:
         self.rows: list[dict] = []
         self._seq: Counter[str] = Counter()
 
-    def add(self, subject: Subject, **values) -> None:
+    def add(self, subject: Subject, **values) -> int:
+        """Add a record; its --SEQ."""
         self._seq[subject.usubjid] += 1
+        seq = self._seq[subject.usubjid]
         self.rows.append({"STUDYID": self.study_id, "DOMAIN": self.name,
-                          "USUBJID": subject.usubjid,
-                          f"{self.name}SEQ": self._seq[subject.usubjid], **values})
+                          "USUBJID": subject.usubjid, f"{self.name}SEQ": seq, **values})
+        return seq
 
     def dataset(self) -> Dataset:
         return to_dataset(self.name, self.rows)
+
+
+def qualifier(domain: str, study_id: str, subject: Subject, seq: int, qnam: str, qlabel: str,
+              qval: str, qorig: str, qeval: str | None = None) -> dict:
+    """A SUPP-- row: one qualifier of the record `seq` of `domain`."""
+    return {"STUDYID": study_id, "RDOMAIN": domain, "USUBJID": subject.usubjid,
+            "IDVAR": f"{domain}SEQ", "IDVARVAL": str(seq), "QNAM": qnam, "QLABEL": qlabel,
+            "QVAL": qval, "QORIG": qorig, "QEVAL": qeval}
 
 
 def to_dataset(name: str, rows: list[dict]) -> Dataset:

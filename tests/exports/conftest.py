@@ -98,3 +98,16 @@ def cart_forms(full_patient):
     factories.infusion(followed, product_lot="L-0043")
     factories.ltfu_visit(followed, "Y2", subsequent_anticancer_therapy=True,
                          subsequent_therapy=subsequent)
+
+@pytest.fixture
+def screening_records(full_patient):
+    """RD-001's records on the CRFs `full_patient` leaves empty (medical history, prior and
+    bridging therapy, vital signs, a deviation), so that every SDTM dataset has rows."""
+    factories.medical_history(full_patient)
+    factories.prior_therapy(full_patient)
+    factories.prior_therapy(full_patient, line=2, therapy_type="hsct", regimen="Flu/Bu",
+                            hsct_donor_type="matched_sibling")
+    factories.bridging_therapy(full_patient)
+    factories.vital_signs(full_patient)
+    factories.deviation(full_patient, impact_on_safety=False)
+    return full_patient
