@@ -82,6 +82,10 @@ REQUIRED_SUFFIXES = ("SEQ", "TESTCD", "TEST", "TERM", "TRT")
 # The domains where VISITNUM and ARMCD/ARM are Required (Expected in DM and the findings).
 VISITNUM_REQUIRED = {"SV"}
 ARM_REQUIRED = {"TA"}
+# Where a dataset's own table departs from the rules above (trial design, elements, RELREC).
+REQUIRED_ALSO = {"TE": {"TESTRL"}, "TA": {"TAETORD", "EPOCH"}, "SE": {"SESTDTC"},
+                 "FA": {"FAOBJ"}, "RELREC": {"IDVAR"}}
+REQUIRED_NOT = {"TA": {"ELEMENT"}, "SE": {"ELEMENT"}, "RELREC": {"USUBJID"}}
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,10 @@ def is_required(dataset: Dataset, name: str) -> bool:
         return dataset.name in VISITNUM_REQUIRED
     if name in ("ARMCD", "ARM"):
         return dataset.name in ARM_REQUIRED
+    if name in REQUIRED_ALSO.get(dataset.name, ()):
+        return True
+    if name in REQUIRED_NOT.get(dataset.name, ()):
+        return False
     if name in REQUIRED_NAMES:
         return True
     return (name.startswith(dataset.name)

@@ -87,7 +87,7 @@ REQUIRED = {
     "VS": [*IDS, "VSSEQ", "VSTESTCD", "VSTEST"],
     "SUPPVS": SUPP_REQUIRED,
     "FA": [*IDS, "FASEQ", "FATESTCD", "FATEST", "FAOBJ"],
-    "TE": ["STUDYID", "DOMAIN", "ETCD", "ELEMENT", "TEENRL"],
+    "TE": ["STUDYID", "DOMAIN", "ETCD", "ELEMENT", "TESTRL"],
     "TA": ["STUDYID", "DOMAIN", "ARMCD", "ARM", "TAETORD", "ETCD", "EPOCH"],
     "TS": ["STUDYID", "DOMAIN", "TSSEQ", "TSPARMCD", "TSPARM"],
     "SE": [*IDS, "SESEQ", "ETCD", "SESTDTC"],
