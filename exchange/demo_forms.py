@@ -707,7 +707,7 @@ def _chemistry_and_inflammation(rng, p: _Patient, out: _Collector, iec_hs) -> No
 # --- Late follow-up ---------------------------------------------------------------------------
 
 def _secondary_malignancies(rng, p: _Patient) -> list[dict]:
-    if p.limit_day < 200 or rng.random() >= 0.01:
+    if p.limit_day < 200 or rng.random() >= 0.02:
         return []
     day = rng.randint(180, p.limit_day)
     sent = min(day + rng.randint(3, 14), p.limit_day)
