@@ -87,8 +87,11 @@ def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _at(day: date, hour: int, minute: int = 0) -> str:
-    return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00Z"
+def _at(day: date, hour: int, minute: int = 0, zone: ZoneInfo | None = None) -> str:
+    """A date-time as a bundle writes it: in UTC, or at that local time of `zone`."""
+    if zone is None or zone.key == "UTC":
+        return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00Z"
+    return datetime.combine(day, time(hour, minute), tzinfo=zone).isoformat()
 
 
 def _month(day: date) -> str:
@@ -98,8 +101,9 @@ def _month(day: date) -> str:
 class _Patient:
     """What the older generator decided for one patient, as dates and study days."""
 
-    def __init__(self, patient: dict):
+    def __init__(self, patient: dict, zone: ZoneInfo):
         self.data = patient
+        self.zone = zone  # the study's: samples and vital signs are timed in it
         self.adult = patient["age_at_consent"] >= 18
         self.child = patient["age_at_consent"] < 12
         self.male = patient["sex"] == "M"
@@ -145,7 +149,8 @@ class _Patient:
 class _Collector:
     """The patient's new lists, filled in any order and sorted at the end."""
 
-    def __init__(self):
+    def __init__(self, zone: ZoneInfo):
+        self.zone = zone
         self.labs: dict[tuple[date, str], dict] = {}
         self.stamps: dict[date, str] = {}
         self.medications: list[dict] = []
@@ -156,7 +161,7 @@ class _Collector:
             below: bool = False):
         stamp = self.stamps.get(when)
         if stamp is None:
-            stamp = self.stamps[when] = _at(when, 7)
+            stamp = self.stamps[when] = _at(when, 7, zone=self.zone)
         self.labs[(when, test)] = {
             "collected_at": stamp, "test": test, "value": value, "unit": unit,
             "below_detection": below, "ref_low": ref[0], "ref_high": ref[1]}
@@ -174,8 +179,9 @@ def add_forms(rng: random.Random, patient: dict, study: dict, time_zone: str = "
     """Adds the newer forms' keys to `patient` (in place), and its donor and lots to `study`'s
     `donors` and `product_lots`. `time_zone` is the study's (settings.TIME_ZONE): the one the
     infusion's 10:00 start is read in."""
-    p = _Patient(patient)
-    out = _Collector()
+    zone = ZoneInfo(time_zone)
+    p = _Patient(patient, zone)
+    out = _Collector(zone)
     screening = p.consent + timedelta(days=rng.randint(0, (p.enrollment - p.consent).days))
     patient["medical_history"] = _medical_history(rng, p)
     patient["prior_therapies"] = _prior_therapies(rng, p)
@@ -192,7 +198,7 @@ def add_forms(rng: random.Random, patient: dict, study: dict, time_zone: str = "
         patient["bridging_therapies"] = []
     else:
         patient["bridging_therapies"] = _bridging(rng, p)
-        _infusion_times(rng, p, ZoneInfo(time_zone))
+        _infusion_times(rng, p)
         _infusion_vitals(rng, p, out)
         _infections(rng, p, out)
         iec_hs = _iec_hs(rng, p, out)
@@ -343,15 +349,11 @@ def _lot(rng, number: str, donor: str, made: date, dose: float, viability: float
             "released_for": released_for}
 
 
-def _infusion_times(rng, p: _Patient, zone: ZoneInfo) -> None:
-    """Received in the morning, thaw started before the 10:00 start; the infusion's time is in
-    the study's time zone, so these are too (written with its offset)."""
-    def local(hour: int, minute: int) -> str:
-        moment = datetime.combine(p.day0, time(hour, minute), tzinfo=zone)
-        return moment.isoformat().replace("+00:00", "Z")
-
-    p.infusion["received_at"] = local(8, rng.choice([0, 15, 30]))
-    p.infusion["thawed_at"] = local(9, rng.choice([15, 25, 35, 40]))
+def _infusion_times(rng, p: _Patient) -> None:
+    """Received in the morning, thaw started before the 10:00 start (the infusion's time is in
+    the study's time zone, so these are too)."""
+    p.infusion["received_at"] = _at(p.day0, 8, rng.choice([0, 15, 30]), zone=p.zone)
+    p.infusion["thawed_at"] = _at(p.day0, 9, rng.choice([15, 25, 35, 40]), zone=p.zone)
 
 
 # --- Vital signs ------------------------------------------------------------------------------
@@ -373,12 +375,12 @@ def _vitals(rng, p: _Patient, when: str, timepoint: str, *, temp=None, low_bp=Fa
 
 
 def _screening_vitals(rng, p: _Patient, out: _Collector, screening: date) -> None:
-    out.vitals.append(_vitals(rng, p, _at(screening, 9), "screening"))
+    out.vitals.append(_vitals(rng, p, _at(screening, 9, zone=p.zone), "screening"))
 
 
 def _infusion_vitals(rng, p: _Patient, out: _Collector) -> None:
-    out.vitals.append(_vitals(rng, p, _at(p.day0, 9, 45), "infusion"))
-    out.vitals.append(_vitals(rng, p, _at(p.day0, 11), "infusion"))
+    out.vitals.append(_vitals(rng, p, _at(p.day0, 9, 45, zone=p.zone), "infusion"))
+    out.vitals.append(_vitals(rng, p, _at(p.day0, 11, zone=p.zone), "infusion"))
 
 
 # --- Adverse events the older generator does not make ------------------------------------------
@@ -480,8 +482,8 @@ def _crs_and_icans(rng, p: _Patient, out: _Collector) -> None:
             peak = day == worst
             temp = details["max_temp_c"] if peak else round(
                 rng.uniform(37.6, max(37.7, details["max_temp_c"] - 0.3)), 1)
-            out.vitals.append(_vitals(rng, p, _at(p.on(day), 15), "during_crs", temp=temp,
-                                      low_bp=peak and details["hypotension"] != "none",
+            out.vitals.append(_vitals(rng, p, _at(p.on(day), 15, zone=p.zone), "during_crs",
+                                      temp=temp, low_bp=peak and details["hypotension"] != "none",
                                       oxygen=details["oxygen"] if peak else "none"))
         label = f"CRS grade {grade}"
         if grade >= 2 or rng.random() < 0.2:
