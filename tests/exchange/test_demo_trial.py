@@ -293,3 +293,16 @@ def test_the_terms_the_demo_writes_are_the_kinds_the_rules_read():
     assert demo_forms.CRS in KIND_TERMS["crs"] and demo_forms.ICANS in KIND_TERMS["icans"]
     assert {ae_kind(i[0]) for i in (*demo_forms.INFECTIONS, *demo_forms.SEVERE_INFECTIONS)} == \
         {"infection"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+def test_the_demo_imports_in_a_study_time_zone_other_than_utc(zone, settings, capsys):
+    """The infusion's 10:00 is local: the thaw is timed in the same zone (EC-INF-05), and the
+    counts are collected on the days the AEs are dated (the review reads local dates)."""
+    settings.TIME_ZONE = zone
+    bundle_import_json(demo_bundle(40, seed=1, time_zone=zone))
+    capsys.readouterr()
+    call_command("data_review", "--cutoff", "2025-06-30")
+    rules = [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert "cytopenia_not_recorded" not in rules and "iec_hs_labs_not_recorded" not in rules
