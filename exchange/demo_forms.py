@@ -125,16 +125,17 @@ class _Patient:
         self.events = patient.get("adverse_events") or []
         relapses = patient.get("disease_events") or []
         self.relapse_day = self.day(_d(relapses[0]["date"])) if relapses else None
+        self.limit_day = self.day(self.limit) if self.day0 else None
+        self._dates: dict[int, date] = {}
 
     def on(self, day: int) -> date:
-        return self.day0 + timedelta(days=day)
+        found = self._dates.get(day)
+        if found is None:
+            found = self._dates[day] = self.day0 + timedelta(days=day)
+        return found
 
     def day(self, when: date) -> int:
         return (when - self.day0).days
-
-    @property
-    def limit_day(self) -> int:
-        return self.day(self.limit)
 
     def span(self, term: str) -> tuple[int, int | None, int, int] | None:
         """(onset day, resolution day or None, grade, index) of the first AE of `term`."""
@@ -578,8 +579,8 @@ DECIMALS = {"anc": 2, "platelets": 0, "haemoglobin": 0, "lymphocytes": 2, "alt":
 
 
 def _put(out: _Collector, p: _Patient, ranges: dict, when: date, test: str, value: float,
-         **kw):
-    out.lab(when, test, float(round(value, DECIMALS[test])), UNITS[test], ranges[test], **kw)
+         below: bool = False):
+    out.lab(when, test, round(value, DECIMALS[test]), UNITS[test], ranges[test], below)
 
 
 def _screening_labs(rng, p: _Patient, out: _Collector, screening: date) -> None:
