@@ -10,7 +10,8 @@ their values for a seed (the endpoints of the demo do not move); the new ones ag
 
 - the lot's CAR+ viable cells ÷ the infusion's weight is the dose of the infusion's level
   (EC-INF-02), the lot is released for its patient before the infusion (EC-INF-03/04) and thawed
-  after receipt and before the 10:00 start (EC-INF-05; the times are UTC, as the PK times are);
+  after receipt and before the 10:00 start (EC-INF-05; times of day are the study's time zone's:
+  `time_zone`, settings.TIME_ZONE for `seed_demo`);
 - an ANC or platelet count of grade ≥ 3 falls inside a neutropenia or thrombocytopenia AE of
   that grade (the grade-4 AE has a grade-4 count), the AE's resolution day has a count of
   grade ≤ 2, and no count of grade ≥ 3 lies outside an AE: D5 read from the counts is D5 read
@@ -36,7 +37,6 @@ IEC_HS = "Immune effector cell-associated HLH-like syndrome"
 NEUTROPENIA = "Neutrophil count decreased"
 THROMBOCYTOPENIA = "Platelet count decreased"
 LYMPHOPENIA = "Lymphocyte count decreased"
-RECOVERY_DAY = 28  # D5's day (study setting `cytopenia_recovery_day`)
 
 # Study days of the scheduled samples (and of each cytopenia's onset, worst day and resolution).
 HAEMATOLOGY_DAYS = (0, 3, 7, 10, 14, 21, 28, 56, 84, 182, 365)  # ANC and platelets
