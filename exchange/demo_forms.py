@@ -233,7 +233,7 @@ def _medical_history(rng, p: _Patient) -> list[dict]:
 def _prior_therapies(rng, p: _Patient) -> list[dict]:
     """Lines of therapy counted back from consent: the last ends 2–8 weeks before it."""
     lines = rng.choices([1, 2, 3, 4], [25, 40, 25, 10])[0]
-    hsct = rng.random() < 0.3
+    hsct = lines >= 2 and rng.random() < 0.45  # consolidating the line before the last
     car_t = lines >= 2 and rng.random() < 0.07
     end = p.consent - timedelta(days=rng.randint(14, 60))
     next_start = p.consent  # the next line's start: a transplant consolidates before it
@@ -244,12 +244,14 @@ def _prior_therapies(rng, p: _Patient) -> list[dict]:
             regimen = ("hyper-CVAD" if p.adult else
                        "BFM induction (prednisone, vincristine, daunorubicin, PEG-asparaginase)")
             response = rng.choices(["CR", "PR", "PD"], [75, 15, 10])[0]
+            response = "CR" if hsct and line == lines - 1 else response
         elif car_t and line == lines:
             regimen, response = "autologous CD7 CAR-T", rng.choice(["CR", "CR", "PR"])
         else:
             regimen = rng.choice(["nelarabine, cyclophosphamide, etoposide", "FLAG-Ida",
                                   "venetoclax + decitabine", "daratumumab + chemotherapy"])
             response = rng.choices(["CR", "PR", "SD", "PD"], [30, 25, 20, 25])[0]
+            response = "CR" if hsct and line == lines - 1 else response
         kind = "car_t" if regimen.endswith("CAR-T") else (
             "targeted" if "daratumumab" in regimen or "venetoclax" in regimen else "chemotherapy")
         therapies.append({"line_number": line, "therapy_type": kind, "regimen": regimen,
@@ -257,17 +259,17 @@ def _prior_therapies(rng, p: _Patient) -> list[dict]:
                           "hsct_donor_type": None,
                           "car_t_target": rng.choice(["CD7", "CD7", "CD5"])
                           if kind == "car_t" else None})
-        if hsct and line == max(1, lines - 1) and response == "CR":
-            transplant = end + timedelta(days=rng.randint(30, 90))
-            if transplant < next_start - timedelta(days=120):
-                therapies.append({
-                    "line_number": line, "therapy_type": "hsct",
-                    "regimen": rng.choice(["TBI + cyclophosphamide", "busulfan + fludarabine",
-                                           "TBI + etoposide"]),
-                    "start": transplant.isoformat(), "end": None, "best_response": "CR",
-                    "hsct_donor_type": rng.choice(["haploidentical", "matched_sibling",
-                                                   "matched_unrelated"]),
-                    "car_t_target": None})
+        gap = (next_start - end).days  # to the next line: the transplant, then the relapse
+        if hsct and line == lines - 1 and gap >= 45:
+            transplant = end + timedelta(days=rng.randint(15, min(90, gap - 30)))
+            therapies.append({
+                "line_number": line, "therapy_type": "hsct",
+                "regimen": rng.choice(["TBI + cyclophosphamide", "busulfan + fludarabine",
+                                       "TBI + etoposide"]),
+                "start": transplant.isoformat(), "end": None, "best_response": "CR",
+                "hsct_donor_type": rng.choice(["haploidentical", "matched_sibling",
+                                               "matched_unrelated"]),
+                "car_t_target": None})
         next_start = start
         end = start - timedelta(days=rng.randint(30, 500))
     return sorted(therapies, key=lambda t: (t["line_number"], t["start"]))

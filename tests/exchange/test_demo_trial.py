@@ -306,3 +306,17 @@ def test_the_demo_imports_in_a_study_time_zone_other_than_utc(zone, settings, ca
     call_command("data_review", "--cutoff", "2025-06-30")
     rules = [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]]
     assert "cytopenia_not_recorded" not in rules and "iec_hs_labs_not_recorded" not in rules
+
+
+def test_the_baseline_is_shaped_like_the_cohorts(bundle):
+    """Heavily pretreated: a third after a transplant, a few after a CAR-T; mostly CNS1."""
+    patients = bundle["patients"]
+
+    def share(condition):
+        return sum(map(condition, patients)) / len(patients)
+
+    assert 0.2 < share(lambda p: any(t["therapy_type"] == "hsct"
+                                     for t in p["prior_therapies"])) < 0.45
+    assert 0.01 < share(lambda p: any(t["therapy_type"] == "car_t"
+                                      for t in p["prior_therapies"])) < 0.15
+    assert share(lambda p: p["disease_at_screening"]["cns_status"] == "CNS1") > 0.7
