@@ -75,9 +75,9 @@ class CasebookBundleView(APIView):
                     "JSON path. Admins only. The audit trail records the import as the "
                     "caller's; the bundle's DLT decisions come in as migrated decisions, not "
                     "e-signatures. The body may be up to `CASEBOOK_UPLOAD_MAX_BYTES` "
-                    "(default 16 MiB, some 3,500 patients); a larger bundle is imported with "
-                    "`manage.py import_casebook FILE`. JSON nested more than 32 levels deep is "
-                    "refused.",
+                    "(default 16 MiB, some 700 patients of the demo trial); a larger bundle is "
+                    "imported with `manage.py import_casebook FILE`. JSON nested more than 32 "
+                    "levels deep is refused.",
         parameters=[OpenApiParameter(
             "replace", OpenApiTypes.BOOL,
             description="true: void the trial's current clinical data (kept, audited) first; "

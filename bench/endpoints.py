@@ -33,11 +33,18 @@ def _reload(patients: int):
 def _floor():
     from django.db import connection
 
+    from safety.iec_hs_labs import IEC_HS_TESTS
+
     with connection.cursor() as cursor:
         for name in TABLES:
             cursor.execute(f'SELECT * FROM "{name}" WHERE voided_at IS NULL'
                            if name != "dosing_doselevel" else f'SELECT * FROM "{name}"')
             cursor.fetchall()
+        # The laboratory results the recompute reads (the counts, the IEC-HS check's tests).
+        tests = ", ".join(["%s"] * len(IEC_HS_TESTS))
+        cursor.execute(f'SELECT * FROM "labs_labresult" WHERE voided_at IS NULL AND test IN '
+                       f"({tests})", list(IEC_HS_TESTS))
+        cursor.fetchall()
 
 
 def scale_rows() -> list[tuple]:

@@ -16,6 +16,8 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from exchange.demo_forms import add_forms
+
 DOSE_LEVELS = ({"code": "DL1", "cells_per_kg": 5e6}, {"code": "DL2", "cells_per_kg": 1e7},
                {"code": "DL3", "cells_per_kg": 2e7})
 FIRST_CONSENT = date(2023, 1, 9)
@@ -28,23 +30,36 @@ ICANS = "Immune effector cell-associated neurotoxicity syndrome"
 GVHD = "Acute graft versus host disease"
 
 
-def demo_bundle(patients: int, seed: int = 1) -> dict:
-    """A whole bundle of `patients` synthetic patients."""
-    return {"format": "edc-casebook", "version": 1, "study": demo_study(),
-            "patients": list(demo_patients(patients, seed))}
+def demo_bundle(patients: int, seed: int = 1, time_zone: str = "UTC") -> dict:
+    """A whole bundle of `patients` synthetic patients (`time_zone`: the study's, in which the
+    infusions' times are read)."""
+    study = demo_study()
+    rows = list(demo_patients(patients, seed, study, time_zone))
+    return {"format": "edc-casebook", "version": 1, "study": study, "patients": rows}
 
 
 def demo_study() -> dict:
+    """The study; its `donors` and `product_lots` are filled as `demo_patients` makes them."""
     return {"protocol_id": "RD13-02-PH1", "dose_levels": [dict(d) for d in DOSE_LEVELS],
-            "escalation_design": "BOIN", "target_dlt_rate": 0.3, "dlt_window_days": 28}
+            "escalation_design": "BOIN", "target_dlt_rate": 0.3, "dlt_window_days": 28,
+            "donors": [], "product_lots": []}
 
 
-def demo_patients(count: int, seed: int) -> Iterator[dict]:
+def demo_patients(count: int, seed: int, study: dict | None = None,
+                  time_zone: str = "UTC") -> Iterator[dict]:
+    """The patients, one at a time; each infused patient's donor and lots go to `study`.
+
+    The newer forms (`exchange.demo_forms`) are drawn from a second random sequence seeded from
+    the same seed, so the fields drawn before they existed keep their values."""
     rng = random.Random(seed)
+    forms = random.Random(f"demo-forms-{seed}")
+    study = study if study is not None else demo_study()
     span = (DATA_DATE - FIRST_CONSENT).days - 75
     for i in range(count):
         consent = FIRST_CONSENT + timedelta(days=int(span * i / max(count, 1)))
-        yield _patient(rng, i, count, consent)
+        patient = _patient(rng, i, count, consent)
+        add_forms(forms, patient, study, time_zone)
+        yield patient
 
 
 def _patient(rng: random.Random, i: int, count: int, consent: date) -> dict:

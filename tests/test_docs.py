@@ -2,10 +2,12 @@
 and headings that exist; every dotted name docs/architecture.md gives in backticks imports; the
 permission table of docs/security.md is the one core.roles computes; every setting the
 operations page lists is read by the settings module; and the README stays short enough to read
-in five minutes. Files and imports only, no database."""
+in five minutes; the contract's table of bundle objects is exchange/spec.py's. Files and imports
+only, no database."""
 
 import importlib
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -216,3 +218,57 @@ def test_every_setting_the_operations_page_lists_is_read_by_the_settings_module(
 def test_the_readme_is_short():
     lines = README.read_text(encoding="utf-8").splitlines()
     assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines"
+
+
+# --- The contract's table of bundle keys is exchange/spec.py ----------------------------------
+
+CONTRACT = DOCS / "spec" / "contract.md"
+
+
+def _contract_rows() -> dict[str, tuple[str, set[str], set[str]]]:
+    """The contract's table of bundle objects: key → (where, its keys, its required keys)."""
+    rows = {}
+    for line in CONTRACT.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^\| `(\w+)` \| ([a-z ]+) \| (?:list|object) \| (.*) \|$", line):
+            cells = match.group(3)
+            rows[match.group(1)] = (match.group(2),
+                                    set(re.findall(r"`(\w+)`", cells)),
+                                    set(re.findall(r"`(\w+)`\*", cells)))
+    return rows
+
+
+def _spec_objects() -> dict[str, tuple[str, set[str], set[str]]]:
+    """Every object of the bundle format as exchange/spec.py declares it, the same way."""
+    from exchange import spec
+
+    def of(where, part, extra=()):
+        return (where, {*part.keys, *extra}, {k for k in part.keys if part.is_required(k)})
+
+    objects = {"dose_levels": of("study", spec.DOSE_LEVEL), "donors": of("study", spec.DONOR),
+               "product_lots": of("study", spec.PRODUCT_LOT, spec.LOT_LINKS)}
+    objects |= {key: of("patient", part) for key, part in spec.PATIENT_SINGLES.items()}
+    extras = {"adverse_events": (*spec.AE_DETAILS, "dlt_adjudication"),
+              "concomitant_medications": (spec.TREATED_EVENT_KEY,),
+              "protocol_deviations": (spec.DEVIATION_RECORD_KEY,)}
+    objects |= {key: of("patient", part, extras.get(key, ()))
+                for key, part in spec.PATIENT_LISTS.items()}
+    objects |= {key: of("adverse event", part) for key, part in spec.AE_DETAILS.items()}
+    return objects
+
+
+def test_the_contract_lists_every_bundle_key_of_the_spec_with_its_fields():
+    from exchange import spec
+
+    objects = _spec_objects()
+    assert set(objects) == {*spec.STUDY_LISTS, *spec.PATIENT_SINGLES, *spec.PATIENT_LISTS,
+                            *spec.AE_DETAILS}
+    assert _contract_rows() == objects
+
+
+def test_a_key_missing_from_the_contract_table_is_caught(tmp_path, monkeypatch):
+    text = CONTRACT.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `rcl_tests` |"))
+    shortened = tmp_path / "contract.md"
+    shortened.write_text(text.replace(row, row.replace(", `result`*", "")), encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "CONTRACT", shortened)
+    assert _contract_rows()["rcl_tests"] != _spec_objects()["rcl_tests"]

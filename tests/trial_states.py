@@ -52,7 +52,9 @@ PASSWORD = "a-long-test-passphrase"  # the factories' default; the crawler signs
 IMPORTED_PATIENTS = 2
 # A few of each imported patient's events, samples and visits are enough to show every page;
 # every other page is one more per record for each role that walks them.
-KEEP = {"adverse_events": 2, "pk_samples": 2, "response_assessments": 2}
+KEEP = {key: 2 for key in ("adverse_events", "pk_samples", "response_assessments",
+                           "lab_results", "vital_signs", "concomitant_medications",
+                           "medical_history", "prior_therapies", "rcl_tests", "ltfu_visits")}
 DAY0 = CONSENT + timedelta(days=11)  # the factories' first infusion
 IEC_HS = KIND_TERMS["iec_hs"][0]
 
@@ -96,6 +98,10 @@ class TrialStates:
 def _small_bundle() -> dict:
     bundle = demo_bundle(IMPORTED_PATIENTS, seed=1)
     for patient in bundle["patients"]:
+        # A medication linked to an event left out goes too (it names the event by index).
+        patient["concomitant_medications"] = [
+            m for m in patient.get("concomitant_medications", [])
+            if (m.get("treated_adverse_event") or 0) < KEEP["adverse_events"]]
         for key, count in KEEP.items():
             patient[key] = patient.get(key, [])[:count]
     return bundle

@@ -259,7 +259,7 @@ if not DEBUG:
 # The largest request body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE; its default of 2.5 MiB):
 # a CRF form is a few kB and a full PK batch of 1,000 samples about 250 kB. Over it, the answer
 # is a 413: the API's error body, or a page saying so. Whole trials are larger: the casebook import
-# (POST /api/v1/casebook/) has its own limit, about 3,500 patients of the demo trial; bigger
+# (POST /api/v1/casebook/) has its own limit, about 700 patients of the demo trial; bigger
 # bundles go through `manage.py import_casebook FILE`, which has none. A reverse proxy in front
 # must let bodies of CASEBOOK_UPLOAD_MAX_BYTES through to /api/v1/casebook/.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)

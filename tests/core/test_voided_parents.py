@@ -25,6 +25,7 @@ from tests.security.routes import (
     baseline,
     cart_safety_events,
     demo_trial,
+    eligibility,
     lab_result_on,
     long_term_follow_up,
 )
@@ -64,7 +65,7 @@ def voided(django_db_setup, django_db_blocker):
         with_events = Patient.objects.filter(adverse_events__isnull=False).distinct()
         kept, dropped = with_events.order_by("subject_id")[:2]
         admin, coordinator = factories.user("admin"), factories.user("coordinator")
-        factories.eligibility(kept)  # the bundle has none, and the admin walk opens one
+        eligibility(kept)  # the walk's own, in place of the bundle's
         factories.conmed(kept, start=kept.adverse_events.order_by("onset_date")[0].onset_date)
         # nor the CAR-T safety forms (the replace voided the first import's)
         cart_safety_events(kept, AdverseEvent.objects.filter(patient=kept).order_by(

@@ -138,8 +138,12 @@ def test_the_admin_refuses_a_pattern_that_would_admit_a_slash(client, admin_user
 
 def bundle_with_ids(*subject_ids) -> dict:
     bundle = demo_bundle(len(subject_ids), seed=2)
+    renamed = {}
     for patient, subject_id in zip(bundle["patients"], subject_ids, strict=True):
+        renamed[patient["subject_id"]] = subject_id
         patient["subject_id"] = subject_id
+    for lot in bundle["study"]["product_lots"]:  # a lot names its patient by subject ID
+        lot["released_for"] = renamed.get(lot["released_for"])
     return bundle
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.accounts import user_api_token
-from core.audit import record_save
+from core.audit import record_save, record_void
 from dosing.models import ProductLot
 from endpoints.data_cuts import data_cut_freeze
 from endpoints.models import DataCut
@@ -24,7 +24,8 @@ from exchange.services import bundle_import_json
 from labs.models import TEST_UNITS, LabResult
 from monitoring.models import ProtocolDeviation
 from monitoring.services import query_raise
-from safety.models import AdverseEvent, DltCandidate
+from patients.models import DiseaseAtScreening, EligibilityAssessment
+from safety.models import AdverseEvent, DltCandidate, RclTest
 from tests import factories
 
 ADMIN_MODEL = re.compile(r"admin/(\w+)/(\w+)/")
@@ -152,12 +153,28 @@ def cart_safety_events(patient, on):
         patient, term="Immune effector cell-associated HLH-like syndrome", grade=2,
         onset_date=on, relatedness="possible"))
     factories.secondary_malignancy(patient, on)
+    replace_imported(RclTest, patient)  # one test per timepoint: the bundle's M3 goes
     factories.rcl_test(patient, "M3", on=on)
+def replace_imported(model, patient):
+    """Void the bundle's own records of a form the walk adds its own one of, where a patient has
+    one (eligibility, disease at screening, an RCL timepoint), so that the walk's is the
+    patient's."""
+    for record in model.objects.filter(patient=patient):
+        record_void(record, by=factories.user(), reason="replaced by the walk's own record")
+
+
+def eligibility(patient):
+    replace_imported(EligibilityAssessment, patient)
+    return factories.eligibility(patient)
+
+
 def baseline(patient):
-    """One record of each baseline form (the bundle has none), free text in each text field."""
+    """One record of each baseline form, free text in each text field (the bundle's own
+    disease at screening replaced)."""
     consent = patient.consent_date
     factories.medical_history(patient, condition=f"asthma ({FREE_TEXT})")
     factories.prior_therapy(patient, regimen=f"hyper-CVAD ({FREE_TEXT})")
+    replace_imported(DiseaseAtScreening, patient)
     factories.disease_at_screening(patient, em_other=f"orbit ({FREE_TEXT})")
     factories.bridging_therapy(patient, start=consent, end=consent,
                                regimen=f"dexamethasone ({FREE_TEXT})")
@@ -185,9 +202,9 @@ def demo_trial() -> DemoTrial:
     recompute()
     candidate = DltCandidate.objects.select_related("adverse_event__patient").first()
     adverse_event = candidate.adverse_event
-    # The bundle has no eligibility form, and few trials this small have GVHD.
+    # Few trials this small have GVHD.
     patient = adverse_event.patient
-    factories.eligibility(patient)
+    eligibility(patient)
     baseline(patient)
     factories.gvhd_details(factories.adverse_event(
         patient, term=GVHD, grade=1, onset_date=adverse_event.onset_date, relatedness="possible",

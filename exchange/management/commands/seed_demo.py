@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from exchange.demo_trial import demo_patients, demo_study
@@ -28,13 +29,13 @@ class Command(BaseCommand):
             raise CommandError("this database already holds patients: use --replace to void "
                                "them and load the demo trial instead")
         with terminal_progress("demo") as progress:
-            rows = []
-            for done, patient in enumerate(demo_patients(patients, seed), start=1):
+            rows, study = [], demo_study()
+            for done, patient in enumerate(demo_patients(patients, seed, study,
+                                                         settings.TIME_ZONE), start=1):
                 rows.append(patient)
                 if done % 500 == 0 or done == patients:
                     progress("patients generated", done)
-            bundle = {"format": "edc-casebook", "version": 1, "study": demo_study(),
-                      "patients": rows}
+            bundle = {"format": "edc-casebook", "version": 1, "study": study, "patients": rows}
             try:
                 counts = bundle_import_json(bundle, replace=replace, progress=progress)
             except BundleProblems as problems:  # a generator bug: show it, do not hide it
