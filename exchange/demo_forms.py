@@ -83,6 +83,13 @@ LTFU_THERAPIES = ("salvage chemotherapy (nelarabine, cyclophosphamide, etoposide
                   "venetoclax-based salvage", "donor lymphocyte infusion")
 
 
+def seriousness(serious: bool) -> dict:
+    """The AE's seriousness criteria: a serious demo event is one that led to hospitalisation."""
+    return {"sae_death": False, "sae_life_threatening": False, "sae_hospitalisation": serious,
+            "sae_disability": False, "sae_congenital_anomaly": False,
+            "sae_medically_important": False}
+
+
 def _d(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -400,7 +407,7 @@ def _event(rng, p: _Patient, term: str, grade: int, onset: int, duration: int,
     reported = _at(p.on(onset), 14 + rng.randint(2, 9)) if serious else None
     return {"term": term, "grade": grade, "onset_date": p.on(onset).isoformat(),
             "resolution_date": p.on(end).isoformat() if resolved else None,
-            "serious": serious, "relatedness": relatedness,
+            "serious": serious, **seriousness(serious), "relatedness": relatedness,
             "outcome": "recovered" if resolved else "not_recovered",
             "site_aware_at": aware if serious else None, "sponsor_reported_at": reported,
             "dlt_adjudication": None, **details}

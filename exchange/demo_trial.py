@@ -16,7 +16,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from exchange.demo_forms import add_forms
+from exchange.demo_forms import add_forms, seriousness
 
 DOSE_LEVELS = ({"code": "DL1", "cells_per_kg": 5e6}, {"code": "DL2", "cells_per_kg": 1e7},
                {"code": "DL3", "cells_per_kg": 2e7})
@@ -184,7 +184,7 @@ def _adverse_events(rng, on, age: int, last_day: int) -> list[dict]:
         events.append({
             "term": term, "grade": grade, "onset_date": on(onset).isoformat(),
             "resolution_date": on(end).isoformat() if end <= last_day else None,
-            "serious": serious, "sae_hospitalisation": serious, "relatedness": relatedness,
+            "serious": serious, **seriousness(serious), "relatedness": relatedness,
             "outcome": "recovered" if end <= last_day else "not_recovered",
             "site_aware_at": aware.isoformat() + "Z" if serious else None,
             "sponsor_reported_at": (aware + timedelta(hours=rng.randint(2, 20))).isoformat()
