@@ -13,6 +13,7 @@ past-cutoff reports computed `REPORT_ON_DEMAND_RATE` times (the `may_compute` ga
 
 import gc
 import time
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from datetime import date
 
@@ -26,6 +27,7 @@ from endpoints.cutoffs import checked_cutoff
 from endpoints.models import EndpointSnapshot
 from endpoints.report import build_report
 from endpoints.review import ReviewInputs, data_review
+from endpoints.trial_data import TrialData
 from endpoints.trial_rows import read_trial_rows, trial_data_of
 from notifications.triggers import notify_dlt_candidates
 from safety.services import (
@@ -39,6 +41,22 @@ KEEP_SNAPSHOTS_PER_CUTOFF = 20  # of today's cutoff: the live recomputes' recent
 # Every app whose records the recompute reads: a lab count decides D5, so labs is one of them.
 AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "labs")
 RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
+
+# What the layers above keep beside a snapshot (the report's drawn plots: `reporting`). A
+# companion is called by the live recompute with the snapshot's cutoff, report, data-review
+# listing and the trial they were computed from, before the snapshot is stored and outside any
+# transaction (drawing takes seconds, and a write transaction held that long would stall the
+# saves on SQLite); it returns what stores its work once the snapshot row exists, in the
+# transaction that inserts the snapshot, so that no reader sees the snapshot without it; or None.
+SnapshotStore = Callable[[EndpointSnapshot], None]
+Companion = Callable[[date, dict, dict, TrialData], SnapshotStore | None]
+_companions: list[Companion] = []
+
+
+def keep_beside_snapshots(companion: Companion) -> None:
+    """Register `companion` (once, from an app's `ready`)."""
+    if companion not in _companions:
+        _companions.append(companion)
 
 
 def data_version() -> str:
@@ -150,9 +168,16 @@ def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
             baselines={p.id: p.screening_marrow_blasts_pct for p in rows.patients})))
     report = build_report(trial, cutoff)
     duration_ms = (time.perf_counter() - started) * 1000
-    snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
-                                               report=report, review=review,
-                                               duration_ms=duration_ms)
+    # Only the live recompute (a worker's, the nightly one) does the companions' work: a
+    # reader's request does its own, on demand.
+    stores = [store for companion in (_companions if reconcile else ())
+              if (store := companion(cutoff, report, review, trial)) is not None]
+    with transaction.atomic():
+        snapshot = EndpointSnapshot.objects.create(cutoff=cutoff, data_version=version,
+                                                   report=report, review=review,
+                                                   duration_ms=duration_ms)
+        for store in stores:
+            store(snapshot)
     _prune(today=timezone.localdate())
     return snapshot
 

@@ -22,7 +22,14 @@ from core.models import Study
 from core.roles import VIEW_REPORTS
 from endpoints.serving import OnDemandRefused
 from reporting.forms import CutoffForm
-from reporting.plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
+from reporting.plots import (
+    CONTENT_TYPES,
+    PLOT_NAMES,
+    PLOT_TITLES,
+    svg_element,
+    swimmer_pages,
+    swimmer_span,
+)
 from reporting.services import ReportData
 from reporting.tables import review_table, summary_tables
 
@@ -77,12 +84,34 @@ def report_page(request):
     except OnDemandRefused as refused:
         return _too_many(refused, render(request, "reporting/report.html", {
             "form": CutoffForm(initial={"cutoff": cutoff}), "refusal": f"{refused}."}))
-    plots = [{"name": name, "title": PLOT_TITLES[name],
-              "svg": svg_element(data.plot(name, "svg"))} for name in PLOT_NAMES]
+    infused = data.report["populations"]["infused"]
+    pages = swimmer_pages(infused)
+    swimmer_page = _swimmer_page(request, pages)
+    if swimmer_page is None:
+        return render(request, "reporting/report.html", {
+            "form": CutoffForm(initial={"cutoff": cutoff}),
+            "refusal": f"swimmer: enter a page number from 1 to {pages}."}, status=400)
+    svgs = data.page_plots(swimmer_page)
+    plots = [{"name": name, "title": PLOT_TITLES[name], "svg": svg_element(svgs[name])}
+             for name in PLOT_NAMES]
+    first, last = swimmer_span(swimmer_page, infused)
     return render(request, "reporting/report.html", {
         "form": CutoffForm(initial={"cutoff": cutoff}), "cutoff": cutoff,
         "snapshot": data.report["snapshot"], "tables": summary_tables(data.report),
-        "review": review_table(data.review), "plots": plots})
+        "review": review_table(data.review), "plots": plots,
+        "swimmer": {"page": swimmer_page, "pages": pages, "infused": infused,
+                    "first": first, "last": last,
+                    "previous": swimmer_page - 1 if swimmer_page > 1 else None,
+                    "next": swimmer_page + 1 if swimmer_page < pages else None}})
+
+
+def _swimmer_page(request, pages: int) -> int | None:
+    """The page of the swimmer plot asked for (`?swimmer=`, the first when absent), or None
+    when it is not a page number from 1 to `pages`."""
+    asked = request.GET.get("swimmer", "1")
+    if not (asked.isascii() and asked.isdigit()) or not 1 <= int(asked) <= pages:
+        return None
+    return int(asked)
 
 
 @_reader
