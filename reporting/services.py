@@ -14,10 +14,12 @@ page and in the PDF.
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from endpoints.serving import OnDemandGate, current_snapshot, served_report, served_review
 from endpoints.snapshots import data_version
@@ -29,6 +31,8 @@ from reporting.plots import PLOT_NAMES, figure_bytes, page_figure, page_plot_nam
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 24 * 3600
+# How long after a snapshot is stored its PDF may still be on the worker's drawing board.
+PDF_BEING_DRAWN = timedelta(minutes=5)
 
 
 class ReportData:
@@ -65,9 +69,27 @@ class ReportData:
                 for name, plot in names.items()}
 
     def pdf(self) -> bytes:
-        """The report for the safety review committee."""
-        return self._drawing(pdf_name(self.stale), "pdf",
-                             lambda: report_pdf_of(self.report, self.review, self.trial))
+        """The report for the safety review committee.
+
+        The worker draws a snapshot's PDF in the seconds after storing it: until it has, the
+        previous snapshot's PDF is served, in its stale version (its title page names its own
+        snapshot and says the data changed since), rather than drawing one more on the request.
+        """
+        name = pdf_name(self.stale)
+        kept = SnapshotDrawing.objects.filter(snapshot=self.snapshot, name=name,
+                                              format="pdf").values_list("body", flat=True)
+        if kept:
+            return bytes(kept[0])
+        if (settings.REPORT_DRAWN_BY_RECOMPUTE
+                and timezone.now() - self.snapshot.computed_at < PDF_BEING_DRAWN):
+            previous = SnapshotDrawing.objects.filter(
+                snapshot__cutoff=self.cutoff, snapshot__computed_at__lt=self.snapshot.computed_at,
+                name=pdf_name(True), format="pdf").order_by("-snapshot__computed_at").values_list(
+                    "body", flat=True)[:1]
+            if previous:
+                return bytes(previous[0])
+        return self._drawing(name, "pdf", lambda: report_pdf_of(
+            self.report, self.review, self.trial), looked_up=True)
 
     def _drawing(self, name: str, fmt: str, draw: Callable[[], bytes], *,
                  looked_up: bool = False) -> bytes:

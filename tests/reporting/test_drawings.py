@@ -132,6 +132,26 @@ def test_the_pdf_is_drawn_after_the_snapshot_commits_in_its_fresh_and_stale_vers
     assert EndpointSnapshot.objects.count() == 1
 
 
+def test_while_the_worker_draws_a_new_snapshots_pdf_the_previous_one_is_served_as_stale(
+        client, infused_patient, coordinator, drawn_by_recompute, savefigs,
+        django_capture_on_commit_callbacks):
+    # given a snapshot with its PDFs, then a change and the next snapshot, its PDF not drawn yet
+    with django_capture_on_commit_callbacks(execute=True):
+        previous = recompute()
+    infused_patient.consent_version = "v2"
+    record_save(infused_patient, by=coordinator, reason="new consent form")
+    with django_capture_on_commit_callbacks(execute=False):
+        latest = recompute()
+    drawn = len(savefigs)
+    # when
+    body = signed_in(client, "sponsor").get("/reports/report.pdf").content
+    # then nothing is drawn: the previous snapshot's PDF says what it is
+    assert len(savefigs) == drawn
+    title = pypdf.PdfReader(io.BytesIO(body)).pages[0].extract_text()
+    assert f"Data version: {previous.data_version}" in title and "STALE" in title
+    assert previous.data_version != latest.data_version
+
+
 def test_a_stale_snapshot_without_drawings_is_drawn_from_the_records_and_not_kept_with_it(
         client, infused_patient, coordinator, settings):
     recompute()  # no worker: nothing drawn
