@@ -198,7 +198,9 @@ def _prune(*, today: date):
         else:
             stale_ids.append(snapshot_id)
     if stale_ids:
-        EndpointSnapshot.objects.filter(pk__in=stale_ids).delete()
+        # What is kept beside a snapshot goes with it (a cascade, which loads the snapshots
+        # deleted: only their ids, not their reports).
+        EndpointSnapshot.objects.filter(pk__in=stale_ids).only("pk").delete()
 
 
 def latest_snapshot(cutoff: date) -> EndpointSnapshot | None:
