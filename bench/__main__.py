@@ -15,7 +15,8 @@ from bench.harness import setup_django, summary_table
 
 BENCHMARKS = ("audited_save:run", "import_casebook:run", "endpoints:run")
 WITH_BROKER = ("endpoints:freshness",)
-ON_POSTGRES = ("web:run",)  # gunicorn serving the pages and the API: a production setup
+# gunicorn serving the pages and the API, and the report after a change: a production setup
+ON_POSTGRES = ("web:run", "report_page:run")
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/edc_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 

@@ -6,7 +6,8 @@ app registers it, `endpoints.apps`); after the commit a recompute is scheduled. 
 bursts coalesce: at most one recompute waits in the queue at a time (a cache key marks it), and
 it starts a quarter of a second after the change that queued it, so the changes of that moment
 ride along: 100 saves in a second give a handful of recomputes, and a save is in a snapshot
-within about a second.
+within about a second, plus the second or so the worker takes to draw the report page's plots
+that it stores with the snapshot (`reporting.drawings`).
 If the broker or cache is down, the clinical save still stands: the failure is logged, the
 snapshot shows `stale: true`, and the next recompute (another save, a report request, or the
 nightly run) catches up.

@@ -67,6 +67,11 @@ def endpoint_report(cutoff: date | None = None, *, recompute_if_stale: bool,
     cutoff = cutoff or timezone.localdate()
     snapshot, stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale,
                                        may_compute=may_compute)
+    return served_report(snapshot, stale)
+
+
+def served_report(snapshot: EndpointSnapshot, stale: bool) -> dict:
+    """The snapshot's report as `endpoint_report` serves it, with its snapshot block."""
     report = dict(snapshot.report)
     return {"cutoff": report.pop("cutoff"), "snapshot": {
         "computed_at": snapshot.computed_at.isoformat(), "data_version": snapshot.data_version,
@@ -79,6 +84,13 @@ def data_review_report(cutoff: date | None = None, *, recompute_if_stale: bool,
     cutoff = cutoff or timezone.localdate()
     snapshot, _stale = current_snapshot(cutoff, recompute_if_stale=recompute_if_stale,
                                         may_compute=may_compute)
+    return served_review(snapshot, recompute_if_stale=recompute_if_stale)
+
+
+def served_review(snapshot: EndpointSnapshot, *, recompute_if_stale: bool) -> dict:
+    """The snapshot's data-review listing; a snapshot from before the listing existed is
+    computed again."""
+    cutoff = snapshot.cutoff
     if "findings" not in snapshot.review:  # a snapshot from before the listing existed
         snapshot = recompute(cutoff) if recompute_if_stale else compute_for_reader(cutoff)
     return snapshot.review

@@ -13,6 +13,7 @@ past-cutoff reports computed `REPORT_ON_DEMAND_RATE` times (the `may_compute` ga
 
 import gc
 import time
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from typing import NamedTuple
@@ -27,6 +28,7 @@ from endpoints.cutoffs import checked_cutoff
 from endpoints.models import EndpointSnapshot
 from endpoints.report import build_report
 from endpoints.review import ReviewInputs, data_review
+from endpoints.trial_data import TrialData
 from endpoints.trial_rows import read_trial_rows, trial_data_of
 from notifications.triggers import notify_dlt_candidates
 from safety.services import (
@@ -40,6 +42,22 @@ KEEP_SNAPSHOTS_PER_CUTOFF = 20  # of today's cutoff: the live recomputes' recent
 # Every app whose records the recompute reads: a lab count decides D5, so labs is one of them.
 AUDITED_APPS = ("trial_edc", "patients", "dosing", "safety", "efficacy", "pk", "labs")
 RECOMPUTE_LOCK = 7_130_213  # the advisory lock key of `recompute` on PostgreSQL
+
+# What the layers above keep beside a snapshot (the report's drawn plots: `reporting`). A
+# companion is called by the live recompute with the snapshot's cutoff, report, data-review
+# listing and the trial they were computed from, before the snapshot is stored and outside any
+# transaction (drawing takes seconds, and a write transaction held that long would stall the
+# saves on SQLite); it returns what stores its work once the snapshot row exists, in the
+# transaction that inserts the snapshot, so that no reader sees the snapshot without it; or None.
+SnapshotStore = Callable[[EndpointSnapshot], None]
+Companion = Callable[[date, dict, dict, TrialData], SnapshotStore | None]
+_companions: list[Companion] = []
+
+
+def keep_beside_snapshots(companion: Companion) -> None:
+    """Register `companion` (once, from an app's `ready`)."""
+    if companion not in _companions:
+        _companions.append(companion)
 
 
 def history_models() -> list:
@@ -140,6 +158,9 @@ class Computed(NamedTuple):
     review: dict
     positions: dict[str, int]
     duration_ms: float
+    # The trial they were computed from, for what the layers above keep beside the snapshot
+    # (`keep_beside_snapshots`); not stored.
+    trial: TrialData | None = None
 
     @property
     def data_version(self) -> str:
@@ -148,7 +169,15 @@ class Computed(NamedTuple):
 
 def _compute_and_store(cutoff: date, *, reconcile: bool) -> EndpointSnapshot:
     computed = compute(cutoff, today=timezone.localdate(), reconcile=reconcile)
-    snapshot = store(cutoff, computed)
+    # Only the live recompute (a worker's, the nightly one) does the companions' work: a
+    # reader's request does its own, on demand, and so does a data cut's.
+    keepers = [keeper for companion in (_companions if reconcile else ())
+               if (keeper := companion(cutoff, computed.report, computed.review,
+                                       computed.trial)) is not None]
+    with transaction.atomic():  # no reader sees the snapshot without what is kept beside it
+        snapshot = store(cutoff, computed)
+        for keeper in keepers:
+            keeper(snapshot)
     _prune(today=timezone.localdate())
     return snapshot
 
@@ -194,7 +223,7 @@ def compute(cutoff: date, *, today: date, reconcile: bool) -> Computed:
             subjects={p.id: p.subject_id for p in rows.patients},
             baselines={p.id: p.screening_marrow_blasts_pct for p in rows.patients})))
     report = build_report(trial, cutoff)
-    return Computed(report, review, positions, (time.perf_counter() - started) * 1000)
+    return Computed(report, review, positions, (time.perf_counter() - started) * 1000, trial)
 
 
 def _prune(*, today: date):
@@ -215,7 +244,9 @@ def _prune(*, today: date):
         else:
             stale_ids.append(snapshot_id)
     if stale_ids:
-        EndpointSnapshot.objects.filter(pk__in=stale_ids).delete()
+        # What is kept beside a snapshot goes with it (a cascade, which loads the snapshots
+        # deleted: only their ids, not their reports).
+        EndpointSnapshot.objects.filter(pk__in=stale_ids).only("pk").delete()
 
 
 def latest_snapshot(cutoff: date) -> EndpointSnapshot | None:

@@ -45,6 +45,11 @@ PLOT_TITLES = {**{name: title for name, (_, title) in KM_ENDPOINTS.items()},
 PLOT_NAMES = tuple(PLOT_TITLES)
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 PNG_DPI = 150
+# The page's versions of the patient-level plots hold a bounded number of patients, so that the
+# page weighs the same at any trial size: the swimmer plot a page of rows at a time, each PK
+# panel the curves of its first patients. The downloads and the PDF show every patient.
+SWIMMER_ROWS_PER_PAGE = 40
+PK_CURVES_PER_LEVEL_ON_PAGE = 12
 
 
 def level_colour(rank: int) -> str:
@@ -85,8 +90,10 @@ def km_figure(name: str, km: dict) -> Figure:
     return fig
 
 
-def swimmer_figure(rows: list[SwimmerRow], level_ranks: dict[str, int]) -> Figure:
-    """One bar per infused patient from day 0 to the last follow-up, with its events."""
+def swimmer_figure(rows: list[SwimmerRow], level_ranks: dict[str, int], *,
+                   title: str | None = None) -> Figure:
+    """One bar per infused patient of `rows` from day 0 to the last follow-up, with its
+    events."""
     height = min(max(2.5, 0.26 * len(rows) + 1.6), 60)
     fig = Figure(figsize=(8, height), layout="constrained")
     ax = fig.subplots()
@@ -131,22 +138,25 @@ def swimmer_figure(rows: list[SwimmerRow], level_ranks: dict[str, int]) -> Figur
     ax.set_yticks(list(ys), [row.subject_id for row in rows], fontsize=8)
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     ax.set_xlabel("Days since the first infusion")
-    ax.set_title(PLOT_TITLES["swimmer"] if rows else "No infused patient at the cutoff",
-                 fontsize=11)
+    ax.set_title((title or PLOT_TITLES["swimmer"]) if rows
+                 else "No infused patient at the cutoff", fontsize=11)
     ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
 def pk_figure(name: str, by_level: dict[str, list[PkSeries]],
-              level_ranks: dict[str, int]) -> Figure:
-    """Each dose level's expansion curves on a log scale; below-LLOQ samples along the floor."""
+              level_ranks: dict[str, int], *, per_level: int | None = None) -> Figure:
+    """Each dose level's expansion curves on a log scale; below-LLOQ samples along the floor.
+    With `per_level`, each panel draws the curves of its first `per_level` patients only and
+    says so."""
     levels = list(by_level) or ["(no dose level)"]
     fig = Figure(figsize=(max(4.0, 3.2 * len(levels)), 3.8), layout="constrained")
     axes = fig.subplots(1, len(levels), sharey=True, squeeze=False)[0]
     unit = ANALYTE_UNITS[PK_ANALYTES[name]]
     for ax, level in zip(axes, levels, strict=True):
-        series = by_level.get(level, [])
+        every = by_level.get(level, [])
+        series = every[:per_level] if per_level is not None else every
         colour = level_colour(level_ranks.get(level, 1))
         quantified = False
         for one in series:
@@ -163,7 +173,8 @@ def pk_figure(name: str, by_level: dict[str, list[PkSeries]],
         else:
             ax.text(0.5, 0.5, "No quantifiable sample", ha="center", va="center",
                     transform=ax.transAxes, fontsize=9)
-        ax.set_title(f"{level} (n = {len(series)})", fontsize=10)
+        shown = "" if len(series) == len(every) else f"; the first {len(series)} drawn"
+        ax.set_title(f"{level} (n = {len(every)}{shown})", fontsize=10)
         ax.set_xlabel("Days since infusion")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(unit)
@@ -183,6 +194,42 @@ def report_figure(name: str, report: dict, trial) -> Figure:
     if name in PK_ANALYTES:
         return pk_figure(name, pk_series(trial, PK_ANALYTES[name]), ranks)
     raise KeyError(f"no plot named {name!r}; the plots are {', '.join(PLOT_NAMES)}")
+
+
+def swimmer_pages(infused: int) -> int:
+    """The number of pages of the swimmer plot on the report page (one when no one is
+    infused)."""
+    return max(1, -(-infused // SWIMMER_ROWS_PER_PAGE))
+
+
+def swimmer_span(page: int, infused: int) -> tuple[int, int]:
+    """The first and last patient (counted from 1) on page `page` of the swimmer plot."""
+    first = (page - 1) * SWIMMER_ROWS_PER_PAGE
+    return min(first + 1, infused), min(first + SWIMMER_ROWS_PER_PAGE, infused)
+
+
+def page_plot_name(name: str, swimmer_page: int = 1) -> str:
+    """The name a plot's page version is kept under: the swimmer plot's per page."""
+    return f"swimmer-page-{swimmer_page}" if name == "swimmer" else f"{name}-page"
+
+
+def page_figure(name: str, report: dict, trial, *, swimmer_page: int = 1) -> Figure:
+    """The version of plot `name` that the report page shows: the figure of `report_figure`
+    for the Kaplan–Meier curves, a bounded number of patients for the others (page
+    `swimmer_page` of the swimmer plot, counted from 1)."""
+    ranks = {level.code: level.rank for level in trial.study.dose_levels}
+    if name == "swimmer":
+        rows = swimmer_rows(trial)
+        first, last = swimmer_span(swimmer_page, len(rows))
+        shown = rows[first - 1:last]
+        title = PLOT_TITLES["swimmer"]
+        if len(rows) > len(shown):
+            title += f": patients {first}–{last} of {len(rows)}"
+        return swimmer_figure(shown, ranks, title=title)
+    if name in PK_ANALYTES:
+        return pk_figure(name, pk_series(trial, PK_ANALYTES[name]), ranks,
+                         per_level=PK_CURVES_PER_LEVEL_ON_PAGE)
+    return report_figure(name, report, trial)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

@@ -29,7 +29,14 @@ from endpoints.data_cuts import data_cut_freeze
 from endpoints.models import DATA_CUT_MEANING, DataCut
 from endpoints.serving import OnDemandRefused
 from reporting.forms import CutoffForm, DataCutForm
-from reporting.plots import CONTENT_TYPES, PLOT_NAMES, PLOT_TITLES, svg_element
+from reporting.plots import (
+    CONTENT_TYPES,
+    PLOT_NAMES,
+    PLOT_TITLES,
+    svg_element,
+    swimmer_pages,
+    swimmer_span,
+)
 from reporting.services import DataCutReportData, ReportData, data_cut_label
 from reporting.tables import review_table, summary_tables
 
@@ -88,13 +95,35 @@ def report_page(request):
 
 
 def _report_page(request, data: ReportData, **context):
-    plots = [{"name": name, "title": PLOT_TITLES[name],
-              "svg": svg_element(data.plot(name, "svg"))} for name in PLOT_NAMES]
+    infused = data.report["populations"]["infused"]
+    pages = swimmer_pages(infused)
+    swimmer_page = _swimmer_page(request, pages)
+    if swimmer_page is None:
+        return render(request, "reporting/report.html", {
+            **context, "refusal": f"swimmer: enter a page number from 1 to {pages}."},
+            status=400)
+    svgs = data.page_plots(swimmer_page)
+    plots = [{"name": name, "title": PLOT_TITLES[name], "svg": svg_element(svgs[name])}
+             for name in PLOT_NAMES]
+    first, last = swimmer_span(swimmer_page, infused)
     return render(request, "reporting/report.html", {
         **context, "cutoff": data.cutoff, "data_cut": data.data_cut,
         "data_cut_label": data_cut_label(data.data_cut) if data.data_cut else "",
         "snapshot": data.report["snapshot"], "tables": summary_tables(data.report),
-        "review": review_table(data.review), "plots": plots})
+        "review": review_table(data.review), "plots": plots,
+        "swimmer": {"page": swimmer_page, "pages": pages, "infused": infused,
+                    "first": first, "last": last,
+                    "previous": swimmer_page - 1 if swimmer_page > 1 else None,
+                    "next": swimmer_page + 1 if swimmer_page < pages else None}})
+
+
+def _swimmer_page(request, pages: int) -> int | None:
+    """The page of the swimmer plot asked for (`?swimmer=`, the first when absent), or None
+    when it is not a page number from 1 to `pages`."""
+    asked = request.GET.get("swimmer", "1")
+    if not (asked.isascii() and asked.isdigit()) or not 1 <= int(asked) <= pages:
+        return None
+    return int(asked)
 
 
 @_reader

@@ -366,6 +366,10 @@ RECOMPUTE_ON_CHANGE = env_bool("RECOMPUTE_ON_CHANGE", True)
 # Reports at a past cutoff are computed when a reader asks and kept, one snapshot per cutoff, for
 # at most this many cutoffs (those computed most recently); today's keeps its latest 20.
 REPORT_PAST_CUTOFFS_KEPT = max(1, env_int("REPORT_PAST_CUTOFFS_KEPT", 50))
+# The live recompute draws the report page's plots and the PDF beside each snapshot
+# (reporting.drawings), so that the page serves them without drawing. On where a worker runs the
+# recomputes; where tasks run inside the saving request, the first reader draws them instead.
+REPORT_DRAWN_BY_RECOMPUTE = env_bool("REPORT_DRAWN_BY_RECOMPUTE", not CELERY_TASK_ALWAYS_EAGER)
 
 # The cache marks a queued recompute so that bursts of saves coalesce (endpoints.freshness).
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(

@@ -46,8 +46,10 @@ SPONSOR_PAGES = ("/reports/", "/reports/report.pdf", "/reports/data-cuts/",
                  "/api/v1/reports/data-review/", "/api/schema/swagger-ui/")
 
 
-# What signing in writes (the session and the sign-in log); nothing else may grow on a walk.
-SIGN_IN_TABLES = ("sessions.Session", "axes.AccessLog")
+# What signing in writes (the session and the sign-in log), and the report's drawings that the
+# first reader of a snapshot draws and keeps with it (derived, as a cache is); nothing else may
+# grow on a walk.
+SIGN_IN_TABLES = ("sessions.Session", "axes.AccessLog", "reporting.SnapshotDrawing")
 
 
 def row_counts() -> dict[str, int]:
