@@ -4,7 +4,8 @@ A test starts a worker with `-A tests.integration.faults_worker` to kill it, or 
 while a recompute holds its transaction and the recompute lock: the DLT candidates are
 reconciled but not committed and no snapshot is stored. Each paused recompute writes a file
 named after the worker's process id into EDC_PAUSE_DIR, then sleeps EDC_PAUSE_SECONDS.
-Production code has no pause; only this worker's copy of `data_version` is wrapped.
+Production code has no pause; only this worker's copy of `data_positions` (read by the
+recompute inside its transaction, after the reconcile) is wrapped.
 """
 
 import os
@@ -22,12 +23,13 @@ __all__ = ["app"]
 def pause_each_recompute(**_):
     from endpoints import snapshots as reports
 
-    read_version = reports.data_version
+    read_positions = reports.data_positions
 
-    def data_version_then_pause() -> str:
-        version = read_version()
-        Path(os.environ["EDC_PAUSE_DIR"], str(os.getpid())).write_text(version)
+    def data_positions_then_pause() -> dict[str, int]:
+        positions = read_positions()
+        Path(os.environ["EDC_PAUSE_DIR"], str(os.getpid())).write_text(
+            reports.version_of(positions))
         time.sleep(float(os.environ["EDC_PAUSE_SECONDS"]))
-        return version
+        return positions
 
-    reports.data_version = data_version_then_pause
+    reports.data_positions = data_positions_then_pause
